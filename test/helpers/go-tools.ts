@@ -1,0 +1,58 @@
+/**
+ * Builds the Go fixture programs under test/fixtures/<name>/ with the Go team's
+ * own golang.org/x/mod from Debian's golang-golang-x-mod-dev, in GOPATH mode,
+ * so that tests judge our code by an implementation we did not write.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN_DIR = path.join(REPO_ROOT, 'test/fixtures/bin');
+const XMOD_GOPATH = '/usr/share/gocode';
+
+const built = new Map<string, Promise<string>>();
+
+/** Fails (never skips) with the install command when a system tool is missing. */
+export async function requireCommand(cmd: string, debianPackage: string): Promise<string> {
+  try {
+    const { stdout } = await run('sh', ['-c', `command -v ${cmd}`]);
+    return stdout.trim();
+  } catch {
+    throw new Error(`${cmd} is not installed: run \`apt-get install -y ${debianPackage}\` (or bash .ci/run)`);
+  }
+}
+
+/** Builds test/fixtures/<name> once per process and returns the binary's path. */
+export function goTool(name: string): Promise<string> {
+  let p = built.get(name);
+  if (!p) {
+    p = buildGoTool(name);
+    built.set(name, p);
+  }
+  return p;
+}
+
+async function buildGoTool(name: string): Promise<string> {
+  await requireCommand('go', 'golang-go');
+  if (!existsSync(path.join(XMOD_GOPATH, 'src/golang.org/x/mod'))) {
+    throw new Error('golang.org/x/mod is missing: run `apt-get install -y golang-golang-x-mod-dev`');
+  }
+  await mkdir(BIN_DIR, { recursive: true });
+  const out = path.join(BIN_DIR, name);
+  try {
+    await run('go', ['build', '-o', out, `./test/fixtures/${name}`], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, GO111MODULE: 'off', GOPATH: XMOD_GOPATH, GOFLAGS: '', CGO_ENABLED: '0' },
+    });
+  } catch (err) {
+    const e = err as { stderr?: string };
+    throw new Error(`building test/fixtures/${name} failed:\n${e.stderr ?? String(err)}`);
+  }
+  return out;
+}
