@@ -1,0 +1,222 @@
+/**
+ * Version queries of a mirror manifest, and picking the versions they name
+ * out of an upstream `@v/list`.
+ *
+ * Accepted forms (parseVersionQuery) and what selectVersions returns for them:
+ *
+ * - An exact canonical version: a release, pre-release, pseudo-version or
+ *   `+incompatible` version (`v1.2.3`, `v1.3.0-rc.1`,
+ *   `v0.0.0-20200102150405-abcdef123456`, `v14.2.0+incompatible`). It is
+ *   returned as-is even when the list does not name it (pseudo-versions never
+ *   appear there); the caller fetches it. It must fit the module path.
+ *   Non-canonical spellings (`v1.2.3+meta`, `v1.02.3`, `1.2.3`) are refused
+ *   with a "did you mean".
+ * - `latest`: like the go command, the highest release, else the highest
+ *   pre-release, of the listed versions; `+incompatible` versions count only
+ *   when the module has no compatible version. [] when nothing fits; the
+ *   caller then asks upstream for `@latest`.
+ * - A prefix `vX` or `vX.Y`, as `go get m@v1.2`: among listed versions with
+ *   that major (and minor), the highest release, else the highest
+ *   pre-release; one version at most. Pre-releases below the prefix's own
+ *   version do not count (`v1.2` never picks `v1.2.0-rc.1`). For a path
+ *   without a major suffix, `v2` picks among `v2.x.y+incompatible`.
+ * - Comparisons `<v`, `<=v`, `>v`, `>=v` with any valid version, and
+ *   space-separated combinations of them, AND-ed (`>=v1.2.0 <v2.0.0`):
+ *   **every** listed version in the range, pre-releases included, sorted, since
+ *   a mirror wants the whole range. A shorthand means its `.0` version
+ *   (`>=v1.2` is `>=v1.2.0`), except that `<=vX.Y` and `>vX.Y` are refused as
+ *   ambiguous, as the go command does (`v1.2` might mean `v1.2.3`).
+ *   Contradictory ranges (`>v2.0.0 <v1.0.0`) are refused.
+ * - `all`: every listed version, sorted.
+ *
+ * Other `go get` queries (branch names, commit hashes, `upgrade`, `patch`,
+ * `none`) need a version-control system or a current build list, which a
+ * proxy mirror does not have: they are refused with E_QUERY.
+ *
+ * List selection only ever returns canonical, non-pseudo versions that fit
+ * the module path (module.Check plus the `+incompatible` rules): a `v1.x`
+ * line in the list of `example.com/m/v2` is dropped.
+ */
+import { InvalidModuleError } from '../errors.js';
+import { checkModuleVersion, isValidModuleVersion } from './check.js';
+import { checkPath, matchPathMajor, splitPathVersion } from './check-path.js';
+import { isPseudoVersion } from './pseudo.js';
+import {
+  canonicalSemver,
+  canonicalVersion,
+  compareSemver,
+  isSemverPrefix,
+  isValidSemver,
+  semverBuild,
+  semverMajor,
+  semverPrerelease,
+  sortVersions,
+  suggestVersion,
+} from './semver.js';
+
+/** A comparison operator of a range query. */
+export type VersionOperator = '<' | '<=' | '>' | '>=';
+
+/** One comparison of a range query; version is canonical (build metadata dropped). */
+export interface VersionConstraint {
+  op: VersionOperator;
+  version: string;
+}
+
+/** A parsed version query; see the module doc comment for the semantics. */
+export type VersionQuery =
+  | { kind: 'exact'; version: string }
+  | { kind: 'latest' }
+  | { kind: 'prefix'; prefix: string }
+  | { kind: 'range'; constraints: readonly VersionConstraint[] }
+  | { kind: 'all' };
+
+const ACCEPTED_FORMS =
+  'use an exact version (v1.2.3, v1.3.0-rc.1, a pseudo-version, v2.0.0+incompatible), ' +
+  'latest, all, a prefix (v1, v1.2) or comparisons (>=v1.2.0, <v2, ">=v1.2.0 <v2.0.0")';
+
+function throwBadQuery(query: string, problem: string): never {
+  throw new InvalidModuleError('E_QUERY', `invalid version query ${JSON.stringify(query)}: ${problem}`, {
+    hint: `Accepted forms: ${ACCEPTED_FORMS}.`,
+  });
+}
+
+const OPERATOR_RE = /^(<=|>=|<|>)(.*)$/;
+
+function parseConstraint(query: string, term: string): VersionConstraint {
+  const m = OPERATOR_RE.exec(term);
+  const op = m?.[1] as VersionOperator | undefined;
+  const version = m?.[2] ?? '';
+  if (op === undefined) throwBadQuery(query, `${JSON.stringify(term)} is not a comparison like >=v1.2.0`);
+  if (!isValidSemver(version)) {
+    const guess = version === '' ? undefined : suggestVersion(version, true);
+    const hint = guess === undefined ? '' : ` (did you mean ${op}${guess}?)`;
+    throwBadQuery(query, `${JSON.stringify(version)} in ${JSON.stringify(term)} is not a semantic version${hint}`);
+  }
+  // Go refuses these: would <=v1.2 admit v1.2.3, which @v1.2 itself may select?
+  if (isSemverPrefix(version) && (op === '<=' || op === '>')) {
+    throwBadQuery(query, `ambiguous semantic version ${JSON.stringify(version)} in ${JSON.stringify(term)}`);
+  }
+  return { op, version: canonicalSemver(version) };
+}
+
+/** Whether no version can satisfy every constraint. */
+function isContradictory(constraints: readonly VersionConstraint[]): boolean {
+  for (const lower of constraints) {
+    if (lower.op !== '>' && lower.op !== '>=') continue;
+    for (const upper of constraints) {
+      if (upper.op !== '<' && upper.op !== '<=') continue;
+      const c = compareSemver(lower.version, upper.version);
+      if (c > 0 || (c === 0 && (lower.op === '>' || upper.op === '<'))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Parses one version query of a manifest. Throws InvalidModuleError E_QUERY
+ * for anything that is not one of the accepted forms (see the module doc
+ * comment), naming the forms in its hint.
+ */
+export function parseVersionQuery(query: string): VersionQuery {
+  const q = query.trim();
+  if (q === '') throwBadQuery(query, 'empty query');
+  if (q === 'latest') return { kind: 'latest' };
+  if (q === 'all') return { kind: 'all' };
+  if (/^[<>]/.test(q)) {
+    const constraints = q.split(/\s+/).map((term) => parseConstraint(query, term));
+    if (isContradictory(constraints)) throwBadQuery(query, 'no version can satisfy all of these comparisons');
+    return { kind: 'range', constraints };
+  }
+  if (isSemverPrefix(q)) return { kind: 'prefix', prefix: q };
+  if (isValidSemver(q) && canonicalVersion(q) === q) return { kind: 'exact', version: q };
+  const guess = suggestVersion(q, true);
+  if (guess !== undefined) throwBadQuery(query, `not a canonical version (did you mean ${guess}?)`);
+  if (['upgrade', 'patch', 'none'].includes(q)) {
+    throwBadQuery(query, `"${q}" depends on a build list, which a mirror does not have`);
+  }
+  throwBadQuery(query, 'branch names, commit hashes and other queries need version control, not a proxy');
+}
+
+function satisfies(v: string, { op, version }: VersionConstraint): boolean {
+  const c = compareSemver(v, version);
+  switch (op) {
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
+  }
+}
+
+/** The highest release among versions, else the highest pre-release; undefined if empty. */
+function pickHighest(versions: readonly string[]): string | undefined {
+  const releases = versions.filter((v) => semverPrerelease(v) === '');
+  return sortVersions(releases.length > 0 ? releases : versions).at(-1);
+}
+
+/** The distinct listed versions that fit modulePath, dropping pseudo-versions and junk lines. */
+function listedVersions(modulePath: string, available: readonly string[]): string[] {
+  const fitting = new Set<string>();
+  for (const line of available) {
+    // A list line is "version [timestamp]"; only the first field counts.
+    const v = line.trim().split(/\s+/)[0] ?? '';
+    if (!isPseudoVersion(v) && isValidModuleVersion(modulePath, v)) fitting.add(v);
+  }
+  return [...fitting];
+}
+
+function selectPrefix(modulePath: string, prefix: string, listed: readonly string[]): string[] {
+  const { pathMajor } = splitPathVersion(modulePath) ?? { prefix: modulePath, pathMajor: '' };
+  const major = semverMajor(prefix);
+  const probe = `${major}.0.0`;
+  // A prefix whose major can never fit the path is a manifest mistake, not an empty result.
+  if (!matchPathMajor(probe, pathMajor) && !matchPathMajor(`${probe}+incompatible`, pathMajor)) {
+    throw new InvalidModuleError(
+      'E_QUERY',
+      `version query ${JSON.stringify(prefix)} can never match module ${modulePath}: its versions are ${
+        pathMajor === '' ? 'v0 or v1 (or v2+ with +incompatible)' : pathMajor.replace(/^[/.]/, '').replace(/-unstable$/, '')
+      }`,
+    );
+  }
+  const floor = canonicalSemver(prefix);
+  const matching = listed.filter((v) => v.startsWith(prefix + '.') && compareSemver(v, floor) >= 0);
+  const best = pickHighest(matching);
+  return best === undefined ? [] : [best];
+}
+
+function selectLatest(listed: readonly string[]): string[] {
+  const compatible = listed.filter((v) => semverBuild(v) !== '+incompatible');
+  const best = pickHighest(compatible.length > 0 ? compatible : listed);
+  return best === undefined ? [] : [best];
+}
+
+/**
+ * The versions query selects for modulePath, given the upstream's `@v/list`
+ * lines in available (see the module doc comment for each form). Pure; the
+ * result is sorted, holds no duplicates, and is [] when nothing in the list
+ * fits. Throws InvalidModuleError: E_MODULE_PATH for an invalid path,
+ * E_VERSION for an exact version that does not fit the path, E_QUERY for a
+ * prefix whose major can never fit it.
+ */
+export function selectVersions(modulePath: string, query: VersionQuery, available: readonly string[]): string[] {
+  checkPath(modulePath);
+  if (query.kind === 'exact') {
+    checkModuleVersion(modulePath, query.version);
+    return [query.version];
+  }
+  const listed = listedVersions(modulePath, available);
+  switch (query.kind) {
+    case 'latest':
+      return selectLatest(listed);
+    case 'prefix':
+      return selectPrefix(modulePath, query.prefix, listed);
+    case 'range':
+      return sortVersions(listed.filter((v) => query.constraints.every((c) => satisfies(v, c))));
+    case 'all':
+      return sortVersions(listed);
+  }
+}
