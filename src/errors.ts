@@ -89,7 +89,7 @@ export class ChecksumMismatchError extends GomirrorError {
     super(
       'E_CHECKSUM_MISMATCH',
       `SECURITY ERROR: checksum mismatch for ${args.module}@${args.version} (${args.file}): ` +
-        `downloaded ${args.actual}, ${args.source} has ${args.expected}`,
+        `got ${args.actual}, ${args.source} has ${args.expected}`,
       {
         hint:
           'The upstream served different bytes than were verified before. Nothing was replaced. ' +

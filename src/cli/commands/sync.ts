@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { buildSyncConfig } from '../../config/sync-config.js';
+import { GomirrorError } from '../../errors.js';
+import { parseManifest, type Manifest } from '../../manifest/index.js';
+import { formatSyncSummary } from '../../sync/report.js';
+import { syncTree } from '../../sync/service.js';
+import { createOutput } from '../output.js';
+
+interface SyncArgs {
+  manifest?: string;
+  gomod?: string[];
+  gosum?: string[];
+  out?: string;
+  upstream?: string;
+  sumdb?: string;
+  concurrency?: number;
+  'dry-run'?: boolean;
+  report?: string;
+  metrics?: string;
+  'log-format'?: string;
+}
+
+export const syncCommand = {
+  command: 'sync',
+  describe: 'Mirror the module versions a manifest names into a static GOPROXY tree',
+  builder: (y: Argv): Argv<SyncArgs> =>
+    y
+      .option('manifest', { type: 'string', describe: 'JSON manifest (see mirror-manifest.example.json)' })
+      .option('gomod', { type: 'string', array: true, describe: 'go.mod file whose requirements to mirror (repeatable)' })
+      .option('gosum', { type: 'string', array: true, describe: 'go.sum file: mirror and verify every line (repeatable)' })
+      .option('out', { type: 'string', describe: 'Root directory of the tree', demandOption: true })
+      .option('upstream', { type: 'string', describe: 'GOPROXY list to download from (default: manifest, $GOPROXY, https://proxy.golang.org)' })
+      .option('sumdb', { type: 'string', describe: 'Checksum database, GOSUMDB syntax (default: manifest, $GOSUMDB, sum.golang.org)' })
+      .option('concurrency', { type: 'number', describe: 'Parallel downloads', default: 16 })
+      .option('dry-run', { type: 'boolean', describe: 'Resolve versions and show the plan; download nothing' })
+      .option('report', { type: 'string', describe: 'Write a JSON report of the run (per module) to this file' })
+      .option('metrics', { type: 'string', describe: 'Write Prometheus textfile metrics to this file' })
+      .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
+      .example('$0 sync --manifest mirror.json --out /srv/goproxy', 'Mirror what mirror.json names')
+      .example('$0 sync --gosum ../service/go.sum --out /srv/goproxy --upstream https://proxy.corp', 'Mirror every go.sum line') as Argv<SyncArgs>,
+  handler: async (argv: SyncArgs): Promise<void> => {
+    let manifest: Manifest | undefined;
+    if (argv.manifest) {
+      let text: string;
+      try {
+        text = await readFile(argv.manifest, 'utf8');
+      } catch (err) {
+        throw new GomirrorError('E_MANIFEST', `${argv.manifest}: cannot read the manifest: ${(err as Error).message}`);
+      }
+      manifest = parseManifest(text, argv.manifest);
+    }
+    const config = buildSyncConfig(
+      {
+        ...(argv.out !== undefined ? { out: argv.out } : {}),
+        ...(argv.upstream !== undefined ? { upstream: argv.upstream } : {}),
+        ...(argv.sumdb !== undefined ? { sumdb: argv.sumdb } : {}),
+        ...(argv.gomod ? { gomod: argv.gomod } : {}),
+        ...(argv.gosum ? { gosum: argv.gosum } : {}),
+        ...(argv.concurrency !== undefined ? { concurrency: argv.concurrency } : {}),
+        dryRun: argv['dry-run'] ?? false,
+        ...(argv.report ? { report: argv.report } : {}),
+        ...(argv.metrics ? { metrics: argv.metrics } : {}),
+        ...(argv['log-format'] ? { logFormat: argv['log-format'] } : {}),
+      },
+      manifest,
+      process.env,
+    );
+    const out = createOutput(config.logFormat);
+    const report = await syncTree(config, out);
+    if (config.dryRun) {
+      for (const m of report.modules) {
+        for (const v of m.planned ?? []) out.result(`would fetch ${m.path}@${v}`);
+      }
+    }
+    out.result(formatSyncSummary(report), config.logFormat === 'json' ? { summary: report.summary, ok: report.ok } : undefined);
+    out.finish();
+    if (!report.ok) process.exitCode = 1;
+  },
+};

@@ -1,0 +1,47 @@
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { exitCodeFor, GomirrorError, isGomirrorError } from '../errors.js';
+import { TOOL_VERSION } from '../version.js';
+import { createOutput } from './output.js';
+import { syncCommand } from './commands/sync.js';
+
+// Each command module prints its own result and sets process.exitCode for
+// partial failure; thrown errors are mapped to exit codes here, in one place.
+const COMMANDS: CommandModule[] = [syncCommand as unknown as CommandModule];
+
+/** Runs the CLI with argv (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  process.exitCode = undefined;
+  let usageError: string | undefined;
+  const jsonLogs = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
+  const out = createOutput(jsonLogs ? 'json' : 'text');
+  let cli: Argv = yargs(argv)
+    .scriptName('gomirror')
+    .usage('$0 <command> [options]\n\nA static, verified Go module proxy for firewalled and air-gapped networks.')
+    .version(TOOL_VERSION)
+    .strict()
+    .demandCommand(1, 'Name a command: gomirror <command> --help tells more')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue('Exit codes: 0 success, 1 something failed, 2 usage or input error, 3 another run holds the lock.')
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageError = msg;
+    });
+  for (const c of COMMANDS) cli = cli.command(c);
+  try {
+    await cli.parseAsync();
+    if (usageError !== undefined) {
+      throw new GomirrorError('E_USAGE', usageError, { hint: 'Run gomirror --help, or gomirror <command> --help' });
+    }
+    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return code;
+  } catch (err) {
+    const code = exitCodeFor(err);
+    out.fatal(isGomirrorError(err) ? err : (err as Error), code);
+    if (!isGomirrorError(err) && process.env.GOMIRROR_DEBUG) console.error(err);
+    return code;
+  } finally {
+    out.finish();
+    process.exitCode = undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { GomirrorError } from '../errors.js';
+import type { Manifest, ManifestModule } from '../manifest/index.js';
+import { parseProxyList, type ProxyEntry } from '../upstream/proxy-list.js';
+
+export type LogFormat = 'text' | 'json';
+
+/** Everything `gomirror sync` needs, validated once; immutable. */
+export interface SyncConfig {
+  readonly out: string;
+  readonly upstreamText: string;
+  readonly upstream: readonly ProxyEntry[];
+  readonly sumdb: string;
+  readonly nosumdb: readonly string[];
+  readonly deps: boolean;
+  readonly modules: readonly ManifestModule[];
+  readonly gomod: readonly string[];
+  readonly gosum: readonly string[];
+  readonly concurrency: number;
+  readonly dryRun: boolean;
+  readonly report?: string;
+  readonly metrics?: string;
+  readonly logFormat: LogFormat;
+}
+
+/** Command-line flags of sync, as parsed (all optional but out). */
+export interface SyncFlags {
+  out?: string;
+  upstream?: string;
+  sumdb?: string;
+  gomod?: string[];
+  gosum?: string[];
+  concurrency?: number;
+  dryRun?: boolean;
+  report?: string;
+  metrics?: string;
+  logFormat?: string;
+}
+
+export const DEFAULT_UPSTREAM = 'https://proxy.golang.org';
+export const DEFAULT_SUMDB = 'sum.golang.org';
+export const DEFAULT_CONCURRENCY = 16;
+
+/**
+ * Layers the sources, lowest first: defaults → environment (the go command's
+ * GOPROXY, GOSUMDB, GONOSUMDB/GOPRIVATE) → manifest → flags.
+ */
+export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined, env: NodeJS.ProcessEnv): SyncConfig {
+  if (!flags.out) throw new GomirrorError('E_USAGE', '--out is required: the directory that holds the tree');
+  const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new GomirrorError('E_USAGE', `--concurrency: must be a whole number from 1 to 256, not ${flags.concurrency}`);
+  }
+  const logFormat = flags.logFormat ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    throw new GomirrorError('E_USAGE', `--log-format: must be text or json, not "${logFormat}"`);
+  }
+  const upstreamText = flags.upstream ?? manifest?.upstream ?? nonEmpty(env.GOPROXY) ?? DEFAULT_UPSTREAM;
+  const where = flags.upstream ? '--upstream' : manifest?.upstream ? 'manifest upstream' : env.GOPROXY ? '$GOPROXY' : 'upstream';
+  const upstream = parseProxyList(upstreamText, where);
+  const sumdb = flags.sumdb ?? manifest?.sumdb ?? nonEmpty(env.GOSUMDB) ?? DEFAULT_SUMDB;
+  const envNoSum = nonEmpty(env.GONOSUMDB) ?? nonEmpty(env.GOPRIVATE);
+  const nosumdb = manifest?.nosumdb ?? (envNoSum ? envNoSum.split(',').map((s) => s.trim()).filter(Boolean) : []);
+  const gomod = [...(manifest?.gomod ?? []), ...(flags.gomod ?? []).map((p) => path.resolve(p))];
+  const gosum = [...(manifest?.gosum ?? []), ...(flags.gosum ?? []).map((p) => path.resolve(p))];
+  const modules = manifest?.modules ?? [];
+  if (modules.length === 0 && gomod.length === 0 && gosum.length === 0) {
+    throw new GomirrorError('E_USAGE', 'nothing to mirror: give --manifest FILE with "modules", or --gomod/--gosum files', {
+      hint: 'See mirror-manifest.example.json for a working manifest',
+    });
+  }
+  return Object.freeze({
+    out: path.resolve(flags.out),
+    upstreamText,
+    upstream,
+    sumdb,
+    nosumdb,
+    deps: manifest?.deps ?? true,
+    modules,
+    gomod,
+    gosum,
+    concurrency,
+    dryRun: flags.dryRun ?? false,
+    ...(flags.report ? { report: path.resolve(flags.report) } : {}),
+    ...(flags.metrics ? { metrics: path.resolve(flags.metrics) } : {}),
+    logFormat,
+  });
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}

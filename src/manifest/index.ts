@@ -1,0 +1,2 @@
+export { parseManifest, type Manifest, type ManifestModule } from './manifest.js';
+export { didYouMean } from './did-you-mean.js';

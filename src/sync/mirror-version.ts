@@ -1,0 +1,160 @@
+import { ChecksumMismatchError, GomirrorError } from '../errors.js';
+import type { SumStore } from '../tree/sums.js';
+import type { TreeStore } from '../tree/store.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import { checkModuleZip, hashGoMod } from '../verify/index.js';
+import { parseInfo } from './info.js';
+
+/** What happened to one module version. */
+export interface VersionOutcome {
+  module: string;
+  version: string;
+  status: 'fetched' | 'present' | 'failed';
+  /** Bytes downloaded for this version. */
+  bytes: number;
+  error?: GomirrorError;
+}
+
+export interface MirrorContext {
+  upstream: UpstreamClient;
+  store: TreeStore;
+  sums: SumStore;
+  /** Hashes that must match (from go.sum inputs); a mismatch is a security error. */
+  expected?: (module: string, version: string, goMod: boolean) => string | undefined;
+}
+
+/**
+ * Mirrors one module version: .mod, .zip and .info are all downloaded and
+ * verified before any of them becomes visible; the zip is written last but
+ * one and .info last, so a version whose .info exists is complete. Files
+ * already on disk with a recorded hash are not downloaded again.
+ */
+export async function mirrorVersion(ctx: MirrorContext, module: string, version: string): Promise<VersionOutcome> {
+  const { upstream, store, sums } = ctx;
+  const files = {
+    info: store.layout.versionFile(module, version, 'info'),
+    mod: store.layout.versionFile(module, version, 'mod'),
+    zip: store.layout.versionFile(module, version, 'zip'),
+  };
+  let bytes = 0;
+  let zipTmp: string | undefined;
+  try {
+    const recordedMod = expectedHash(ctx, module, version, true);
+    const recordedZip = expectedHash(ctx, module, version, false);
+
+    // .mod: small, so it is hashed every time it is looked at.
+    let mod = await store.read(files.mod);
+    const modPresent = mod !== undefined;
+    if (mod === undefined) {
+      mod = await upstream.mod(module, version);
+      bytes += mod.length;
+    }
+    const modHash = hashGoMod(mod);
+    if (recordedMod && recordedMod.hash !== modHash) {
+      throw new ChecksumMismatchError({
+        module,
+        version,
+        file: modPresent ? files.mod : '.mod',
+        expected: recordedMod.hash,
+        actual: modHash,
+        source: recordedMod.source,
+      });
+    }
+
+    // .zip: trusted on disk once its hash is recorded (verify re-checks it);
+    // a zip on disk without a record (a crash before the record was flushed)
+    // is checked again rather than downloaded again.
+    const zipPresent = await store.exists(files.zip);
+    const checkZip = async (): Promise<string> => {
+      let zipFile = files.zip;
+      if (!zipPresent) {
+        zipTmp = await store.tempFor(files.zip);
+        const got = await upstream.zip(module, version, zipTmp);
+        bytes += got.size;
+        zipFile = zipTmp;
+      }
+      const checked = await checkModuleZip(zipFile, { modulePath: module, version, goMod: mod });
+      if (recordedZip && recordedZip.hash !== checked.h1) {
+        throw new ChecksumMismatchError({
+          module,
+          version,
+          file: zipPresent ? files.zip : '.zip',
+          expected: recordedZip.hash,
+          actual: checked.h1,
+          source: recordedZip.source,
+        });
+      }
+      return checked.h1;
+    };
+    const zipHash = zipPresent && recordedZip?.source === TREE_RECORD ? recordedZip.hash : await checkZip();
+
+    // .info: not authenticated; must name the version asked for.
+    let info = await store.read(files.info);
+    const infoPresent = info !== undefined && isInfoFor(info, version);
+    if (!infoPresent) {
+      info = await upstream.info(module, version);
+      bytes += info.length;
+      parseInfo(info, `${module}@${version}: .info`, version);
+    }
+
+    // Everything verified: make it visible. Order matters for readers of the
+    // tree: .mod, then .zip, then .info; list is rebuilt by the caller later.
+    if (!modPresent) await store.writeAtomic(files.mod, mod);
+    if (zipTmp) {
+      await store.commit(zipTmp, files.zip);
+      zipTmp = undefined;
+    }
+    if (!infoPresent && info) await store.writeAtomic(files.info, info);
+    sums.set(module, version, true, modHash);
+    sums.set(module, version, false, zipHash);
+    const status = modPresent && zipPresent && infoPresent ? 'present' : 'fetched';
+    return { module, version, status, bytes };
+  } catch (err) {
+    const error =
+      err instanceof GomirrorError
+        ? err
+        : new GomirrorError('E_INTERNAL', `${module}@${version}: ${(err as Error).message}`, { cause: err });
+    return { module, version, status: 'failed', bytes, error };
+  } finally {
+    if (zipTmp) await store.discard(zipTmp);
+  }
+}
+
+function isInfoFor(data: Buffer, version: string): boolean {
+  try {
+    parseInfo(data, '', version);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TREE_RECORD = 'the tree record (.gomirror/go.sum)';
+
+/**
+ * The hash a file must have: the tree's own record, or a go.sum input's.
+ * When both exist they must agree, or the tree holds something go.sum says
+ * is not genuine.
+ */
+function expectedHash(
+  ctx: MirrorContext,
+  module: string,
+  version: string,
+  goMod: boolean,
+): { hash: string; source: string } | undefined {
+  const tree = ctx.sums.get(module, version, goMod);
+  const input = ctx.expected?.(module, version, goMod);
+  if (tree && input && tree !== input) {
+    throw new ChecksumMismatchError({
+      module,
+      version,
+      file: goMod ? '.mod' : '.zip',
+      expected: input,
+      actual: tree,
+      source: 'go.sum',
+    });
+  }
+  if (tree) return { hash: tree, source: TREE_RECORD };
+  if (input) return { hash: input, source: 'go.sum' };
+  return undefined;
+}

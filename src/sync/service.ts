@@ -1,0 +1,119 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import type { SyncConfig } from '../config/sync-config.js';
+import { GomirrorError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { createTreeStore } from '../tree/store.js';
+import { openSumStore } from '../tree/sums.js';
+import { writeFileAtomic } from '../tree/atomic.js';
+import { createUpstreamClient } from '../upstream/client.js';
+import { loadNetrc } from '../upstream/netrc.js';
+import { redactUrl } from '../upstream/proxy-list.js';
+import { createTransport } from '../upstream/transport.js';
+import { parseGoSum } from '../verify/index.js';
+import { TOOL_VERSION } from '../version.js';
+import { buildSyncReport, type SyncReport } from './report.js';
+import { runSync, type SyncTarget } from './run.js';
+
+export interface SyncServiceOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Extra CA certificates for https upstreams (tests, private CAs). */
+  ca?: string | Buffer;
+}
+
+/** `gomirror sync`: wires the real network and disk to the orchestrator and returns the report. */
+export async function syncTree(config: SyncConfig, logger: Logger, options: SyncServiceOptions = {}): Promise<SyncReport> {
+  const env = options.env ?? process.env;
+  const startedAt = new Date();
+  const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: [...m.queries] }));
+  const expected = new Map<string, string>();
+  await addGoSumTargets(config.gosum, targets, expected);
+  if (config.gomod.length > 0) {
+    throw new GomirrorError('E_USAGE', '--gomod / "gomod": dependency closure from go.mod files is not available in this build', {
+      hint: 'Pass the project go.sum with --gosum (every line of it is mirrored and verified)',
+    });
+  }
+
+  if (!config.dryRun) await mkdir(config.out, { recursive: true });
+  const transport = createTransport({
+    concurrency: config.concurrency,
+    netrc: await loadNetrc(env),
+    env,
+    ...(options.ca ? { ca: options.ca } : {}),
+    userAgent: `gomirror/${TOOL_VERSION}`,
+    onRetry: (url, attempt, delayMs, reason) => logger.warn(`retrying ${url} (${reason})`, { attempt, delayMs }),
+  });
+  const store = createTreeStore(config.out);
+  const sums = await openSumStore(store.layout.sumsFile());
+  let done = 0;
+  let failed = 0;
+  let total = 0;
+  let bytes = 0;
+  try {
+    const outcomes = await runSync({
+      targets,
+      upstream: createUpstreamClient({ entries: [...config.upstream], transport }),
+      store,
+      sums,
+      concurrency: config.concurrency,
+      dryRun: config.dryRun,
+      expected: (m, v, goMod) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
+      events: {
+        onResolved: (_m, versions) => {
+          total += versions.length;
+          logger.progress({ done, total, failed, bytes });
+        },
+        onVersion: (o) => {
+          done++;
+          bytes += o.bytes;
+          if (o.status === 'failed' && o.error) {
+            failed++;
+            logger.error(o.error.message, { module: o.module, version: o.version, code: o.error.code, hint: o.error.hint });
+          } else if (o.status === 'fetched') {
+            logger.info(`fetched ${o.module}@${o.version}`, { module: o.module, version: o.version, bytes: o.bytes });
+          }
+          logger.progress({ done, total, failed, bytes });
+        },
+        onModuleError: (m, e) => logger.error(e.message, { module: m, code: e.code, hint: e.hint }),
+      },
+    });
+    const report = buildSyncReport({
+      outcomes,
+      toolVersion: TOOL_VERSION,
+      dryRun: config.dryRun,
+      root: config.out,
+      upstream: redactUrl(config.upstreamText),
+      startedAt,
+      finishedAt: new Date(),
+      requests: transport.stats.requests,
+      retries: transport.stats.retries,
+    });
+    if (config.report) await writeFileAtomic(config.report, JSON.stringify(report, null, 2) + '\n');
+    return report;
+  } finally {
+    await transport.close();
+  }
+}
+
+/** Every go.sum line names a module version to mirror; its hash must match what is downloaded. */
+async function addGoSumTargets(files: readonly string[], targets: SyncTarget[], expected: Map<string, string>): Promise<void> {
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new GomirrorError('E_GOSUM', `${file}: cannot read go.sum: ${(err as Error).message}`);
+    }
+    for (const line of parseGoSum(text, file)) {
+      const key = `${line.path} ${line.version}${line.goMod ? '/go.mod' : ''}`;
+      const have = expected.get(key);
+      if (have && have !== line.hash) {
+        throw new GomirrorError('E_GOSUM', `${file}:${line.line}: ${key} has two different hashes in the go.sum inputs`);
+      }
+      expected.set(key, line.hash);
+      targets.push({
+        module: line.path,
+        queries: [{ text: line.version, query: { kind: 'exact', version: line.version }, where: `${file}:${line.line}` }],
+      });
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
+import { commitTempFile, tempPathFor, writeFileAtomic } from './atomic.js';
+import { treeLayout, type TreeLayout } from './layout.js';
+
+/**
+ * File access to a gomirror tree. The sync orchestrator goes through this and
+ * never touches `fs` itself.
+ */
+export interface TreeStore {
+  readonly layout: TreeLayout;
+  /** The file's bytes, or undefined if it does not exist. */
+  read(file: string): Promise<Buffer | undefined>;
+  exists(file: string): Promise<boolean>;
+  writeAtomic(file: string, data: Uint8Array | string): Promise<void>;
+  /** A fresh temp path beside `dest` (its directory is created). */
+  tempFor(dest: string): Promise<string>;
+  commit(tmp: string, dest: string): Promise<void>;
+  discard(tmp: string): Promise<void>;
+  /** Versions with .info, .mod and .zip on disk, in any order. */
+  completeVersions(modulePath: string): Promise<string[]>;
+  /**
+   * Rewrites `@v/list` from what is on disk (tagged versions only, semver
+   * order) and keeps `@latest` only for modules without a tagged version.
+   * Returns whether anything changed.
+   */
+  rebuildIndex(modulePath: string, latestInfo?: () => Promise<Buffer | undefined>): Promise<boolean>;
+}
+
+export function createTreeStore(root: string): TreeStore {
+  const layout = treeLayout(root);
+  const read = async (file: string): Promise<Buffer | undefined> => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  };
+
+  async function completeVersions(modulePath: string): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(layout.versionDir(modulePath));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const have = new Set(names);
+    const out: string[] = [];
+    for (const n of names) {
+      if (!n.endsWith('.zip')) continue;
+      const base = n.slice(0, -4);
+      if (!have.has(`${base}.info`) || !have.has(`${base}.mod`)) continue;
+      let v: string;
+      try {
+        v = unescapeVersion(base);
+      } catch {
+        continue;
+      }
+      out.push(v);
+    }
+    return out;
+  }
+
+  return {
+    layout,
+    read,
+    async exists(file) {
+      try {
+        await stat(file);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    writeAtomic: writeFileAtomic,
+    async tempFor(dest) {
+      await mkdir(path.dirname(dest), { recursive: true });
+      return tempPathFor(dest);
+    },
+    commit: commitTempFile,
+    async discard(tmp) {
+      await rm(tmp, { force: true });
+    },
+    completeVersions,
+    async rebuildIndex(modulePath, latestInfo) {
+      const versions = await completeVersions(modulePath);
+      // Go: pseudo-versions never go in list; they are reached through @latest.
+      const tagged = sortVersions(versions.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
+      const listText = tagged.map((v) => `${v}\n`).join('');
+      let changed = false;
+      const listFile = layout.listFile(modulePath);
+      const old = await read(listFile);
+      if (old === undefined || old.toString('utf8') !== listText) {
+        await writeFileAtomic(listFile, listText);
+        changed = true;
+      }
+      const latestFile = layout.latestFile(modulePath);
+      if (tagged.length > 0) {
+        if (await read(latestFile)) {
+          await unlink(latestFile);
+          changed = true;
+        }
+      } else if (latestInfo) {
+        const info = await latestInfo();
+        if (info) {
+          const oldLatest = await read(latestFile);
+          if (!oldLatest || !oldLatest.equals(info)) {
+            await writeFileAtomic(latestFile, info);
+            changed = true;
+          }
+        }
+      }
+      return changed;
+    },
+  };
+}

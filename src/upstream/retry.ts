@@ -1,0 +1,67 @@
+/**
+ * Retry policy for upstream requests (pure). 404/410 are normal GOPROXY answers
+ * and TLS failures are configuration problems: neither is ever retried.
+ */
+
+export interface RetryOptions {
+  /** Retries after the first attempt. */
+  retries: number;
+  /** First backoff in ms; doubles each attempt. */
+  baseDelayMs: number;
+  /** Cap on one backoff, and on a Retry-After we are willing to honour. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { retries: 4, baseDelayMs: 200, maxDelayMs: 15_000 };
+
+/** What went wrong with one attempt, as far as the retry policy cares. */
+export type AttemptFailure =
+  | { kind: 'status'; status: number; retryAfter?: string | null }
+  | { kind: 'network'; code?: string }
+  | { kind: 'short-body' }
+  | { kind: 'timeout' };
+
+const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_SSL_)/;
+
+/** Whether a failure is worth another attempt. */
+export function isRetryable(f: AttemptFailure): boolean {
+  switch (f.kind) {
+    case 'status':
+      return f.status >= 500 || f.status === 429 || f.status === 408;
+    case 'network':
+      return !(f.code && TLS_CODES.test(f.code));
+    case 'short-body':
+    case 'timeout':
+      return true;
+  }
+}
+
+/**
+ * Delay before retry number `attempt` (1-based), or null to give up.
+ * Exponential backoff with full jitter; a Retry-After (seconds or HTTP date)
+ * is honoured up to maxDelayMs.
+ */
+export function computeRetryDelay(
+  attempt: number,
+  failure: AttemptFailure,
+  options: RetryOptions,
+  now: number = Date.now(),
+  random: () => number = Math.random,
+): number | null {
+  if (attempt > options.retries || !isRetryable(failure)) return null;
+  const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  const jittered = Math.round(backoff / 2 + random() * (backoff / 2));
+  if (failure.kind === 'status' && failure.retryAfter) {
+    const ra = parseRetryAfter(failure.retryAfter, now);
+    if (ra !== null) return Math.min(options.maxDelayMs, Math.max(ra, 0));
+  }
+  return jittered;
+}
+
+/** Parses a Retry-After header into milliseconds from now. */
+export function parseRetryAfter(value: string, now: number): number | null {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : t - now;
+}

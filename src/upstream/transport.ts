@@ -1,0 +1,294 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { Agent, EnvHttpProxyAgent, errors as undiciErrors, interceptors, request, type Dispatcher } from 'undici';
+import { GomirrorError } from '../errors.js';
+import { basicAuthFor, type NetrcEntry } from './netrc.js';
+import { redactUrl } from './proxy-list.js';
+import { computeRetryDelay, DEFAULT_RETRY, type AttemptFailure, type RetryOptions } from './retry.js';
+
+/** Result of streaming a body to a file. */
+export interface FileFetchResult {
+  size: number;
+  /** sha256 of the bytes written, hex. */
+  sha256: string;
+}
+
+/**
+ * Fetches URLs (http, https, file). Errors are GomirrorErrors: E_NOT_FOUND for
+ * 404/410 and missing files, E_HTTP for other statuses, E_NETWORK, E_SHORT_BODY,
+ * E_TOO_LARGE. Transient failures are retried inside.
+ */
+export interface Transport {
+  getBuffer(url: string, maxBytes: number): Promise<Buffer>;
+  /** Streams the body into `file` (created or truncated), hashing as it goes. */
+  getToFile(url: string, file: string, maxBytes: number): Promise<FileFetchResult>;
+  readonly stats: TransportStats;
+  close(): Promise<void>;
+}
+
+export interface TransportStats {
+  requests: number;
+  retries: number;
+  bytes: number;
+}
+
+export interface TransportOptions {
+  concurrency: number;
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  /** Longest silence between two chunks of a body. */
+  bodyIdleTimeoutMs?: number;
+  retry?: RetryOptions;
+  netrc?: Map<string, NetrcEntry>;
+  /** Extra CA certificates (PEM) for https upstreams. */
+  ca?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  userAgent?: string;
+  /** Called before each retry, for logs. */
+  onRetry?: (url: string, attempt: number, delayMs: number, reason: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Builds the one shared HTTP agent and the transport around it. */
+export function createTransport(options: TransportOptions): Transport {
+  const env = options.env ?? process.env;
+  // Keep-alive pool sized to the download concurrency: every in-flight request
+  // gets a warm connection and no more sockets are opened than can be used.
+  const agentOptions: Agent.Options = {
+    connections: Math.max(options.concurrency, 1),
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 120_000,
+    headersTimeout: options.headersTimeoutMs ?? 30_000,
+    bodyTimeout: options.bodyIdleTimeoutMs ?? 30_000,
+    connect: { timeout: options.connectTimeoutMs ?? 10_000, ...(options.ca ? { ca: options.ca } : {}) },
+  };
+  const useEnvProxy = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => env[k]);
+  const base: Dispatcher = useEnvProxy ? new EnvHttpProxyAgent(agentOptions) : new Agent(agentOptions);
+  const dispatcher = base.compose(interceptors.redirect({ maxRedirections: 10 }));
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const stats: TransportStats = { requests: 0, retries: 0, bytes: 0 };
+  const userAgent = options.userAgent ?? 'gomirror';
+
+  async function withRetries<T>(url: string, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      stats.requests++;
+      try {
+        return await attempt();
+      } catch (err) {
+        const failure = classify(err);
+        const delay = failure ? computeRetryDelay(n, failure, retry) : null;
+        if (delay === null) throw toGomirrorError(err, url);
+        stats.retries++;
+        options.onRetry?.(redactUrl(url), n, delay, describe(err));
+        await sleep(delay);
+      }
+    }
+  }
+
+  async function open(url: string): Promise<Dispatcher.ResponseData> {
+    const u = new URL(url);
+    const headers: Record<string, string> = { 'user-agent': userAgent, accept: '*/*' };
+    // Go: .netrc credentials only ever go over https.
+    if (u.protocol === 'https:' && options.netrc) {
+      const auth = basicAuthFor(options.netrc, u.hostname);
+      if (auth) headers.authorization = auth;
+    }
+    const res = await request(url, { method: 'GET', headers, dispatcher });
+    if (res.statusCode !== 200) {
+      const retryAfter = res.headers['retry-after'];
+      await res.body.dump().catch(() => undefined);
+      throw new StatusError(res.statusCode, typeof retryAfter === 'string' ? retryAfter : null);
+    }
+    return res;
+  }
+
+  return {
+    stats,
+    async getBuffer(url, maxBytes) {
+      if (url.startsWith('file:')) return readLocal(url, maxBytes);
+      return withRetries(url, async () => {
+        const res = await open(url);
+        const declared = contentLength(res);
+        if (declared !== null && declared > maxBytes) {
+          await res.body.dump().catch(() => undefined);
+          throw tooLarge(url, maxBytes);
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of res.body) {
+          size += (chunk as Buffer).length;
+          if (size > maxBytes) {
+            res.body.destroy();
+            throw tooLarge(url, maxBytes);
+          }
+          chunks.push(chunk as Buffer);
+        }
+        if (declared !== null && size !== declared) throw new ShortBodyError(size, declared);
+        stats.bytes += size;
+        return Buffer.concat(chunks);
+      });
+    },
+    async getToFile(url, file, maxBytes) {
+      if (url.startsWith('file:')) return copyLocal(url, file, maxBytes);
+      return withRetries(url, async () => {
+        const res = await open(url);
+        const declared = contentLength(res);
+        if (declared !== null && declared > maxBytes) {
+          await res.body.dump().catch(() => undefined);
+          throw tooLarge(url, maxBytes);
+        }
+        const meter = new HashingMeter(maxBytes, () => tooLarge(url, maxBytes));
+        // 'w' truncates what an earlier failed attempt left behind.
+        await pipeline(res.body, meter, createWriteStream(file, { flags: 'w' }));
+        if (declared !== null && meter.size !== declared) throw new ShortBodyError(meter.size, declared);
+        stats.bytes += meter.size;
+        return { size: meter.size, sha256: meter.digest() };
+      });
+    },
+    async close() {
+      await dispatcher.close();
+    },
+  };
+}
+
+/** Counts, limits and hashes bytes on their way to disk. */
+class HashingMeter extends Transform {
+  size = 0;
+  private readonly hash = createHash('sha256');
+  constructor(
+    private readonly limit: number,
+    private readonly onTooLarge: () => Error,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.size += chunk.length;
+    if (this.size > this.limit) return cb(this.onTooLarge());
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+class StatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfter: string | null,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+class ShortBodyError extends Error {
+  constructor(
+    readonly got: number,
+    readonly want: number,
+  ) {
+    super(`body ended after ${got} of ${want} bytes`);
+  }
+}
+
+function contentLength(res: Dispatcher.ResponseData): number | null {
+  const v = res.headers['content-length'];
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) return null;
+  return Number(v);
+}
+
+function tooLarge(url: string, maxBytes: number): GomirrorError {
+  return new GomirrorError('E_TOO_LARGE', `${redactUrl(url)}: response larger than ${maxBytes} bytes`);
+}
+
+function errCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  // undici wraps socket errors; the useful code may sit on the cause.
+  if (typeof e?.cause?.code === 'string') return e.cause.code;
+  return typeof e?.code === 'string' ? e.code : undefined;
+}
+
+function classify(err: unknown): AttemptFailure | null {
+  if (err instanceof GomirrorError) return null;
+  if (err instanceof StatusError) {
+    if (err.status === 404 || err.status === 410) return null;
+    return { kind: 'status', status: err.status, retryAfter: err.retryAfter };
+  }
+  if (err instanceof ShortBodyError) return { kind: 'short-body' };
+  if (err instanceof undiciErrors.ResponseContentLengthMismatchError) return { kind: 'short-body' };
+  if (
+    err instanceof undiciErrors.ConnectTimeoutError ||
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError
+  ) {
+    return { kind: 'timeout' };
+  }
+  const code = errCode(err);
+  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EMFILE') return null;
+  return { kind: 'network', ...(code ? { code } : {}) };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof StatusError) return `HTTP ${err.status}`;
+  const code = errCode(err);
+  return code ? `${code}: ${(err as Error).message}` : (err as Error).message;
+}
+
+function toGomirrorError(err: unknown, url: string): GomirrorError {
+  if (err instanceof GomirrorError) return err;
+  const where = redactUrl(url);
+  if (err instanceof StatusError) {
+    if (err.status === 404 || err.status === 410) {
+      return new GomirrorError('E_NOT_FOUND', `${where}: not found (HTTP ${err.status})`);
+    }
+    return new GomirrorError('E_HTTP', `${where}: HTTP ${err.status}`, {
+      hint: err.status === 401 || err.status === 403 ? 'Check the credentials for this host in ~/.netrc or $NETRC' : undefined,
+    });
+  }
+  if (err instanceof ShortBodyError || err instanceof undiciErrors.ResponseContentLengthMismatchError) {
+    return new GomirrorError('E_SHORT_BODY', `${where}: ${(err as Error).message}`, { cause: err });
+  }
+  const code = errCode(err);
+  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') {
+    return new GomirrorError('E_FS', `writing ${where} to disk failed: ${(err as Error).message}`, { cause: err });
+  }
+  return new GomirrorError('E_NETWORK', `${where}: ${describe(err)}`, {
+    cause: err,
+    hint: 'Check that the upstream is reachable from this host (gomirror retried with backoff)',
+  });
+}
+
+async function readLocal(url: string, maxBytes: number): Promise<Buffer> {
+  const file = fileURLToPath(url);
+  try {
+    const st = await stat(file);
+    if (st.size > maxBytes) throw tooLarge(url, maxBytes);
+    return await readFile(file);
+  } catch (err) {
+    throw localError(err, url);
+  }
+}
+
+async function copyLocal(url: string, dest: string, maxBytes: number): Promise<FileFetchResult> {
+  const file = fileURLToPath(url);
+  try {
+    const meter = new HashingMeter(maxBytes, () => tooLarge(url, maxBytes));
+    await pipeline(createReadStream(file), meter, createWriteStream(dest, { flags: 'w' }));
+    return { size: meter.size, sha256: meter.digest() };
+  } catch (err) {
+    throw localError(err, url);
+  }
+}
+
+function localError(err: unknown, url: string): GomirrorError {
+  if (err instanceof GomirrorError) return err;
+  const code = errCode(err);
+  // Go: a missing file:// file counts as 404, so a comma list falls through.
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new GomirrorError('E_NOT_FOUND', `${url}: not found`);
+  return new GomirrorError('E_FS', `${url}: ${(err as Error).message}`, { cause: err });
+}
