@@ -3,19 +3,26 @@
  * (percent-decoded paths, 404 for anything missing, Go's content types,
  * Content-Length, keep-alive) on 127.0.0.1, with injectable, reproducible
  * faults: error statuses, connection resets, short bodies, delays and basic
- * auth.
+ * auth. With `tls: true` it serves HTTPS with a throw-away self-signed
+ * certificate, since the go command sends .netrc credentials only over https.
  *
  *     const server = await startFixtureServer({ root: upstream.dir });
  *     server.setFaults([{ match: /\.zip$/, first: 2, fault: { kind: 'status', status: 503, retryAfter: 1 } }]);
  *     // GOPROXY=server.url ... ; inspect server.requests
  *     await server.close();
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createReadStream, rmSync } from 'node:fs';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+import { requireCommand } from './go-tools.js';
 
 /** What a fault does to the response. */
 export type Fault =
@@ -67,13 +74,21 @@ export interface FixtureServerOptions {
   faults?: FaultRule[];
   /** PRNG seed for probabilistic faults. Default 1. */
   seed?: number;
+  /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (see FixtureServer.caFile). */
+  tls?: boolean;
 }
 
 /** A running fixture server. */
 export interface FixtureServer {
-  /** `http://127.0.0.1:<port>`, usable as a GOPROXY entry. */
+  /** `http://127.0.0.1:<port>` (`https://` with tls), usable as a GOPROXY entry. */
   url: string;
   port: number;
+  /**
+   * With tls: the certificate's PEM file and text. Trust it in the go command
+   * with `SSL_CERT_FILE=<caFile>` and in undici with `connect: { ca }`.
+   */
+  caFile?: string;
+  ca?: string;
   /** Every request so far; tests may read or clear it (`requests.length = 0`). */
   requests: RequestLog[];
   /** Replaces the fault rules and restarts their counters. */
@@ -93,6 +108,13 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
   const random = mulberry32(opts.seed ?? 1);
   const requests: RequestLog[] = [];
   const sockets = new Set<Socket>();
+  // TLS sockets cannot send a RST themselves; find their TCP socket by port.
+  const tcpByPort = new Map<number | undefined, Socket>();
+  const resetSocket = (socket: Socket | null): void => {
+    if (!socket) return;
+    const tcp = opts.tls ? tcpByPort.get(socket.remotePort) : socket;
+    (tcp ?? socket).resetAndDestroy();
+  };
   const timers = new Set<NodeJS.Timeout>();
   let rules: RuleState[] = [];
   const setFaults = (faults: FaultRule[]): void => {
@@ -143,7 +165,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     if (fault?.kind === 'reset' && fault.at === 'headers') {
       // Half a status line, flushed, then RST: the client has no complete response.
       const socket = res.socket;
-      if (socket) socket.write('HTTP/1.1 200 OK\r\nContent-Le', () => void sleep(20).then(() => socket.resetAndDestroy()));
+      if (socket) socket.write('HTTP/1.1 200 OK\r\nContent-Le', () => void sleep(20).then(() => resetSocket(socket)));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -168,7 +190,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
         await sendRange(res, file.path, 0, half);
         // Let the headers and first bytes reach the client before the RST.
         await sleep(20);
-        res.socket?.resetAndDestroy();
+        resetSocket(res.socket);
         return;
       }
       case 'delay': {
@@ -184,13 +206,19 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     res.end();
   };
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     handle(req, res).catch(() => res.destroy());
-  });
+  };
+  const cert = opts.tls ? await selfSignedCert() : undefined;
+  const server = cert ? createHttpsServer({ key: cert.key, cert: cert.cert }, listener) : createServer(listener);
   server.keepAliveTimeout = 5000;
-  server.on('connection', (socket) => {
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    tcpByPort.set(socket.remotePort, socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (tcpByPort.get(socket.remotePort) === socket) tcpByPort.delete(socket.remotePort);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -210,7 +238,8 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     });
     return closing;
   };
-  return { url: `http://127.0.0.1:${port}`, port, requests, setFaults, close };
+  const url = `${cert ? 'https' : 'http'}://127.0.0.1:${port}`;
+  return { url, port, requests, setFaults, close, caFile: cert?.file, ca: cert?.cert };
 }
 
 /** Percent-decodes a request target's path; undefined if malformed or escaping the root. */
@@ -282,4 +311,22 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+let certPromise: Promise<{ key: string; cert: string; file: string }> | undefined;
+
+/** One self-signed certificate for IP 127.0.0.1 per process, removed on exit. */
+function selfSignedCert(): Promise<{ key: string; cert: string; file: string }> {
+  certPromise ??= (async () => {
+    await requireCommand('openssl', 'openssl');
+    const dir = await mkdtemp(path.join(tmpdir(), 'gomirror-cert-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const [keyFile, file] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    await promisify(execFile)('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', file,
+    ]);
+    return { key: await readFile(keyFile, 'utf8'), cert: await readFile(file, 'utf8'), file };
+  })();
+  return certPromise;
 }

@@ -161,7 +161,7 @@ export const BASIC_PSEUDO = {
 
 const LICENSE = 'Fixture license: do what you like.\n';
 
-function release(version: string, time: string, pkg: string, modPath: string, extra: Partial<VersionSpec> = {}): VersionSpec {
+function makeVersion(version: string, time: string, pkg: string, modPath: string, extra: Partial<VersionSpec> = {}): VersionSpec {
   return {
     version,
     time,
@@ -186,47 +186,47 @@ export function basicSpec(): UpstreamSpec {
       {
         path: alpha,
         versions: [
-          release('v1.0.0', '2024-01-02T03:04:05Z', 'alpha', alpha, {
+          makeVersion('v1.0.0', '2024-01-02T03:04:05Z', 'alpha', alpha, {
             files: { [`alpha.go`]: nameSource('alpha', `${alpha}@v1.0.0`), 'internal/util/util.go': 'package util\n' },
           }),
-          release('v1.1.0', '2024-02-01T00:00:00Z', 'alpha', alpha),
-          release(BASIC_PSEUDO.alpha, '2024-03-01T00:00:00Z', 'alpha', alpha),
-          release('v1.2.0-beta.1', '2024-04-01T00:00:00Z', 'alpha', alpha),
+          makeVersion('v1.1.0', '2024-02-01T00:00:00Z', 'alpha', alpha),
+          makeVersion(BASIC_PSEUDO.alpha, '2024-03-01T00:00:00Z', 'alpha', alpha),
+          makeVersion('v1.2.0-beta.1', '2024-04-01T00:00:00Z', 'alpha', alpha),
         ],
       },
       {
         path: alphaV2,
         versions: [
-          release('v2.0.0', '2024-05-01T00:00:00Z', 'alpha', alphaV2),
-          release('v2.1.0', '2024-06-01T00:00:00Z', 'alpha', alphaV2),
+          makeVersion('v2.0.0', '2024-05-01T00:00:00Z', 'alpha', alphaV2),
+          makeVersion('v2.1.0', '2024-06-01T00:00:00Z', 'alpha', alphaV2),
         ],
       },
       {
         path: toml,
         versions: [
-          release('v1.0.0-RC1', '2023-12-01T00:00:00Z', 'toml', toml),
-          release('v1.0.0', '2024-01-01T00:00:00Z', 'toml', toml),
-          release('v1.2.3', '2024-03-03T00:00:00Z', 'toml', toml),
+          makeVersion('v1.0.0-RC1', '2023-12-01T00:00:00Z', 'toml', toml),
+          makeVersion('v1.0.0', '2024-01-01T00:00:00Z', 'toml', toml),
+          makeVersion('v1.2.3', '2024-03-03T00:00:00Z', 'toml', toml),
         ],
       },
       {
         path: yaml,
         versions: [
-          release('v2.2.8', '2020-01-24T00:00:00Z', 'yaml', yaml),
-          release('v2.4.0', '2020-11-17T00:00:00Z', 'yaml', yaml),
+          makeVersion('v2.2.8', '2020-01-24T00:00:00Z', 'yaml', yaml),
+          makeVersion('v2.4.0', '2020-11-17T00:00:00Z', 'yaml', yaml),
         ],
       },
       {
         path: legacy,
         versions: [
-          release('v1.0.0', '2017-01-01T00:00:00Z', 'legacy', legacy, { gomod: null }),
-          release('v2.0.0+incompatible', '2018-01-01T00:00:00Z', 'legacy', legacy, { gomod: null }),
-          release('v2.1.0+incompatible', '2018-06-01T00:00:00Z', 'legacy', legacy, { gomod: null }),
+          makeVersion('v1.0.0', '2017-01-01T00:00:00Z', 'legacy', legacy, { gomod: null }),
+          makeVersion('v2.0.0+incompatible', '2018-01-01T00:00:00Z', 'legacy', legacy, { gomod: null }),
+          makeVersion('v2.1.0+incompatible', '2018-06-01T00:00:00Z', 'legacy', legacy, { gomod: null }),
         ],
       },
       {
         path: pseudoOnly,
-        versions: [release(BASIC_PSEUDO.pseudoOnly, '2024-01-02T03:04:05Z', 'pseudoonly', pseudoOnly)],
+        versions: [makeVersion(BASIC_PSEUDO.pseudoOnly, '2024-01-02T03:04:05Z', 'pseudoonly', pseudoOnly)],
         latest: { Version: BASIC_PSEUDO.pseudoOnly, Time: '2024-01-02T03:04:05Z' },
       },
       {

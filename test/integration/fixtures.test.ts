@@ -8,6 +8,8 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { Agent, fetch as undiciFetch } from 'undici';
+
 import {
   BASIC,
   BASIC_PSEUDO,
@@ -159,6 +161,29 @@ describe('the go command against a fixture upstream', () => {
     }
   });
 
+  test('netrc credentials reach a basic-auth fixture server over https', async () => {
+    const auth: FaultRule = { fault: { kind: 'auth', username: 'alice', password: 's3cret' } };
+    const tls = await startFixtureServer({ root: basic.dir, tls: true, faults: [auth] });
+    const fetchYaml = async (netrc?: string) => {
+      const g = await goEnv({ goproxy: tls.url, gosumdb: 'off', netrc, extra: { SSL_CERT_FILE: tls.caFile ?? '' } });
+      try {
+        return await runGo(['mod', 'download', '-json', `${BASIC.yaml}@v2.4.0`], { cwd: g.home, env: g.env });
+      } finally {
+        await g.cleanup();
+      }
+    };
+    try {
+      const denied = await fetchYaml();
+      assert.notEqual(denied.code, 0, describeGoResult(denied));
+      assert.match(denied.stdout + denied.stderr, /401 Unauthorized/);
+      const ok = assertGoOk(await fetchYaml('machine 127.0.0.1 login alice password s3cret\n'));
+      assert.equal(parseDownloads(ok.stdout)[0]?.Sum, basic.hashes.get(`${BASIC.yaml} v2.4.0`));
+      assert.ok(tls.requests.some((q) => q.status === 200 && q.headers.authorization?.startsWith('Basic ')));
+    } finally {
+      await tls.close();
+    }
+  });
+
   test('GOPROXY=file:// serves the same tree', async () => {
     const versions = [`${BASIC.toml}@v1.0.0-RC1`, `${BASIC.legacy}@v2.0.0+incompatible`, `${BASIC.pseudoOnly}@latest`];
     const r = assertGoOk(await download(`file://${basic.dir}`, versions, basic.goSum));
@@ -180,10 +205,10 @@ describe('startFixtureServer', () => {
     }
   };
   /** Reads a body chunk by chunk; resolves with the bytes received and the error that ended it, if any. */
-  const drain = async (res: Response): Promise<{ bytes: number; error?: unknown }> => {
+  const drain = async (res: { body: AsyncIterable<Uint8Array> | null }): Promise<{ bytes: number; error?: unknown }> => {
     let bytes = 0;
     try {
-      for await (const chunk of res.body ?? []) bytes += (chunk as Uint8Array).length;
+      for await (const chunk of res.body ?? []) bytes += chunk.length;
       return { bytes };
     } catch (error) {
       return { bytes, error };
@@ -278,6 +303,22 @@ describe('startFixtureServer', () => {
       assert.equal(error, undefined);
       assert.ok(Date.now() - t >= 280, `body delay took ${Date.now() - t} ms`);
     });
+  });
+
+  test('tls: faults work over https too', async () => {
+    const s = await startFixtureServer({ root: basic.dir, tls: true, faults: [{ first: 1, fault: { kind: 'reset', at: 'body' } }] });
+    const dispatcher = new Agent({ connect: { ca: s.ca } });
+    try {
+      assert.match(s.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const broken = await undiciFetch(s.url + ZIP, { dispatcher });
+      assert.equal(broken.status, 200);
+      assert.ok((await drain(broken)).error, 'body read must fail');
+      const ok = await undiciFetch(s.url + LIST, { dispatcher });
+      assert.equal(await ok.text(), 'v1.0.0\nv1.1.0\nv1.2.0-beta.1\n');
+    } finally {
+      await dispatcher.close();
+      await s.close();
+    }
   });
 
   test('basic auth: 401 without the right credentials, 200 with them', async () => {
