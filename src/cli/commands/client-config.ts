@@ -1,0 +1,51 @@
+/** `gomirror client-config`: print the go command settings for clients of the mirror. */
+import type { Argv, CommandModule } from 'yargs';
+
+import { buildClientConfig } from '../../nginx/index.js';
+
+interface ClientConfigArgs {
+  url: string;
+  private: string[] | undefined;
+  sumdb: string;
+  'netrc-login': string | undefined;
+  env: string[] | undefined;
+}
+
+export const clientConfigCommand: CommandModule<object, ClientConfigArgs> = {
+  command: 'client-config',
+  describe: 'Print the go env settings (and .netrc entry) that point the go command at the mirror',
+  builder: (y: Argv) =>
+    y
+      .option('url', { type: 'string', demandOption: true, describe: 'Base URL of the mirror (GOPROXY=URL,off)' })
+      .option('private', {
+        type: 'string',
+        array: true,
+        describe: 'GOPRIVATE patterns served by the mirror (comma-separated or repeated); sets GONOPROXY=none',
+      })
+      .option('sumdb', {
+        type: 'string',
+        default: 'sum.golang.org',
+        describe: 'GOSUMDB: off, NAME, NAME+KEY or "NAME+KEY URL"',
+      })
+      .option('netrc-login', {
+        type: 'string',
+        describe: 'Also print the .netrc entry for this login (the mirror uses --auth)',
+      })
+      .option('env', {
+        type: 'string',
+        array: true,
+        describe: 'Another NAME=VALUE for the same go env -w line (e.g. GOFLAGS=-mod=mod); repeatable',
+      }),
+  handler: (argv) => {
+    const config = buildClientConfig({
+      url: argv.url,
+      private: argv.private,
+      sumdb: argv.sumdb,
+      netrcLogin: argv.netrcLogin,
+      extraEnv: argv.env,
+      env: process.env,
+    });
+    for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stdout.write(config.text);
+  },
+};
