@@ -2,6 +2,7 @@ import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Manifest, ManifestModule } from '../manifest/index.js';
 import { parseProxyList, type ProxyEntry } from '../upstream/proxy-list.js';
+import { DEFAULT_RETRY } from '../upstream/retry.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -17,6 +18,7 @@ export interface SyncConfig {
   readonly gomod: readonly string[];
   readonly gosum: readonly string[];
   readonly concurrency: number;
+  readonly retries: number;
   readonly dryRun: boolean;
   readonly report?: string;
   readonly metrics?: string;
@@ -31,6 +33,7 @@ export interface SyncFlags {
   gomod?: string[];
   gosum?: string[];
   concurrency?: number;
+  retries?: number;
   dryRun?: boolean;
   report?: string;
   metrics?: string;
@@ -50,6 +53,10 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
   const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new GomirrorError('E_USAGE', `--concurrency: must be a whole number from 1 to 256, not ${flags.concurrency}`);
+  }
+  const retries = flags.retries ?? DEFAULT_RETRY.retries;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
+    throw new GomirrorError('E_USAGE', `--retries: must be a whole number from 0 to 20, not ${flags.retries}`);
   }
   const logFormat = flags.logFormat ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') {
@@ -80,6 +87,7 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
     gomod,
     gosum,
     concurrency,
+    retries,
     dryRun: flags.dryRun ?? false,
     ...(flags.report ? { report: path.resolve(flags.report) } : {}),
     ...(flags.metrics ? { metrics: path.resolve(flags.metrics) } : {}),

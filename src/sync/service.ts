@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../tree/atomic.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { loadNetrc } from '../upstream/netrc.js';
 import { redactUrl } from '../upstream/proxy-list.js';
+import { DEFAULT_RETRY } from '../upstream/retry.js';
 import { createTransport } from '../upstream/transport.js';
 import { parseGoSum } from '../verify/index.js';
 import { TOOL_VERSION } from '../version.js';
@@ -33,9 +34,15 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
     });
   }
 
+  if (config.deps && config.modules.length > 0) {
+    logger.warn('deps: following go.mod requirements is not available in this build; only the named versions are mirrored', {
+      hint: 'Set "deps": false in the manifest to silence this',
+    });
+  }
   if (!config.dryRun) await mkdir(config.out, { recursive: true });
   const transport = createTransport({
     concurrency: config.concurrency,
+    retry: { ...DEFAULT_RETRY, retries: config.retries },
     netrc: await loadNetrc(env),
     env,
     ...(options.ca ? { ca: options.ca } : {}),

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
 import { commitTempFile, tempPathFor, writeFileAtomic } from './atomic.js';
-import { treeLayout, type TreeLayout } from './layout.js';
+import { TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
 
 /**
  * File access to a gomirror tree. The sync orchestrator goes through this and
@@ -87,6 +87,7 @@ export function createTreeStore(root: string): TreeStore {
     },
     completeVersions,
     async rebuildIndex(modulePath, latestInfo) {
+      await sweepStaleTemps(layout.versionDir(modulePath));
       const versions = await completeVersions(modulePath);
       // Go: pseudo-versions never go in list; they are reached through @latest.
       const tagged = sortVersions(versions.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
@@ -117,4 +118,37 @@ export function createTreeStore(root: string): TreeStore {
       return changed;
     },
   };
+}
+
+/**
+ * Removes temp files left by a writer that died (killed mid-download): their
+ * final names were never visible, so nothing but disk space is lost. Temp
+ * files of a live process (another run) are left alone.
+ */
+export async function sweepStaleTemps(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = TEMP_FILE_PATTERN.exec(n);
+    if (!m) continue;
+    const pid = Number(/\.tmp-(\d+)-/.exec(n)?.[1]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    await rm(path.join(dir, n), { force: true });
+    removed.push(n);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -15,6 +15,7 @@ interface SyncArgs {
   upstream?: string;
   sumdb?: string;
   concurrency?: number;
+  retries?: number;
   'dry-run'?: boolean;
   report?: string;
   metrics?: string;
@@ -33,6 +34,7 @@ export const syncCommand = {
       .option('upstream', { type: 'string', describe: 'GOPROXY list to download from (default: manifest, $GOPROXY, https://proxy.golang.org)' })
       .option('sumdb', { type: 'string', describe: 'Checksum database, GOSUMDB syntax (default: manifest, $GOSUMDB, sum.golang.org)' })
       .option('concurrency', { type: 'number', describe: 'Parallel downloads', default: 16 })
+      .option('retries', { type: 'number', describe: 'Retries of a failed download (5xx, reset, timeout, short body), with backoff', default: 4 })
       .option('dry-run', { type: 'boolean', describe: 'Resolve versions and show the plan; download nothing' })
       .option('report', { type: 'string', describe: 'Write a JSON report of the run (per module) to this file' })
       .option('metrics', { type: 'string', describe: 'Write Prometheus textfile metrics to this file' })
@@ -58,6 +60,7 @@ export const syncCommand = {
         ...(argv.gomod ? { gomod: argv.gomod } : {}),
         ...(argv.gosum ? { gosum: argv.gosum } : {}),
         ...(argv.concurrency !== undefined ? { concurrency: argv.concurrency } : {}),
+        ...(argv.retries !== undefined ? { retries: argv.retries } : {}),
         dryRun: argv['dry-run'] ?? false,
         ...(argv.report ? { report: argv.report } : {}),
         ...(argv.metrics ? { metrics: argv.metrics } : {}),
