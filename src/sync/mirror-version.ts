@@ -21,6 +21,11 @@ export interface MirrorContext {
   sums: SumStore;
   /** Hashes that must match (from go.sum inputs); a mismatch is a security error. */
   expected?: (module: string, version: string, goMod: boolean) => string | undefined;
+  /**
+   * Checks the verified hashes against an outside authority (the checksum
+   * database) before anything is written; throws ChecksumMismatchError.
+   */
+  authenticate?: (module: string, version: string, hashes: { mod: string; zip: string }) => Promise<void>;
 }
 
 /**
@@ -96,6 +101,8 @@ export async function mirrorVersion(ctx: MirrorContext, module: string, version:
       bytes += info.length;
       parseInfo(info, `${module}@${version}: .info`, version);
     }
+
+    await ctx.authenticate?.(module, version, { mod: modHash, zip: zipHash });
 
     // Everything verified: make it visible. Order matters for readers of the
     // tree: .mod, then .zip, then .info; list is rebuilt by the caller later.

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -45,8 +45,11 @@ async function buildGoTool(name: string): Promise<string> {
   }
   await mkdir(BIN_DIR, { recursive: true });
   const out = path.join(BIN_DIR, name);
+  // Test files run in parallel processes: build aside and rename, so no
+  // process ever runs a half-written binary.
+  const tmp = `${out}.tmp-${process.pid}`;
   try {
-    await run('go', ['build', '-o', out, `./test/fixtures/${name}`], {
+    await run('go', ['build', '-o', tmp, `./test/fixtures/${name}`], {
       cwd: REPO_ROOT,
       env: { ...process.env, GO111MODULE: 'off', GOPATH: XMOD_GOPATH, GOFLAGS: '', CGO_ENABLED: '0' },
     });
@@ -54,5 +57,6 @@ async function buildGoTool(name: string): Promise<string> {
     const e = err as { stderr?: string };
     throw new Error(`building test/fixtures/${name} failed:\n${e.stderr ?? String(err)}`);
   }
+  await rename(tmp, out);
   return out;
 }
