@@ -38,6 +38,10 @@ export const ERROR_CODES = {
   E_MOD_INVALID: 'failure',
   E_FS: 'failure',
   E_INTERNAL: 'failure',
+  E_BUNDLE: 'failure',
+  E_RSYNC: 'failure',
+  E_KEY: 'input',
+  E_SIGNATURE: 'security',
   E_CHECKSUM_MISMATCH: 'security',
   E_LOCKED: 'lock',
 } as const satisfies Record<string, ErrorKind>;
