@@ -1,0 +1,307 @@
+/**
+ * One writer per tree: `.gomirror/lock`, a JSON file naming its holder.
+ *
+ * Acquiring: the lock is written to a temp file and hard-linked to its final
+ * name, which fails with EEXIST when a lock is there; so a lock file is never
+ * seen half-written. A lock whose holder is gone is taken over:
+ * - same host: the holder's pid is not running (kill(pid, 0) → ESRCH);
+ * - any host: the holder stopped refreshing the file's mtime (it does so every
+ *   minute) for `staleAfterMs` (10 minutes). This covers a holder on another
+ *   host sharing the tree over NFS, whose pid we cannot check, and a pid
+ *   reused by an unrelated process after a reboot.
+ * A takeover renames a fresh lock over the stale one while holding
+ * `.gomirror/lock.takeover` (created exclusively), after re-reading the lock to
+ * make sure nobody took it over first; a takeover guard left by a process that
+ * died within those few milliseconds is ignored after 30 s.
+ *
+ * Crash cases: killed while holding the lock → the file stays and is stale by
+ * the rules above; killed between link and unlink of the temp file → a stray
+ * `lock.tmp-*` that verify reports and removes with --repair.
+ */
+import { readFileSync, unlinkSync } from 'node:fs';
+import { link, mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { GomirrorError } from '../errors.js';
+import { tempPathFor } from './atomic.js';
+import { STATE_DIR } from './layout.js';
+
+/** What `.gomirror/lock` holds. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** ISO 8601. */
+  startedAt: string;
+  /** The command that holds it, e.g. `sync`. */
+  command: string;
+}
+
+/** A held lock. */
+export interface TreeLock {
+  readonly file: string;
+  readonly holder: LockHolder;
+  /** Removes the lock if it is still ours; idempotent. */
+  release(): Promise<void>;
+}
+
+export interface AcquireLockOptions {
+  command: string;
+  /** Release on SIGINT, SIGTERM, SIGHUP and process exit (default true). */
+  releaseOnExit?: boolean;
+  /** A lock not refreshed for this long is stale (default 10 minutes). */
+  staleAfterMs?: number;
+  /** How often the holder refreshes the lock's mtime (default 60 s). */
+  heartbeatMs?: number;
+  host?: string;
+  pid?: number;
+  now?: () => number;
+  isAlive?: (pid: number) => boolean;
+}
+
+export const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
+const DEFAULT_HEARTBEAT_MS = 60_000;
+const TAKEOVER_GUARD_STALE_MS = 30_000;
+
+/** Another run holds the lock (exit 3). */
+export class TreeLockedError extends GomirrorError {
+  readonly holder: LockHolder | undefined;
+  readonly lockFile: string;
+  constructor(lockFile: string, holder: LockHolder | undefined, detail: string, hint: string) {
+    super('E_LOCKED', `${path.dirname(path.dirname(lockFile))}: another gomirror run holds the lock: ${detail}`, { hint });
+    this.name = 'TreeLockedError';
+    this.holder = holder;
+    this.lockFile = lockFile;
+  }
+}
+
+/** Whether a lock found on disk may be taken over, and why. */
+export interface LockJudgement {
+  stale: boolean;
+  reason: string;
+}
+
+/**
+ * Decides whether an existing lock is stale (pure). `holder` is undefined when
+ * the file could not be parsed; `ageMs` is the time since its last refresh.
+ */
+export function judgeLock(
+  holder: LockHolder | undefined,
+  ageMs: number,
+  self: { host: string; pid: number },
+  isAlive: (pid: number) => boolean,
+  staleAfterMs: number,
+): LockJudgement {
+  const age = formatAge(ageMs);
+  if (holder === undefined) {
+    return ageMs > staleAfterMs
+      ? { stale: true, reason: `unreadable lock not refreshed for ${age}` }
+      : { stale: false, reason: `an unreadable lock file, refreshed ${age} ago` };
+  }
+  const who = `${holder.command} (pid ${holder.pid} on ${holder.host}, started ${holder.startedAt})`;
+  if (holder.host === self.host && holder.pid !== self.pid && !isAlive(holder.pid)) {
+    return { stale: true, reason: `${who}: pid ${holder.pid} is not running` };
+  }
+  if (ageMs > staleAfterMs) {
+    return { stale: true, reason: `${who}: not refreshed for ${age}` };
+  }
+  return { stale: false, reason: `${who}, refreshed ${age} ago` };
+}
+
+/**
+ * Takes `.gomirror/lock` of the tree at `root`, creating `.gomirror/`. Throws
+ * TreeLockedError (E_LOCKED, exit 3) at once when another live run holds it.
+ * Returns the lock and whether a stale lock was taken over (for a warning).
+ */
+export async function acquireTreeLock(
+  root: string,
+  options: AcquireLockOptions,
+): Promise<TreeLock & { tookOver?: string }> {
+  const file = path.join(path.resolve(root), STATE_DIR, 'lock');
+  await mkdir(path.dirname(file), { recursive: true });
+  const now = options.now ?? Date.now;
+  const self = { host: options.host ?? os.hostname(), pid: options.pid ?? process.pid };
+  const holder: LockHolder = { ...self, startedAt: new Date(now()).toISOString(), command: options.command };
+  const content = JSON.stringify(holder) + '\n';
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  let tookOver: string | undefined;
+
+  // A few rounds: each lost race re-reads the lock and judges it afresh.
+  for (let round = 0; ; round++) {
+    if (await createExclusive(file, content)) break;
+    const found = await readLock(file);
+    // Released between our attempt and the read: try again.
+    if (found === undefined && round < 5) continue;
+    if (found === undefined) throw new TreeLockedError(file, undefined, 'the lock keeps changing hands', 'Try again later');
+    const judgement = judgeLock(found.holder, now() - found.mtimeMs, self, options.isAlive ?? isAlive, staleAfterMs);
+    if (!judgement.stale || round >= 5) {
+      throw new TreeLockedError(file, found.holder, judgement.reason, lockedHint(file, found.holder, self.host, staleAfterMs));
+    }
+    if (await takeOver(file, found.raw, content)) {
+      tookOver = judgement.reason;
+      break;
+    }
+  }
+  return { ...track(file, content, options), ...(tookOver ? { tookOver } : {}) };
+}
+
+/** Reads a lock file without judging it; undefined when there is none. */
+export async function readTreeLock(root: string): Promise<{ holder: LockHolder | undefined; mtimeMs: number } | undefined> {
+  const found = await readLock(path.join(path.resolve(root), STATE_DIR, 'lock'));
+  return found && { holder: found.holder, mtimeMs: found.mtimeMs };
+}
+
+/** Whether a process with this pid runs on this host. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  const tmp = tempPathFor(file);
+  await writeFile(tmp, content, { flag: 'wx', mode: 0o644 });
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    // Filesystems without hard links: an exclusive create, then the content.
+    try {
+      const fh = await open(file, 'wx', 0o644);
+      await fh.writeFile(content).finally(() => fh.close());
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+async function readLock(file: string): Promise<{ raw: string; holder: LockHolder | undefined; mtimeMs: number } | undefined> {
+  try {
+    const [raw, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    return { raw, holder: parseHolder(raw), mtimeMs: st.mtimeMs };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function parseHolder(raw: string): LockHolder | undefined {
+  try {
+    const o = JSON.parse(raw) as Partial<LockHolder>;
+    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.startedAt === 'string' && typeof o.command === 'string') {
+      return { pid: o.pid, host: o.host, startedAt: o.startedAt, command: o.command };
+    }
+  } catch {
+    // fall through: unreadable
+  }
+  return undefined;
+}
+
+/** Replaces the stale lock whose content was `staleRaw`; false if someone else got there first. */
+async function takeOver(file: string, staleRaw: string, content: string): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  if (!(await createGuard(guard))) return false;
+  try {
+    const current = await readLock(file);
+    if (current !== undefined && current.raw !== staleRaw) return false;
+    const tmp = tempPathFor(file);
+    await writeFile(tmp, content, { flag: 'wx', mode: 0o644 });
+    await rename(tmp, file);
+    return true;
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
+
+async function createGuard(guard: string): Promise<boolean> {
+  for (let i = 0; i < 2; i++) {
+    try {
+      await writeFile(guard, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const st = await stat(guard).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs < TAKEOVER_GUARD_STALE_MS) return false;
+      await rm(guard, { force: true });
+    }
+  }
+  return false;
+}
+
+/** Heartbeat and release-on-exit for a lock we hold. */
+function track(file: string, content: string, options: AcquireLockOptions): TreeLock {
+  const holder = JSON.parse(content) as LockHolder;
+  let released = false;
+  const heartbeat = setInterval(() => {
+    const t = new Date();
+    void utimes(file, t, t).catch(() => undefined);
+  }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  heartbeat.unref();
+
+  const releaseSync = (): void => {
+    if (released) return;
+    released = true;
+    clearInterval(heartbeat);
+    try {
+      if (readFileSync(file, 'utf8') === content) unlinkSync(file);
+    } catch {
+      // Already gone: nothing to release.
+    }
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const onSignal = (signal: NodeJS.Signals): void => {
+    releaseSync();
+    detach();
+    // Die of the same signal, so cron and systemd see the usual status.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const detach = (): void => {
+    for (const s of signals) process.off(s, onSignal);
+    process.off('exit', releaseSync);
+  };
+  if (options.releaseOnExit ?? true) {
+    for (const s of signals) process.on(s, onSignal);
+    process.on('exit', releaseSync);
+  }
+  return {
+    file,
+    holder,
+    async release() {
+      if (released) return;
+      released = true;
+      clearInterval(heartbeat);
+      detach();
+      const raw = await readFile(file, 'utf8').catch(() => undefined);
+      if (raw === content) await unlink(file).catch(() => undefined);
+    },
+  };
+}
+
+function lockedHint(file: string, holder: LockHolder | undefined, host: string, staleAfterMs: number): string {
+  if (holder && holder.host !== host) {
+    return (
+      `It runs on another host (${holder.host}); the lock counts as stale once it has not been refreshed for ` +
+      `${formatAge(staleAfterMs)}. If that run is certainly gone, remove ${file}`
+    );
+  }
+  return `Wait for it to finish (or stop it). If that process is gone, remove ${file}`;
+}
+
+/** `45s`, `12m`, `3h5m`. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
+}
