@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ChecksumMismatchError, GomirrorError } from '../errors.js';
 import type { SumStore } from '../tree/sums.js';
 import type { TreeStore } from '../tree/store.js';
@@ -34,13 +35,20 @@ export interface MirrorContext {
  * one and .info last, so a version whose .info exists is complete. Files
  * already on disk with a recorded hash are not downloaded again.
  */
-export async function mirrorVersion(ctx: MirrorContext, module: string, version: string): Promise<VersionOutcome> {
+export async function mirrorVersion(
+  ctx: MirrorContext,
+  module: string,
+  version: string,
+  /** Names in the module's @v directory when the caller listed it; saves a failed lookup per absent file. */
+  onDisk?: ReadonlySet<string>,
+): Promise<VersionOutcome> {
   const { upstream, store, sums } = ctx;
   const files = {
     info: store.layout.versionFile(module, version, 'info'),
     mod: store.layout.versionFile(module, version, 'mod'),
     zip: store.layout.versionFile(module, version, 'zip'),
   };
+  const mayExist = (file: string): boolean => onDisk === undefined || onDisk.has(path.basename(file));
   let bytes = 0;
   let zipTmp: string | undefined;
   try {
@@ -48,7 +56,7 @@ export async function mirrorVersion(ctx: MirrorContext, module: string, version:
     const recordedZip = expectedHash(ctx, module, version, false);
 
     // .mod: small, so it is hashed every time it is looked at.
-    let mod = await store.read(files.mod);
+    let mod = mayExist(files.mod) ? await store.read(files.mod) : undefined;
     const modPresent = mod !== undefined;
     if (mod === undefined) {
       mod = await upstream.mod(module, version);
@@ -69,7 +77,7 @@ export async function mirrorVersion(ctx: MirrorContext, module: string, version:
     // .zip: trusted on disk once its hash is recorded (verify re-checks it);
     // a zip on disk without a record (a crash before the record was flushed)
     // is checked again rather than downloaded again.
-    const zipPresent = await store.exists(files.zip);
+    const zipPresent = mayExist(files.zip) && (await store.exists(files.zip));
     const checkZip = async (): Promise<string> => {
       let zipFile = files.zip;
       if (!zipPresent) {
@@ -94,7 +102,7 @@ export async function mirrorVersion(ctx: MirrorContext, module: string, version:
     const zipHash = zipPresent && recordedZip?.source === TREE_RECORD ? recordedZip.hash : await checkZip();
 
     // .info: not authenticated; must name the version asked for.
-    let info = await store.read(files.info);
+    let info = mayExist(files.info) ? await store.read(files.info) : undefined;
     const infoPresent = info !== undefined && isInfoFor(info, version);
     if (!infoPresent) {
       info = await upstream.info(module, version);
@@ -106,12 +114,14 @@ export async function mirrorVersion(ctx: MirrorContext, module: string, version:
 
     // Everything verified: make it visible. Order matters for readers of the
     // tree: .mod, then .zip, then .info; list is rebuilt by the caller later.
-    if (!modPresent) await store.writeAtomic(files.mod, mod);
+    // The @v directory is fsynced when list is rewritten, before any index names this version.
+    const noDirSync = { syncDir: false };
+    if (!modPresent) await store.writeAtomic(files.mod, mod, noDirSync);
     if (zipTmp) {
-      await store.commit(zipTmp, files.zip);
+      await store.commit(zipTmp, files.zip, { ...noDirSync, synced: true });
       zipTmp = undefined;
     }
-    if (!infoPresent && info) await store.writeAtomic(files.info, info);
+    if (!infoPresent && info) await store.writeAtomic(files.info, info, noDirSync);
     sums.set(module, version, true, modHash);
     sums.set(module, version, false, zipHash);
     const status = modPresent && zipPresent && infoPresent ? 'present' : 'fetched';

@@ -32,6 +32,10 @@ export interface SyncReport {
     present: number;
     failed: number;
     bytes: number;
+    /** Wall time spent on the module (its versions overlap with other modules'). */
+    seconds: number;
+    /** Downloads of this module retried after a transient failure. */
+    retries: number;
     planned?: string[];
     versions: { version: string; status: string; bytes: number; error?: ReportedError }[];
     errors: ReportedError[];
@@ -59,6 +63,8 @@ export function buildSyncReport(args: {
   finishedAt: Date;
   requests: number;
   retries: number;
+  /** Retries by module path, where known. */
+  moduleRetries?: ReadonlyMap<string, number>;
 }): SyncReport {
   const modules = args.outcomes.map((o) => {
     const count = (s: string): number => o.versions.filter((v) => v.status === s).length;
@@ -72,6 +78,8 @@ export function buildSyncReport(args: {
       present: count('present'),
       failed: count('failed'),
       bytes: o.versions.reduce((n, v) => n + v.bytes, 0),
+      seconds: Math.round((o.seconds ?? 0) * 1000) / 1000,
+      retries: args.moduleRetries?.get(o.module) ?? 0,
       ...(args.dryRun ? { planned: o.planned } : {}),
       versions,
       errors: o.errors.map(reportError),

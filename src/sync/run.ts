@@ -20,6 +20,8 @@ export interface ModuleOutcome {
   errors: GomirrorError[];
   /** Versions a dry run would download. */
   planned: string[];
+  /** Wall time from the start of the module's resolution to its list rewrite. */
+  seconds?: number;
 }
 
 export interface SyncEvents {
@@ -76,12 +78,13 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       return outcome;
     }
 
+    const onDisk = await store.versionDirNames(target.module);
     outcome.versions = await Promise.all(
       resolution.versions.map((v) => {
         const key = `${target.module}@${v}`;
         let p = inFlight.get(key);
         if (!p) {
-          p = versionLimit(() => mirrorVersion(ctx, target.module, v)).then((o) => {
+          p = versionLimit(() => mirrorVersion(ctx, target.module, v, onDisk)).then((o) => {
             events?.onVersion?.(o);
             return o;
           });
@@ -103,7 +106,13 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   }
 
   try {
-    const outcomes = await Promise.all(mergeTargets(options.targets).map(syncModule));
+    const timed = async (t: SyncTarget): Promise<ModuleOutcome> => {
+      const t0 = performance.now();
+      const o = await syncModule(t);
+      o.seconds = (performance.now() - t0) / 1000;
+      return o;
+    };
+    const outcomes = await Promise.all(mergeTargets(options.targets).map(timed));
     return outcomes.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
   } finally {
     clearInterval(flushTimer);

@@ -1,7 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { SyncConfig } from '../config/sync-config.js';
-import { GomirrorError } from '../errors.js';
+import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { acquireTreeLock } from '../tree/lock.js';
 import { createTreeStore } from '../tree/store.js';
 import { openSumStore } from '../tree/sums.js';
 import { writeFileAtomic } from '../tree/atomic.js';
@@ -11,7 +12,9 @@ import { redactUrl } from '../upstream/proxy-list.js';
 import { DEFAULT_RETRY } from '../upstream/retry.js';
 import { createTransport } from '../upstream/transport.js';
 import { parseGoSum } from '../verify/index.js';
+import { unescapePath } from '../module/index.js';
 import { TOOL_VERSION } from '../version.js';
+import { writeSyncMetrics } from './metrics.js';
 import { buildSyncReport, type SyncReport } from './report.js';
 import { runSync, type SyncTarget } from './run.js';
 
@@ -21,8 +24,39 @@ export interface SyncServiceOptions {
   ca?: string | Buffer;
 }
 
-/** `gomirror sync`: wires the real network and disk to the orchestrator and returns the report. */
+/**
+ * `gomirror sync`: takes the tree's lock (not for a dry run; E_LOCKED when
+ * another run holds it), wires the real network and disk to the orchestrator,
+ * writes `--report` and `--metrics`, and returns the report. A run that fails
+ * after taking the lock still writes its metrics, with the error's code.
+ */
 export async function syncTree(config: SyncConfig, logger: Logger, options: SyncServiceOptions = {}): Promise<SyncReport> {
+  const lock = config.dryRun ? undefined : await acquireTreeLock(config.out, { command: 'sync' });
+  if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
+  const started = Date.now();
+  let report: SyncReport | undefined;
+  let fatalCode: string | undefined;
+  try {
+    report = await syncLocked(config, logger, options);
+    return report;
+  } catch (err) {
+    fatalCode = isGomirrorError(err) ? err.code : 'E_INTERNAL';
+    throw err;
+  } finally {
+    if (config.metrics && !config.dryRun) {
+      await writeSyncMetrics(config.metrics, {
+        root: config.out,
+        startedAt: started / 1000,
+        finishedAt: Date.now() / 1000,
+        ...(report ? { report } : {}),
+        ...(fatalCode ? { fatalCode } : {}),
+      }).catch((e: unknown) => logger.error(`${config.metrics}: cannot write metrics: ${(e as Error).message}`));
+    }
+    await lock?.release();
+  }
+}
+
+async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServiceOptions): Promise<SyncReport> {
   const env = options.env ?? process.env;
   const startedAt = new Date();
   const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: [...m.queries] }));
@@ -40,6 +74,8 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
     });
   }
   if (!config.dryRun) await mkdir(config.out, { recursive: true });
+  const moduleRetries = new Map<string, number>();
+  const bases = config.upstream.flatMap((e) => (e.kind === 'url' ? [e.url] : []));
   const transport = createTransport({
     concurrency: config.concurrency,
     retry: { ...DEFAULT_RETRY, retries: config.retries },
@@ -47,7 +83,11 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
     env,
     ...(options.ca ? { ca: options.ca } : {}),
     userAgent: `gomirror/${TOOL_VERSION}`,
-    onRetry: (url, attempt, delayMs, reason) => logger.warn(`retrying ${url} (${reason})`, { attempt, delayMs }),
+    onRetry: (url, attempt, delayMs, reason) => {
+      const module = moduleOfUrl(url, bases);
+      if (module) moduleRetries.set(module, (moduleRetries.get(module) ?? 0) + 1);
+      logger.warn(`retrying ${url} (${reason})`, { attempt, delayMs });
+    },
   });
   const store = createTreeStore(config.out);
   const sums = await openSumStore(store.layout.sumsFile());
@@ -93,6 +133,7 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
       finishedAt: new Date(),
       requests: transport.stats.requests,
       retries: transport.stats.retries,
+      moduleRetries,
     });
     if (config.report) await writeFileAtomic(config.report, JSON.stringify(report, null, 2) + '\n');
     return report;
@@ -122,5 +163,19 @@ async function addGoSumTargets(files: readonly string[], targets: SyncTarget[], 
         queries: [{ text: line.version, query: { kind: 'exact', version: line.version }, where: `${file}:${line.line}` }],
       });
     }
+  }
+}
+
+/** The module a proxy URL is about (`<base>/<escaped path>/@v/...` or `/@latest`), for per-module retry counts. */
+function moduleOfUrl(url: string, bases: readonly string[]): string | undefined {
+  const base = bases.find((b) => url.startsWith(`${b}/`));
+  if (base === undefined) return undefined;
+  const rest = url.slice(base.length + 1);
+  const end = rest.search(/\/@(v\/|latest$)/);
+  if (end <= 0) return undefined;
+  try {
+    return unescapePath(decodeURIComponent(rest.slice(0, end)));
+  } catch {
+    return undefined;
   }
 }

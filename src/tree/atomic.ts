@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -11,16 +11,28 @@ import path from 'node:path';
  * - killed after rename: the file is complete (fsynced before the rename);
  *   the directory entry is fsynced too, so it survives a power cut.
  */
+// A random run id plus a counter: unique names without a syscall per file.
+const runId = randomBytes(4).toString('hex');
+let counter = 0;
+
 export function tempPathFor(dest: string): string {
-  return `${dest}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  return `${dest}.tmp-${process.pid}-${runId}${(counter++).toString(36)}`;
+}
+
+export interface AtomicWriteOptions {
+  /**
+   * fsync the directory after the rename (default true). Version files skip
+   * it: their directory is fsynced when its `list` is rewritten, and until
+   * then no index names them.
+   */
+  syncDir?: boolean;
 }
 
 /** Writes `data` to `dest` atomically (temp file in the same directory, fsync, rename). */
-export async function writeFileAtomic(dest: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(path.dirname(dest), { recursive: true });
+export async function writeFileAtomic(dest: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
   const tmp = tempPathFor(dest);
   try {
-    const fh = await open(tmp, 'wx', 0o644);
+    const fh = await openCreating(tmp);
     try {
       await fh.writeFile(data);
       await fh.sync();
@@ -32,22 +44,35 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string): 
     await rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(path.dirname(dest));
+  if (options.syncDir !== false) await syncDir(path.dirname(dest));
 }
 
 /** fsyncs a file that was written by a stream, then renames it into place. */
-export async function commitTempFile(tmp: string, dest: string): Promise<void> {
-  const fh = await open(tmp, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
+export async function commitTempFile(tmp: string, dest: string, options: AtomicWriteOptions & { synced?: boolean } = {}): Promise<void> {
+  if (!options.synced) {
+    const fh = await open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   }
   await rename(tmp, dest);
-  await syncDir(path.dirname(dest));
+  if (options.syncDir !== false) await syncDir(path.dirname(dest));
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Opens a new file for writing, creating its directory only when it is missing. */
+async function openCreating(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(path.dirname(file), { recursive: true });
+    return open(file, 'wx', 0o644);
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
   try {
     const fh = await open(dir, 'r');
     try {

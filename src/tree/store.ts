@@ -2,7 +2,7 @@ import { readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
-import { commitTempFile, tempPathFor, writeFileAtomic } from './atomic.js';
+import { commitTempFile, syncDir, tempPathFor, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
 import { TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
 
 /**
@@ -14,11 +14,14 @@ export interface TreeStore {
   /** The file's bytes, or undefined if it does not exist. */
   read(file: string): Promise<Buffer | undefined>;
   exists(file: string): Promise<boolean>;
-  writeAtomic(file: string, data: Uint8Array | string): Promise<void>;
+  writeAtomic(file: string, data: Uint8Array | string, options?: AtomicWriteOptions): Promise<void>;
   /** A fresh temp path beside `dest` (its directory is created). */
   tempFor(dest: string): Promise<string>;
-  commit(tmp: string, dest: string): Promise<void>;
+  /** Renames a temp file into place; `synced` when the writer already fsynced it. */
+  commit(tmp: string, dest: string, options?: AtomicWriteOptions & { synced?: boolean }): Promise<void>;
   discard(tmp: string): Promise<void>;
+  /** The file names in a module's @v directory (empty when it does not exist). */
+  versionDirNames(modulePath: string): Promise<Set<string>>;
   /** Versions with .info, .mod and .zip on disk, in any order. */
   completeVersions(modulePath: string): Promise<string[]>;
   /**
@@ -86,8 +89,19 @@ export function createTreeStore(root: string): TreeStore {
       await rm(tmp, { force: true });
     },
     completeVersions,
+    async versionDirNames(modulePath) {
+      try {
+        return new Set(await readdir(layout.versionDir(modulePath)));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+        throw err;
+      }
+    },
     async rebuildIndex(modulePath, latestInfo) {
       await sweepStaleTemps(layout.versionDir(modulePath));
+      // Version files were renamed in without a directory fsync; persist those
+      // renames before any index names them.
+      await syncDir(layout.versionDir(modulePath));
       const versions = await completeVersions(modulePath);
       // Go: pseudo-versions never go in list; they are reached through @latest.
       const tagged = sortVersions(versions.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));

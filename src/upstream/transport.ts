@@ -24,7 +24,7 @@ export interface FileFetchResult {
  */
 export interface Transport {
   getBuffer(url: string, maxBytes: number): Promise<Buffer>;
-  /** Streams the body into `file` (created or truncated), hashing as it goes. */
+  /** Streams the body into `file` (created or truncated, fsynced before close), hashing as it goes. */
   getToFile(url: string, file: string, maxBytes: number): Promise<FileFetchResult>;
   readonly stats: TransportStats;
   close(): Promise<void>;
@@ -145,7 +145,7 @@ export function createTransport(options: TransportOptions): Transport {
         }
         const meter = new HashingMeter(maxBytes, () => tooLarge(url, maxBytes));
         // 'w' truncates what an earlier failed attempt left behind.
-        await pipeline(res.body, meter, createWriteStream(file, { flags: 'w' }));
+        await pipeline(res.body, meter, createWriteStream(file, { flags: 'w', flush: true }));
         if (declared !== null && meter.size !== declared) throw new ShortBodyError(meter.size, declared);
         stats.bytes += meter.size;
         return { size: meter.size, sha256: meter.digest() };
@@ -278,7 +278,7 @@ async function copyLocal(url: string, dest: string, maxBytes: number): Promise<F
   const file = fileURLToPath(url);
   try {
     const meter = new HashingMeter(maxBytes, () => tooLarge(url, maxBytes));
-    await pipeline(createReadStream(file), meter, createWriteStream(dest, { flags: 'w' }));
+    await pipeline(createReadStream(file), meter, createWriteStream(dest, { flags: 'w', flush: true }));
     return { size: meter.size, sha256: meter.digest() };
   } catch (err) {
     throw localError(err, url);

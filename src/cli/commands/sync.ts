@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import { buildSyncConfig } from '../../config/sync-config.js';
-import { GomirrorError } from '../../errors.js';
+import path from 'node:path';
+import { buildSyncConfig, type SyncConfig } from '../../config/sync-config.js';
+import { GomirrorError, isGomirrorError } from '../../errors.js';
 import { parseManifest, type Manifest } from '../../manifest/index.js';
+import { writeSyncMetrics } from '../../sync/metrics.js';
 import { formatSyncSummary } from '../../sync/report.js';
 import { syncTree } from '../../sync/service.js';
 import { createOutput } from '../output.js';
@@ -42,33 +44,15 @@ export const syncCommand = {
       .example('$0 sync --manifest mirror.json --out /srv/goproxy', 'Mirror what mirror.json names')
       .example('$0 sync --gosum ../service/go.sum --out /srv/goproxy --upstream https://proxy.corp', 'Mirror every go.sum line') as Argv<SyncArgs>,
   handler: async (argv: SyncArgs): Promise<void> => {
-    let manifest: Manifest | undefined;
-    if (argv.manifest) {
-      let text: string;
-      try {
-        text = await readFile(argv.manifest, 'utf8');
-      } catch (err) {
-        throw new GomirrorError('E_MANIFEST', `${argv.manifest}: cannot read the manifest: ${(err as Error).message}`);
+    const started = Date.now() / 1000;
+    const config = await loadSyncConfig(argv).catch(async (err: unknown) => {
+      // A cron job with a broken manifest must show up in the metrics too.
+      if (argv.metrics && argv.out && !argv['dry-run']) {
+        const code = isGomirrorError(err) ? err.code : 'E_INTERNAL';
+        await writeSyncMetrics(path.resolve(argv.metrics), { root: path.resolve(argv.out), startedAt: started, finishedAt: Date.now() / 1000, fatalCode: code });
       }
-      manifest = parseManifest(text, argv.manifest);
-    }
-    const config = buildSyncConfig(
-      {
-        ...(argv.out !== undefined ? { out: argv.out } : {}),
-        ...(argv.upstream !== undefined ? { upstream: argv.upstream } : {}),
-        ...(argv.sumdb !== undefined ? { sumdb: argv.sumdb } : {}),
-        ...(argv.gomod ? { gomod: argv.gomod } : {}),
-        ...(argv.gosum ? { gosum: argv.gosum } : {}),
-        ...(argv.concurrency !== undefined ? { concurrency: argv.concurrency } : {}),
-        ...(argv.retries !== undefined ? { retries: argv.retries } : {}),
-        dryRun: argv['dry-run'] ?? false,
-        ...(argv.report ? { report: argv.report } : {}),
-        ...(argv.metrics ? { metrics: argv.metrics } : {}),
-        ...(argv['log-format'] ? { logFormat: argv['log-format'] } : {}),
-      },
-      manifest,
-      process.env,
-    );
+      throw err;
+    });
     const out = createOutput(config.logFormat);
     const report = await syncTree(config, out);
     if (config.dryRun) {
@@ -81,3 +65,34 @@ export const syncCommand = {
     if (!report.ok) process.exitCode = 1;
   },
 };
+
+/** Reads the manifest and layers flags over it (sync-config.ts). */
+async function loadSyncConfig(argv: SyncArgs): Promise<SyncConfig> {
+  let manifest: Manifest | undefined;
+  if (argv.manifest) {
+    let text: string;
+    try {
+      text = await readFile(argv.manifest, 'utf8');
+    } catch (err) {
+      throw new GomirrorError('E_MANIFEST', `${argv.manifest}: cannot read the manifest: ${(err as Error).message}`);
+    }
+    manifest = parseManifest(text, argv.manifest);
+  }
+  return buildSyncConfig(
+    {
+      ...(argv.out !== undefined ? { out: argv.out } : {}),
+      ...(argv.upstream !== undefined ? { upstream: argv.upstream } : {}),
+      ...(argv.sumdb !== undefined ? { sumdb: argv.sumdb } : {}),
+      ...(argv.gomod ? { gomod: argv.gomod } : {}),
+      ...(argv.gosum ? { gosum: argv.gosum } : {}),
+      ...(argv.concurrency !== undefined ? { concurrency: argv.concurrency } : {}),
+      ...(argv.retries !== undefined ? { retries: argv.retries } : {}),
+      dryRun: argv['dry-run'] ?? false,
+      ...(argv.report ? { report: argv.report } : {}),
+      ...(argv.metrics ? { metrics: argv.metrics } : {}),
+      ...(argv['log-format'] ? { logFormat: argv['log-format'] } : {}),
+    },
+    manifest,
+    process.env,
+  );
+}

@@ -1,0 +1,187 @@
+/**
+ * `npm run bench`: gomirror sync against `go mod download` and a raw parallel
+ * fetch (`curl --parallel`) of the same files from the same local upstream,
+ * side by side in one run, several rounds, medians and ratios printed.
+ *
+ * The upstream is a generated GOPROXY tree (test/fixtures/mkupstream, zips
+ * from golang.org/x/mod) served by nginx on 127.0.0.1, so the server is not
+ * the bottleneck of any contender. Also measured: a no-op re-sync, and the
+ * peak memory of gomirror mirroring one 300 MB zip.
+ *
+ * Environment: BENCH_VERSIONS (default 640), BENCH_ROUNDS (default 3),
+ * BENCH_BIG_MB (default 300; 0 skips the memory run), BENCH_CONCURRENCY (16).
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { escapePath, escapeVersion } from '../src/module/index.js';
+import { buildBenchUpstream, buildUpstream } from '../test/helpers/fixture-upstream.js';
+import { REPO_ROOT, requireCommand } from '../test/helpers/go-tools.js';
+import { startStaticNginx, type StaticNginx } from './static-nginx.js';
+
+const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 640);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const BIN = path.join(REPO_ROOT, 'bin/gomirror.js');
+
+interface Timed {
+  seconds: number;
+  peakRssMb: number;
+}
+
+async function main(): Promise<void> {
+  await requireCommand('go', 'golang-go');
+  await requireCommand('curl', 'curl');
+  const work = await mkdtemp(path.join(tmpdir(), 'gomirror-bench-'));
+  let nginx: StaticNginx | undefined;
+  try {
+    log(`building a ${VERSIONS}-version upstream with golang.org/x/mod ...`);
+    const upstream = await buildBenchUpstream(VERSIONS, { dir: path.join(work, 'upstream') });
+    const versions = [...upstream.hashes.keys()].filter((k) => !k.endsWith('/go.mod')).map((k) => k.split(' ') as [string, string]);
+    nginx = await startStaticNginx(upstream.dir, path.join(work, 'nginx'));
+    const totalBytes = await sumZipBytes(upstream.dir, versions);
+    log(`upstream: ${versions.length} module versions, ${(totalBytes / 1048576).toFixed(1)} MiB of zips, served by nginx at ${nginx.url}`);
+
+    const manifest = path.join(work, 'manifest.json');
+    const byModule = new Map<string, string[]>();
+    for (const [m, v] of versions) byModule.set(m, [...(byModule.get(m) ?? []), v]);
+    await writeFile(
+      manifest,
+      JSON.stringify({ upstream: nginx.url, deps: false, modules: [...byModule].map(([p, vs]) => ({ path: p, versions: vs })) }),
+    );
+    const curlConfig = path.join(work, 'curl.cfg');
+
+    const results: Record<string, number[]> = { gomirror: [], 'go mod download': [], 'curl --parallel': [], 'no-op re-sync': [] };
+    for (let round = 1; round <= ROUNDS; round++) {
+      const out = path.join(work, `tree-${round}`);
+      const g = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--concurrency', String(CONCURRENCY), '--log-format', 'json'], {});
+      results.gomirror!.push(g.seconds);
+      const noop = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--log-format', 'json'], {});
+      results['no-op re-sync']!.push(noop.seconds);
+      await rm(out, { recursive: true, force: true });
+
+      const goHome = path.join(work, `go-${round}`);
+      await mkdir(goHome, { recursive: true });
+      const goEnv = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: goHome,
+        GOPATH: path.join(goHome, 'gopath'),
+        GOMODCACHE: path.join(goHome, 'modcache'),
+        GOCACHE: path.join(goHome, 'cache'),
+        GOPROXY: nginx.url,
+        GOSUMDB: 'off',
+        GOFLAGS: '-mod=mod -modcacherw',
+        GOTOOLCHAIN: 'local',
+        GOENV: 'off',
+        GO111MODULE: 'on',
+      };
+      const goArgs = ['mod', 'download', ...versions.map(([m, v]) => `${m}@${v}`)];
+      const go = await timed('go', goArgs, { cwd: goHome, env: goEnv });
+      results['go mod download']!.push(go.seconds);
+      await rm(goHome, { recursive: true, force: true });
+
+      const rawOut = path.join(work, `raw-${round}`);
+      await writeCurlConfig(curlConfig, nginx.url, rawOut, versions);
+      const raw = await timed('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '--fail', '--silent', '--show-error', '--create-dirs', '-K', curlConfig], {});
+      results['curl --parallel']!.push(raw.seconds);
+      await rm(rawOut, { recursive: true, force: true });
+      log(`round ${round}: gomirror ${g.seconds.toFixed(2)}s, go mod download ${go.seconds.toFixed(2)}s, curl ${raw.seconds.toFixed(2)}s, no-op ${noop.seconds.toFixed(2)}s`);
+    }
+
+    let peak: Timed | undefined;
+    if (BIG_MB > 0) {
+      log(`building a module with one ${BIG_MB} MB zip ...`);
+      const big = await buildUpstream(
+        { modules: [{ path: 'big.example.com/blob', versions: [{ version: 'v1.0.0', sizeBytes: BIG_MB * 1_000_000 }] }] },
+        path.join(work, 'big-upstream'),
+      );
+      const bigNginx = await startStaticNginx(big.dir, path.join(work, 'nginx-big'));
+      try {
+        const m = path.join(work, 'big.json');
+        await writeFile(m, JSON.stringify({ upstream: bigNginx.url, deps: false, modules: [{ path: 'big.example.com/blob', versions: ['v1.0.0'] }] }));
+        peak = await timed(process.execPath, [BIN, 'sync', '--manifest', m, '--out', path.join(work, 'big-tree'), '--log-format', 'json'], {});
+      } finally {
+        await bigNginx.stop();
+      }
+    }
+
+    const med = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+    const rows: [string, string][] = [
+      ['versions mirrored', String(versions.length)],
+      ['zip bytes', `${(totalBytes / 1048576).toFixed(1)} MiB`],
+      ['rounds', String(ROUNDS)],
+      ['concurrency', String(CONCURRENCY)],
+      ...Object.entries(med).map(([k, v]): [string, string] => [`median ${k}`, `${v.toFixed(2)} s`]),
+      ['gomirror / go mod download', `${(med.gomirror! / med['go mod download']!).toFixed(3)}  (goal <= 0.25)`],
+      ['gomirror / curl --parallel', `${(med.gomirror! / med['curl --parallel']!).toFixed(3)}  (goal <= 2)`],
+      ['no-op re-sync / full sync', `${(med['no-op re-sync']! / med.gomirror!).toFixed(3)}  (goal <= 0.1)`],
+    ];
+    if (peak) rows.push([`peak RSS mirroring a ${BIG_MB} MB zip`, `${peak.peakRssMb.toFixed(0)} MB in ${peak.seconds.toFixed(2)} s  (goal < 200 MB)`]);
+    const width = Math.max(...rows.map(([k]) => k.length));
+    console.log('\ngomirror benchmark (loopback, nginx upstream)');
+    for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+  } finally {
+    await nginx?.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs a command to completion, timing it and sampling its peak RSS (VmHWM). */
+function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let peakKb = 0;
+    child.stderr.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString()).slice(-4000);
+    });
+    const sample = setInterval(() => {
+      void readFile(`/proc/${child.pid}/status`, 'utf8')
+        .then((s) => {
+          const m = /VmHWM:\s+(\d+) kB/.exec(s);
+          if (m) peakKb = Math.max(peakKb, Number(m[1]));
+        })
+        .catch(() => undefined);
+    }, 20);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(sample);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (code !== 0) reject(new Error(`${cmd} ${args.slice(0, 4).join(' ')} ... exited ${code}\n${stderr}`));
+      else resolve({ seconds, peakRssMb: peakKb / 1024 });
+    });
+  });
+}
+
+async function writeCurlConfig(file: string, base: string, outDir: string, versions: [string, string][]): Promise<void> {
+  const lines: string[] = [];
+  for (const [m, v] of versions) {
+    for (const ext of ['info', 'mod', 'zip']) {
+      const rel = `${escapePath(m)}/@v/${escapeVersion(v)}.${ext}`;
+      lines.push(`url = "${base}/${rel.replaceAll('!', '%21')}"`, `output = "${path.join(outDir, rel)}"`);
+    }
+  }
+  await writeFile(file, lines.join('\n') + '\n');
+}
+
+async function sumZipBytes(dir: string, versions: [string, string][]): Promise<number> {
+  const { stat } = await import('node:fs/promises');
+  let n = 0;
+  for (const [m, v] of versions) n += (await stat(path.join(dir, escapePath(m), '@v', `${escapeVersion(v)}.zip`))).size;
+  return n;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function log(msg: string): void {
+  console.error(`bench: ${msg}`);
+}
+
+await main();

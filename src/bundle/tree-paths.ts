@@ -1,0 +1,104 @@
+/**
+ * What a file of the tree is, judged from its path alone (pure). Bundles and
+ * publish need the same two answers: may this file ever change (immutable
+ * module files and sumdb tiles never do; `list`, `@latest` and the sumdb's
+ * `latest`, `lookup/` and `supported` do), and in which order must files become
+ * visible (immutable first, so an index never names a file that is missing).
+ */
+import { unescapePath, unescapeVersion } from '../module/index.js';
+import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/layout.js';
+
+/** A file of a module version: `<module>/@v/<version>.<ext>`. */
+export interface VersionFilePath {
+  readonly kind: 'version';
+  readonly modulePath: string;
+  readonly version: string;
+  readonly ext: 'info' | 'mod' | 'zip';
+}
+
+/** `<module>/@v/list` or `<module>/@latest`. */
+export interface ModuleIndexPath {
+  readonly kind: 'list' | 'latest';
+  readonly modulePath: string;
+}
+
+/** A file of the mirrored checksum database, `sumdb/<name>/...`. */
+export interface SumdbPath {
+  readonly kind: 'sumdb';
+  readonly name: string;
+  /** `tile` files never change; the others are rewritten as the log grows. */
+  readonly part: 'tile' | 'lookup' | 'latest' | 'supported';
+}
+
+export type TreePath = VersionFilePath | ModuleIndexPath | SumdbPath;
+
+/** Whether a file may be rewritten later (an index file) or never changes once written. */
+export function isImmutable(p: TreePath): boolean {
+  return p.kind === 'version' || (p.kind === 'sumdb' && p.part === 'tile');
+}
+
+// Escaped tree paths never hold upper case (it is written `!x`), so any
+// upper-case letter is refused: two names differing only in case could not
+// both live on a case-insensitive disk.
+const ELEMENT = /^[a-z0-9._~!@+-]+$/;
+
+/**
+ * Classifies `rel`, a slash-separated path relative to the tree root. Returns
+ * undefined for anything that is not a file of the tree layout (cli.md "Tree
+ * layout"): tool state under `.gomirror/`, temp files, stray files, and names
+ * that are not clean (empty, `.` or `..` elements, upper case, backslashes).
+ */
+export function classifyTreePath(rel: string): TreePath | undefined {
+  const parts = rel.split('/');
+  if (parts.some((e) => !ELEMENT.test(e) || e === '.' || e === '..')) return undefined;
+  if (parts[0] === STATE_DIR || TEMP_FILE_PATTERN.test(rel)) return undefined;
+  if (parts[0] === 'sumdb') return classifySumdb(parts);
+  const last = parts[parts.length - 1] as string;
+  if (last === '@latest') return moduleIndex('latest', parts.slice(0, -1));
+  if (parts.length < 3 || parts[parts.length - 2] !== '@v') return undefined;
+  const moduleParts = parts.slice(0, -2);
+  if (last === 'list') return moduleIndex('list', moduleParts);
+  const m = /^(.+)\.(info|mod|zip)$/.exec(last);
+  if (!m) return undefined;
+  const modulePath = unescapeModule(moduleParts);
+  if (modulePath === undefined) return undefined;
+  try {
+    const version = unescapeVersion(m[1] as string);
+    return { kind: 'version', modulePath, version, ext: m[2] as VersionFilePath['ext'] };
+  } catch {
+    return undefined;
+  }
+}
+
+function moduleIndex(kind: 'list' | 'latest', moduleParts: string[]): ModuleIndexPath | undefined {
+  const modulePath = unescapeModule(moduleParts);
+  return modulePath === undefined ? undefined : { kind, modulePath };
+}
+
+function unescapeModule(parts: string[]): string | undefined {
+  if (parts.length === 0 || parts.includes('@v')) return undefined;
+  try {
+    return unescapePath(parts.join('/'));
+  } catch {
+    return undefined;
+  }
+}
+
+function classifySumdb(parts: string[]): SumdbPath | undefined {
+  const [, name, part] = parts;
+  if (name === undefined || part === undefined) return undefined;
+  if (parts.length === 3 && (part === 'latest' || part === 'supported')) return { kind: 'sumdb', name, part };
+  if (parts.length > 3 && (part === 'lookup' || part === 'tile')) return { kind: 'sumdb', name, part };
+  return undefined;
+}
+
+/**
+ * Commit order of a file: immutable files first, then module indexes, then
+ * the sumdb's changing files (a lookup names a tree whose tiles must already
+ * be there; `supported` commits clients to the mirror, so it comes last).
+ */
+export function commitRank(p: TreePath): number {
+  if (isImmutable(p)) return 0;
+  if (p.kind !== 'sumdb') return 1;
+  return p.part === 'supported' ? 3 : 2;
+}
