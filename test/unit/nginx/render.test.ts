@@ -26,8 +26,12 @@ function render(options: Partial<NginxOptions>): { text: string; tree: Directive
 function route(server: Directive[], uri: string) {
   const chain = routeUri(server, uri);
   const headers = effective(chain, 'add_header');
+  // The charset module adds "; charset=..." to the types in charset_types.
+  const type = effective(chain, 'default_type', server)[0];
+  const charset = effective(chain, 'charset', server)[0];
+  const charsetTypes = effective(chain, 'charset_types', server)[0]?.split(' ') ?? [];
   return {
-    type: effective(chain, 'default_type', server)[0],
+    type: charset && charset !== 'off' && charsetTypes.includes(type ?? '') ? `${type}; charset=${charset}` : type,
     cache: headers.find((h) => h.startsWith('Cache-Control')),
     tryFiles: effective(chain, 'try_files')[0],
     ret: effective(chain, 'return')[0],
@@ -93,7 +97,7 @@ describe('renderNginxConfig', () => {
       assert.deepEqual(values(server, 'error_page'), ['403 404 =404 @gomirror_not_found', '405 @gomirror_method_not_allowed']);
       const notFound = findLocation(server, '@gomirror_not_found');
       assert.deepEqual(values(notFound, 'return'), ['404 not found on this module mirror\\n']);
-      assert.deepEqual(values(notFound, 'default_type'), [UTF8]);
+      assert.deepEqual(values(notFound, 'default_type'), ['text/plain']);
       assert.deepEqual(values(findLocation(server, '@gomirror_method_not_allowed'), 'add_header'), ['Allow GET, HEAD always']);
       const methodCheck = server.find((d) => d.name === 'if');
       assert.deepEqual(methodCheck?.args, ['($request_method', '!~', '^(?:GET|HEAD)$)']);
@@ -111,7 +115,8 @@ describe('renderNginxConfig', () => {
         ['gzip', 'on'],
         ['gzip_types', 'text/plain application/json'],
         ['autoindex', 'off'],
-        ['charset', 'off'],
+        ['charset', 'utf-8'],
+        ['charset_types', 'text/plain'],
         ['default_type', 'application/octet-stream'],
       ]) {
         assert.deepEqual(values(server, name as string), [value], name);
