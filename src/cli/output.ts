@@ -36,14 +36,16 @@ export function createOutput(format: OutputFormat, streams: Streams = process, n
       status = '';
     }
   };
+  // Every line passes through redactSecrets: no credential reaches a log, whatever a message carries.
   const line = (level: string, message: string, fields?: LogFields): void => {
     if (format === 'json') {
-      streams.stderr.write(JSON.stringify({ time: new Date(now()).toISOString(), level, msg: message, ...clean(fields) }) + '\n');
+      const record = { time: new Date(now()).toISOString(), level, msg: redactSecrets(message), ...clean(fields) };
+      streams.stderr.write(JSON.stringify(record) + '\n');
       return;
     }
     clear();
-    const hint = fields?.hint ? `\n  hint: ${fields.hint}` : '';
-    streams.stderr.write(`${level === 'info' ? '' : `${level}: `}${message}${hint}\n`);
+    const hint = fields?.hint ? `\n  hint: ${redactSecrets(String(fields.hint))}` : '';
+    streams.stderr.write(`${level === 'info' ? '' : `${level}: `}${redactSecrets(message)}${hint}\n`);
   };
 
   return {
@@ -68,8 +70,8 @@ export function createOutput(format: OutputFormat, streams: Streams = process, n
     },
     result(text, data) {
       clear();
-      if (format === 'json') streams.stdout.write(JSON.stringify(data ?? { msg: text }) + '\n');
-      else streams.stdout.write(text + '\n');
+      if (format === 'json') streams.stdout.write(redactSecrets(JSON.stringify(data ?? { msg: text })) + '\n');
+      else streams.stdout.write(redactSecrets(text) + '\n');
     },
     fatal(err, exitCode) {
       const e = err as Partial<GomirrorError>;
@@ -81,8 +83,22 @@ export function createOutput(format: OutputFormat, streams: Streams = process, n
 
 function clean(fields?: LogFields): LogFields {
   const out: LogFields = {};
-  for (const [k, v] of Object.entries(fields ?? {})) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(fields ?? {})) {
+    if (v !== undefined) out[k] = typeof v === 'string' ? redactSecrets(v) : v;
+  }
   return out;
+}
+
+/**
+ * Masks credentials anywhere in a text: URL userinfo (`https://user:pw@host`,
+ * also inside a longer message or a proxy variable's value), Authorization
+ * header values, and netrc `password` tokens.
+ */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1***@')
+    .replace(/\b(authorization:?\s*"?(?:basic|bearer|token)\s+)[^\s",;]+/gi, '$1***')
+    .replace(/\b(password\s+)\S+/gi, '$1***');
 }
 
 /** `[=====>    ] 120/600 versions, 2 failed, 48.1 MiB, 12.0 MiB/s, ETA 9s` */
@@ -92,10 +108,19 @@ export function formatStatus(p: Progress, seconds: number, columns: number): str
   const filled = Math.round(frac * width);
   const bar = '='.repeat(filled) + (filled < width ? '>' : '') + ' '.repeat(Math.max(0, width - filled - 1));
   const rate = seconds > 0 ? p.bytes / seconds : 0;
-  const eta = p.done > 0 && p.total > p.done ? ((seconds / p.done) * (p.total - p.done)).toFixed(0) + 's' : '-';
+  // Versions still to resolve are not in total yet, so the ETA is a lower bound early in a run.
+  const eta = p.done > 0 && p.total > p.done ? formatEta((seconds / p.done) * (p.total - p.done)) : '-';
   const text =
     `[${bar}] ${p.done}/${p.total} versions` +
     (p.failed ? `, ${p.failed} failed` : '') +
     `, ${(p.bytes / 1048576).toFixed(1)} MiB, ${(rate / 1048576).toFixed(1)} MiB/s, ETA ${eta}`;
   return text.slice(0, Math.max(20, columns - 1));
+}
+
+/** `9s`, `4m05s`, `2h03m`. */
+export function formatEta(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -1,4 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import type { SyncConfig } from '../config/sync-config.js';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -81,7 +82,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
     retry: { ...DEFAULT_RETRY, retries: config.retries },
     netrc: await loadNetrc(env),
     env,
-    ...(options.ca ? { ca: options.ca } : {}),
+    ...(await extraCa(options.ca, env)),
     userAgent: `gomirror/${TOOL_VERSION}`,
     onRetry: (url, attempt, delayMs, reason) => {
       const module = moduleOfUrl(url, bases);
@@ -178,4 +179,21 @@ function moduleOfUrl(url: string, bases: readonly string[]): string | undefined 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Trust for https upstreams: the system roots plus, like the go command,
+ * the PEM bundle named by $SSL_CERT_FILE (private corporate CAs).
+ */
+async function extraCa(ca: string | Buffer | undefined, env: NodeJS.ProcessEnv): Promise<{ ca?: string[] }> {
+  const extra: string[] = [];
+  if (ca) extra.push(ca.toString());
+  if (env.SSL_CERT_FILE) {
+    try {
+      extra.push(await readFile(env.SSL_CERT_FILE, 'utf8'));
+    } catch (err) {
+      throw new GomirrorError('E_USAGE', `$SSL_CERT_FILE: cannot read ${env.SSL_CERT_FILE}: ${(err as Error).message}`);
+    }
+  }
+  return extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {};
 }

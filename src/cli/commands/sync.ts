@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { Argv } from 'yargs';
 import path from 'node:path';
+import type { Argv } from 'yargs';
 import { buildSyncConfig, type SyncConfig } from '../../config/sync-config.js';
 import { GomirrorError, isGomirrorError } from '../../errors.js';
 import { parseManifest, type Manifest } from '../../manifest/index.js';
@@ -39,17 +39,22 @@ export const syncCommand = {
       .option('retries', { type: 'number', describe: 'Retries of a failed download (5xx, reset, timeout, short body), with backoff', default: 4 })
       .option('dry-run', { type: 'boolean', describe: 'Resolve versions and show the plan; download nothing' })
       .option('report', { type: 'string', describe: 'Write a JSON report of the run (per module) to this file' })
-      .option('metrics', { type: 'string', describe: 'Write Prometheus textfile metrics to this file' })
+      .option('metrics', { type: 'string', describe: 'Write Prometheus metrics (for node_exporter\'s textfile collector) to this .prom file, atomically' })
       .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
       .example('$0 sync --manifest mirror.json --out /srv/goproxy', 'Mirror what mirror.json names')
-      .example('$0 sync --gosum ../service/go.sum --out /srv/goproxy --upstream https://proxy.corp', 'Mirror every go.sum line') as Argv<SyncArgs>,
+      .example('$0 sync --gosum ../service/go.sum --out /srv/goproxy --upstream https://proxy.corp', 'Mirror every go.sum line')
+      .epilogue(
+        'One run per tree: sync takes DIR/.gomirror/lock; while another live run holds it, sync exits 3 at once. ' +
+          'A lock left by a crashed run is taken over. See docs/operations.md for cron, systemd and alerts.',
+      ) as Argv<SyncArgs>,
   handler: async (argv: SyncArgs): Promise<void> => {
     const started = Date.now() / 1000;
     const config = await loadSyncConfig(argv).catch(async (err: unknown) => {
       // A cron job with a broken manifest must show up in the metrics too.
       if (argv.metrics && argv.out && !argv['dry-run']) {
         const code = isGomirrorError(err) ? err.code : 'E_INTERNAL';
-        await writeSyncMetrics(path.resolve(argv.metrics), { root: path.resolve(argv.out), startedAt: started, finishedAt: Date.now() / 1000, fatalCode: code });
+        const root = path.resolve(argv.out);
+        await writeSyncMetrics(path.resolve(argv.metrics), { root, startedAt: started, finishedAt: Date.now() / 1000, fatalCode: code });
       }
       throw err;
     });
