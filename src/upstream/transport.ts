@@ -45,7 +45,7 @@ export interface TransportOptions {
   retry?: RetryOptions;
   netrc?: Map<string, NetrcEntry>;
   /** Extra CA certificates (PEM) for https upstreams. */
-  ca?: string | Buffer;
+  ca?: string | Buffer | (string | Buffer)[];
   env?: NodeJS.ProcessEnv;
   userAgent?: string;
   /** Called before each retry, for logs. */
@@ -121,13 +121,17 @@ export function createTransport(options: TransportOptions): Transport {
         }
         const chunks: Buffer[] = [];
         let size = 0;
-        for await (const chunk of res.body) {
-          size += (chunk as Buffer).length;
-          if (size > maxBytes) {
-            res.body.destroy();
-            throw tooLarge(url, maxBytes);
+        try {
+          for await (const chunk of res.body) {
+            size += (chunk as Buffer).length;
+            if (size > maxBytes) {
+              res.body.destroy();
+              throw tooLarge(url, maxBytes);
+            }
+            chunks.push(chunk as Buffer);
           }
-          chunks.push(chunk as Buffer);
+        } catch (err) {
+          throw asShortBody(err, size, declared);
         }
         if (declared !== null && size !== declared) throw new ShortBodyError(size, declared);
         stats.bytes += size;
@@ -145,7 +149,11 @@ export function createTransport(options: TransportOptions): Transport {
         }
         const meter = new HashingMeter(maxBytes, () => tooLarge(url, maxBytes));
         // 'w' truncates what an earlier failed attempt left behind.
-        await pipeline(res.body, meter, createWriteStream(file, { flags: 'w', flush: true }));
+        try {
+          await pipeline(res.body, meter, createWriteStream(file, { flags: 'w', flush: true }));
+        } catch (err) {
+          throw asShortBody(err, meter.size, declared);
+        }
         if (declared !== null && meter.size !== declared) throw new ShortBodyError(meter.size, declared);
         stats.bytes += meter.size;
         return { size: meter.size, sha256: meter.digest() };
@@ -194,6 +202,18 @@ class ShortBodyError extends Error {
   ) {
     super(`body ended after ${got} of ${want} bytes`);
   }
+}
+
+/**
+ * A connection that dies after the headers is a short body: the server
+ * promised more bytes than arrived. That is retried like any short body.
+ */
+function asShortBody(err: unknown, got: number, declared: number | null): unknown {
+  if (err instanceof GomirrorError || declared === null || got >= declared) return err;
+  const code = errCode(err);
+  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') return err;
+  if (err instanceof undiciErrors.BodyTimeoutError) return err;
+  return new ShortBodyError(got, declared);
 }
 
 function contentLength(res: Dispatcher.ResponseData): number | null {

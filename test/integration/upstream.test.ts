@@ -1,0 +1,183 @@
+/**
+ * The upstream client against a real HTTP(S) server on 127.0.0.1 with
+ * injected faults: retries and their limits, Retry-After, timeouts, short
+ * bodies, size limits, netrc credentials (https only) and file:// upstreams.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createUpstreamClient } from '../../src/upstream/client.js';
+import { parseNetrc } from '../../src/upstream/netrc.js';
+import { parseProxyList } from '../../src/upstream/proxy-list.js';
+import { createTransport, type Transport, type TransportOptions } from '../../src/upstream/transport.js';
+import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
+import { BASIC, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
+
+const FAST = { retries: 3, baseDelayMs: 10, maxDelayMs: 2000 };
+
+describe('upstream client over HTTP', () => {
+  let upstream: Upstream;
+  let server: FixtureServer;
+  let work: string;
+  const transports: Transport[] = [];
+  const transport = (o: Partial<TransportOptions> = {}): Transport => {
+    const t = createTransport({ concurrency: 4, retry: FAST, ...o });
+    transports.push(t);
+    return t;
+  };
+  const zipUrl = (s: FixtureServer): string => `${s.url}/example.com/alpha/@v/v1.0.0.zip`;
+
+  before(async () => {
+    upstream = await buildUpstream(basicSpec());
+    server = await startFixtureServer({ root: upstream.dir, seed: 3 });
+    work = await mkdtemp(path.join(tmpdir(), 'gomirror-upstream-'));
+  });
+  after(async () => {
+    await Promise.all(transports.map((t) => t.close()));
+    await server?.close();
+    await upstream?.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('retries 5xx, resets and short bodies, then delivers the exact bytes', async () => {
+    server.setFaults([
+      { match: /\.zip$/, first: 1, fault: { kind: 'status', status: 502 } },
+      { match: /\.zip$/, first: 2, fault: { kind: 'reset', at: 'body' } },
+      { match: /\.zip$/, first: 3, fault: { kind: 'truncate' } },
+    ]);
+    const t = transport();
+    const file = path.join(work, 'a.zip');
+    const got = await t.getToFile(zipUrl(server), file, 1 << 20);
+    const want = await readFile(path.join(upstream.dir, 'example.com/alpha/@v/v1.0.0.zip'));
+    assert.ok((await readFile(file)).equals(want));
+    assert.equal(got.size, want.length);
+    assert.equal(t.stats.retries, 3);
+  });
+
+  it('gives up after the retry budget with a typed error naming the URL', async () => {
+    server.setFaults([{ match: /\.mod$/, fault: { kind: 'truncate' } }]);
+    const t = transport();
+    await assert.rejects(t.getBuffer(`${server.url}/example.com/alpha/@v/v1.0.0.mod`, 1 << 20), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'E_SHORT_BODY');
+      assert.match(e.message, /example\.com\/alpha\/@v\/v1\.0\.0\.mod/);
+      return true;
+    });
+    assert.equal(t.stats.retries, 3);
+  });
+
+  it('never retries 404 or 410', async () => {
+    server.setFaults([{ match: /gone/, fault: { kind: 'status', status: 410 } }]);
+    server.requests.length = 0;
+    const t = transport();
+    for (const p of ['/nope.example/x/@v/list', '/gone.example/x/@v/list']) {
+      await assert.rejects(t.getBuffer(server.url + p, 1000), { code: 'E_NOT_FOUND' });
+    }
+    assert.equal(server.requests.length, 2);
+    assert.equal(t.stats.retries, 0);
+  });
+
+  it('honours Retry-After', async () => {
+    server.setFaults([{ match: /list$/, first: 1, fault: { kind: 'status', status: 429, retryAfter: 1 } }]);
+    const delays: number[] = [];
+    const t = transport({ sleep: async (ms) => void delays.push(ms), retry: { ...FAST, maxDelayMs: 5000 } });
+    await t.getBuffer(`${server.url}/example.com/alpha/@v/list`, 1000);
+    assert.deepEqual(delays, [1000]);
+  });
+
+  it('times out a body that stalls, and retries it', async () => {
+    server.setFaults([{ match: /\.info$/, first: 1, fault: { kind: 'delay', ms: 1500, at: 'body' } }]);
+    const t = transport({ bodyIdleTimeoutMs: 200 });
+    const started = Date.now();
+    const info = await t.getBuffer(`${server.url}/example.com/alpha/@v/v1.0.0.info`, 1000);
+    assert.match(info.toString(), /"Version":"v1\.0\.0"/);
+    assert.equal(t.stats.retries, 1);
+    assert.ok(Date.now() - started < 1400, 'the stalled body must be abandoned at the idle timeout');
+  });
+
+  it('enforces size limits while the body streams', async () => {
+    server.setFaults([]);
+    const t = transport();
+    await assert.rejects(t.getToFile(zipUrl(server), path.join(work, 'big.zip'), 100), { code: 'E_TOO_LARGE' });
+    assert.equal(t.stats.retries, 0);
+  });
+
+  it('walks a proxy list, falling through 404 after a comma and any error after a pipe', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'gomirror-empty-'));
+    const missing = await startFixtureServer({ root: empty });
+    const broken = await startFixtureServer({ root: upstream.dir, faults: [{ fault: { kind: 'status', status: 403 } }] });
+    try {
+      const client = (spec: string) => createUpstreamClient({ entries: parseProxyList(spec), transport: transport() });
+      assert.deepEqual(await client(`${missing.url},${server.url}`).list(BASIC.alpha), ['v1.0.0', 'v1.1.0', 'v1.2.0-beta.1']);
+      await assert.rejects(client(`${broken.url},${server.url}`).list(BASIC.alpha), { code: 'E_HTTP' });
+      assert.equal((await client(`${broken.url}|${server.url}`).list(BASIC.alpha)).length, 3);
+      await assert.rejects(client(`${missing.url}`).list(BASIC.alpha), { code: 'E_NOT_FOUND' });
+      await assert.rejects(client(`off`).list(BASIC.alpha), { code: 'E_UPSTREAM_OFF' });
+      // Upper-case paths travel escaped, with ! as %21 as the go command sends them.
+      server.requests.length = 0;
+      assert.equal((await client(server.url).list(BASIC.toml)).length, 3);
+      assert.equal(server.requests[0]?.rawUrl, '/example.com/%21burnt%21sushi/toml/@v/list');
+    } finally {
+      await missing.close();
+      await broken.close();
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('reads file:// upstreams; a missing file is not-found', async () => {
+    const client = createUpstreamClient({ entries: parseProxyList(`file://${upstream.dir}`), transport: transport() });
+    assert.match((await client.info(BASIC.toml, 'v1.0.0-RC1')).toString(), /v1\.0\.0-RC1/);
+    await assert.rejects(client.mod('example.com/absent', 'v1.0.0'), { code: 'E_NOT_FOUND' });
+  });
+
+  it('sends .netrc credentials over https, never over http, and never prints them', async () => {
+    const auth = { kind: 'auth' as const, username: 'mirror', password: 's3cret-pw' };
+    const secure = await startFixtureServer({ root: upstream.dir, tls: true, faults: [{ fault: auth }] });
+    const plain = await startFixtureServer({ root: upstream.dir, faults: [{ fault: auth }] });
+    try {
+      const netrc = parseNetrc(`machine 127.0.0.1 login mirror password s3cret-pw\n`);
+      const t = transport({ netrc, ca: secure.ca! });
+      const list = await t.getBuffer(`${secure.url}/example.com/alpha/@v/list`, 1000);
+      assert.equal(list.toString(), 'v1.0.0\nv1.1.0\nv1.2.0-beta.1\n');
+      await assert.rejects(t.getBuffer(`${plain.url}/example.com/alpha/@v/list`, 1000), (e: Error & { code?: string; hint?: string }) => {
+        assert.equal(e.code, 'E_HTTP');
+        assert.match(e.message, /HTTP 401/);
+        assert.match(e.hint ?? '', /netrc/);
+        assert.doesNotMatch(e.message, /s3cret/);
+        return true;
+      });
+      assert.equal(plain.requests.every((r) => r.headers.authorization === undefined), true);
+      // Without the CA the https upstream is refused, and TLS errors are not retried.
+      const untrusted = transport({ netrc });
+      await assert.rejects(untrusted.getBuffer(`${secure.url}/example.com/alpha/@v/list`, 1000), { code: 'E_NETWORK' });
+      assert.equal(untrusted.stats.retries, 0);
+    } finally {
+      await secure.close();
+      await plain.close();
+    }
+  });
+
+  it('the CLI reads $NETRC and $SSL_CERT_FILE like the go command', async () => {
+    const { runCli, describeCli } = await import('../helpers/cli.js');
+    const secure = await startFixtureServer({
+      root: upstream.dir,
+      tls: true,
+      faults: [{ fault: { kind: 'auth', username: 'mirror', password: 'pw-from-netrc' } }],
+    });
+    try {
+      const netrcFile = path.join(work, 'netrc');
+      await writeFile(netrcFile, 'machine 127.0.0.1\n  login mirror\n  password pw-from-netrc\n');
+      const manifest = path.join(work, 'auth.json');
+      await writeFile(manifest, JSON.stringify({ upstream: secure.url, deps: false, modules: [{ path: BASIC.yaml, versions: ['all'] }] }));
+      const r = await runCli(['sync', '--manifest', manifest, '--out', path.join(work, 'auth-tree')], {
+        env: { NETRC: netrcFile, SSL_CERT_FILE: secure.caFile! },
+      });
+      assert.equal(r.code, 0, describeCli(r));
+      assert.match(r.stdout, /2 fetched/);
+      assert.doesNotMatch(r.stdout + r.stderr, /pw-from-netrc/);
+    } finally {
+      await secure.close();
+    }
+  });
+});
