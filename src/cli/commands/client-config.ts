@@ -2,6 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 
 import { buildClientConfig } from '../../nginx/index.js';
+import { createOutput } from '../output.js';
 
 interface ClientConfigArgs {
   url: string;
@@ -45,7 +46,8 @@ export const clientConfigCommand: CommandModule<object, ClientConfigArgs> = {
       extraEnv: argv.env,
       env: process.env,
     });
-    for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(config.text);
+    const out = createOutput('text');
+    for (const w of config.warnings) out.warn(w);
+    out.result(config.text.replace(/\n$/, ''));
   },
 };

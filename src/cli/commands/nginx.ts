@@ -2,6 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 
 import { DEFAULT_LIST_MAX_AGE, generateNginxConfig } from '../../nginx/index.js';
+import { createOutput } from '../output.js';
 
 interface NginxArgs {
   root: string;
@@ -75,8 +76,9 @@ export const nginxCommand: CommandModule<object, NginxArgs> = {
       },
       argv.out,
     );
-    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-    if (result.outFile === undefined) process.stdout.write(result.text);
-    else process.stderr.write(`wrote ${result.outFile}\n`);
+    const out = createOutput('text');
+    for (const w of result.warnings) out.warn(w);
+    if (result.outFile === undefined) out.result(result.text.replace(/\n$/, ''));
+    else out.result(`wrote ${result.outFile}`);
   },
 };
