@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   E_UPSTREAM_SPEC: 'input',
   E_NETRC: 'input',
   E_GOSUM: 'input',
+  E_SUMDB_SPEC: 'input',
   E_NOT_FOUND: 'failure',
   E_HTTP: 'failure',
   E_NETWORK: 'failure',
@@ -38,11 +39,13 @@ export const ERROR_CODES = {
   E_MOD_INVALID: 'failure',
   E_FS: 'failure',
   E_INTERNAL: 'failure',
+  E_SUMDB: 'failure',
   E_BUNDLE: 'failure',
   E_RSYNC: 'failure',
   E_KEY: 'input',
   E_SIGNATURE: 'security',
   E_CHECKSUM_MISMATCH: 'security',
+  E_SUMDB_SECURITY: 'security',
   E_LOCKED: 'lock',
 } as const satisfies Record<string, ErrorKind>;
 
