@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   E_UPSTREAM_SPEC: 'input',
   E_NETRC: 'input',
   E_GOSUM: 'input',
+  E_GOMOD: 'input',
   E_SUMDB_SPEC: 'input',
   E_NOT_FOUND: 'failure',
   E_HTTP: 'failure',
