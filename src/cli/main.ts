@@ -2,11 +2,17 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { exitCodeFor, GomirrorError, isGomirrorError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { createOutput } from './output.js';
+import { clientConfigCommand } from './commands/client-config.js';
+import { nginxCommand } from './commands/nginx.js';
 import { syncCommand } from './commands/sync.js';
 
 // Each command module prints its own result and sets process.exitCode for
 // partial failure; thrown errors are mapped to exit codes here, in one place.
-const COMMANDS: CommandModule[] = [syncCommand as unknown as CommandModule];
+const COMMANDS: CommandModule[] = [
+  syncCommand as unknown as CommandModule,
+  nginxCommand as unknown as CommandModule,
+  clientConfigCommand as unknown as CommandModule,
+];
 
 /** Runs the CLI with argv (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {

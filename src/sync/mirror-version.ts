@@ -26,6 +26,8 @@ export interface MirrorContext {
    * Checks the verified hashes against an outside authority (the checksum
    * database) before anything is written; throws ChecksumMismatchError.
    */
+  /** Zip checking, e.g. on worker threads; default checkModuleZip inline. */
+  checkZip?: typeof checkModuleZip;
   authenticate?: (module: string, version: string, hashes: { mod: string; zip: string }) => Promise<void>;
 }
 
@@ -86,7 +88,7 @@ export async function mirrorVersion(
         bytes += got.size;
         zipFile = zipTmp;
       }
-      const checked = await checkModuleZip(zipFile, { modulePath: module, version, goMod: mod });
+      const checked = await (ctx.checkZip ?? checkModuleZip)(zipFile, { modulePath: module, version, goMod: mod });
       if (recordedZip && recordedZip.hash !== checked.h1) {
         throw new ChecksumMismatchError({
           module,

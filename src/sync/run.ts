@@ -39,6 +39,7 @@ export interface SyncOptions {
   dryRun?: boolean;
   events?: SyncEvents;
   expected?: MirrorContext['expected'];
+  checkZip?: MirrorContext['checkZip'];
   /** How often recorded hashes are flushed to disk while the run goes on. */
   flushIntervalMs?: number;
 }
@@ -51,7 +52,13 @@ export interface SyncOptions {
  */
 export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   const { upstream, store, sums, events } = options;
-  const ctx: MirrorContext = { upstream, store, sums, ...(options.expected ? { expected: options.expected } : {}) };
+  const ctx: MirrorContext = {
+    upstream,
+    store,
+    sums,
+    ...(options.expected ? { expected: options.expected } : {}),
+    ...(options.checkZip ? { checkZip: options.checkZip } : {}),
+  };
   // Two limiters, so a module waiting for its versions never holds a slot
   // its own versions need.
   const resolveLimit = pLimit(options.concurrency);

@@ -12,7 +12,7 @@ import { loadNetrc } from '../upstream/netrc.js';
 import { redactUrl } from '../upstream/proxy-list.js';
 import { DEFAULT_RETRY } from '../upstream/retry.js';
 import { createTransport } from '../upstream/transport.js';
-import { parseGoSum } from '../verify/index.js';
+import { createZipChecker, parseGoSum } from '../verify/index.js';
 import { unescapePath } from '../module/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
@@ -92,6 +92,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   });
   const store = createTreeStore(config.out);
   const sums = await openSumStore(store.layout.sumsFile());
+  const zipChecker = createZipChecker();
   let done = 0;
   let failed = 0;
   let total = 0;
@@ -105,6 +106,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       concurrency: config.concurrency,
       dryRun: config.dryRun,
       expected: (m, v, goMod) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
+      checkZip: (file, opts) => zipChecker.check(file, opts),
       events: {
         onResolved: (_m, versions) => {
           total += versions.length;
@@ -139,7 +141,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
     if (config.report) await writeFileAtomic(config.report, JSON.stringify(report, null, 2) + '\n');
     return report;
   } finally {
-    await transport.close();
+    await Promise.all([transport.close(), zipChecker.close()]);
   }
 }
 
