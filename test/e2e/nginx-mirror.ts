@@ -1,7 +1,7 @@
 /**
  * A mirror tree served by the standalone config on 127.0.0.1, for the nginx
  * e2e suites: basicSpec() plus a deep dependency graph and a protected
- * module, built by mkupstream (same layout as a synced tree), fake sumdb files,
+ * module, built by mkupstream and mirrored with `gomirror sync`, fake sumdb files,
  * and the things that must never be served.
  */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +11,8 @@ import path from 'node:path';
 import { freePort, makeHtpasswd, makeTlsCert, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
 import { basicSpec, buildUpstream, nameSource, type Upstream, type UpstreamSpec, type VersionSpec } from '../helpers/fixture-upstream.js';
 import { generateNginxConfig } from '../../src/nginx/index.js';
+import { describeCli, runCli } from '../helpers/cli.js';
+import { startFixtureServer } from '../helpers/fixture-server.js';
 
 /** The deep graph: a → b, c; b → d@v1.0.0, toml; c → d@v1.1.0, legacy; d → e (+ alpha/v2); e → yaml.v2, alpha. */
 export const DEEP = {
@@ -93,7 +95,10 @@ export const UNREADABLE = 'example.com/alpha/@v/v1.1.1.info';
 
 /** The served mirror. */
 export interface ServedMirror {
+  /** The fixture upstream the tree was synced from (its files are the truth). */
   upstream: Upstream;
+  /** The tree `gomirror sync` wrote, which nginx serves. */
+  tree: string;
   prefix: string;
   /** `http://127.0.0.1:<port>` and `https://127.0.0.1:<port>` (self-signed: trust `cert`). */
   http: string;
@@ -111,12 +116,14 @@ export async function serveMirror(): Promise<ServedMirror> {
   await requireNginxTools();
   const upstream = await buildUpstream(mirrorSpec());
   const work = await mkdtemp(path.join(tmpdir(), 'gomirror-nginx-'));
+  const tree = path.join(work, 'tree');
   try {
+    await syncEverything(upstream, work, tree);
     for (const [file, text] of Object.entries({ ...SUMDB_FILES, ...NEVER_SERVED, [UNREADABLE]: '{}' })) {
-      await mkdir(path.dirname(path.join(upstream.dir, file)), { recursive: true });
-      await writeFile(path.join(upstream.dir, file), text);
+      await mkdir(path.dirname(path.join(tree, file)), { recursive: true });
+      await writeFile(path.join(tree, file), text);
     }
-    await chmod(path.join(upstream.dir, UNREADABLE), 0o000);
+    await chmod(path.join(tree, UNREADABLE), 0o000);
     const prefix = path.join(work, 'prefix');
     await mkdir(prefix);
     const { cert, key } = await makeTlsCert(prefix);
@@ -125,7 +132,7 @@ export async function serveMirror(): Promise<ServedMirror> {
     const conf = path.join(prefix, 'nginx.conf');
     await generateNginxConfig(
       {
-        root: upstream.dir,
+        root: tree,
         standalone: true,
         listen: `127.0.0.1:${httpPort}`,
         tlsListen: `127.0.0.1:${httpsPort}`,
@@ -137,19 +144,36 @@ export async function serveMirror(): Promise<ServedMirror> {
       },
       conf,
     );
-    await shareWithNginx(prefix, work, upstream.dir);
+    await shareWithNginx(prefix, work, tree);
     const http = `http://127.0.0.1:${httpPort}`;
     const nginx = await startNginx(prefix, conf, `${http}/`);
     const close = async (): Promise<void> => {
       await nginx.stop();
-      await chmod(path.join(upstream.dir, UNREADABLE), 0o644).catch(() => undefined);
+      await chmod(path.join(tree, UNREADABLE), 0o644).catch(() => undefined);
       await upstream.cleanup();
       await rm(work, { recursive: true, force: true });
     };
-    return { upstream, prefix, http, https: `https://127.0.0.1:${httpsPort}`, cert, nginx, close };
+    return { upstream, tree, prefix, http, https: `https://127.0.0.1:${httpsPort}`, cert, nginx, close };
   } catch (err) {
     await upstream.cleanup();
     await rm(work, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/**
+ * Mirrors every version of the fixture upstream with the real CLI (`gomirror
+ * sync --gosum`, which also checks each file against the true hashes), from a
+ * fixture server that is stopped again before nginx serves the tree.
+ */
+async function syncEverything(upstream: Upstream, work: string, tree: string): Promise<void> {
+  const server = await startFixtureServer({ root: upstream.dir });
+  try {
+    const goSum = path.join(work, 'upstream.sum');
+    await writeFile(goSum, upstream.goSum);
+    const r = await runCli(['sync', '--upstream', server.url, '--gosum', goSum, '--out', tree, '--log-format', 'json']);
+    if (r.code !== 0) throw new Error(describeCli(r));
+  } finally {
+    await server.close();
   }
 }
