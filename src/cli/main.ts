@@ -5,6 +5,7 @@ import { createOutput } from './output.js';
 import { clientConfigCommand } from './commands/client-config.js';
 import { nginxCommand } from './commands/nginx.js';
 import { syncCommand } from './commands/sync.js';
+import { verifyCommand } from './commands/verify.js';
 
 // Each command module prints its own result and sets process.exitCode for
 // partial failure; thrown errors are mapped to exit codes here, in one place.
@@ -12,6 +13,7 @@ const COMMANDS: CommandModule[] = [
   syncCommand as unknown as CommandModule,
   nginxCommand as unknown as CommandModule,
   clientConfigCommand as unknown as CommandModule,
+  verifyCommand as unknown as CommandModule,
 ];
 
 /** Runs the CLI with argv (without node and script) and returns the exit code. */

@@ -92,13 +92,13 @@ function clean(fields?: LogFields): LogFields {
 /**
  * Masks credentials anywhere in a text: URL userinfo (`https://user:pw@host`,
  * also inside a longer message or a proxy variable's value), Authorization
- * header values, and netrc `password` tokens.
+ * header values, and netrc `login x password y` passwords.
  */
 export function redactSecrets(text: string): string {
   return text
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1***@')
     .replace(/\b(authorization:?\s*"?(?:basic|bearer|token)\s+)[^\s",;]+/gi, '$1***')
-    .replace(/\b(password\s+)\S+/gi, '$1***');
+    .replace(/\b(login\s+\S+\s+password\s+)\S+/gi, '$1***');
 }
 
 /** `[=====>    ] 120/600 versions, 2 failed, 48.1 MiB, 12.0 MiB/s, ETA 9s` */
