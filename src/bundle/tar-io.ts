@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { GomirrorError } from '../errors.js';
 
 /** Fixed header fields, so a bundle's bytes depend only on the files, their times and the index. */
-function header(name: string, size: number, mtime: Date): tar.Headers {
-  return { name, size, mtime, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', type: 'file' };
+function header(name: string, size: number, mtime: Date): tar.Header {
+  return { name, size, mtime, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', type: 'file', linkname: '', devmajor: 0, devminor: 0 };
 }
 
 /** Adds `data` as entry `name`. */
@@ -37,7 +37,7 @@ export async function packFile(
 ): Promise<string> {
   const hash = createHash('sha256');
   let written = 0;
-  let entry!: Writable;
+  let entry!: ReturnType<tar.Pack['entry']>;
   // tar-stream calls back when the entry is closed: written out, or destroyed.
   const finished = new Promise<void>((done, fail) => {
     entry = pack.entry(header(name, size, mtime), (err) => (err ? fail(err) : done()));
@@ -55,24 +55,30 @@ export async function packFile(
       hint: 'Run the export again when no sync is writing to the tree.',
     });
   }
-  entry.end();
+  entry.end(undefined);
   await finished;
   return hash.digest('hex');
+}
+
+/** An entry being read from a tar: its header and its data. */
+export interface TarEntry extends AsyncIterable<Buffer> {
+  readonly header: tar.Header;
+  resume(): unknown;
 }
 
 /**
  * Iterates the entries of the tar in `source`. Each entry must be consumed
  * (read or resumed) before the next one arrives.
  */
-export async function* tarEntries(source: Readable): AsyncGenerator<tar.Entry> {
+export async function* tarEntries(source: Readable): AsyncGenerator<TarEntry> {
   const extract = tar.extract();
   source.on('error', (err) => extract.destroy(err));
   source.pipe(extract as unknown as NodeJS.WritableStream);
-  yield* extract;
+  yield* extract as AsyncIterable<TarEntry>;
 }
 
 /** Reads a whole entry into memory, refusing more than `limit` bytes. */
-export async function readEntry(entry: tar.Entry, limit: number): Promise<Buffer> {
+export async function readEntry(entry: TarEntry, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const chunk of entry) {

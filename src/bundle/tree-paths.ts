@@ -102,3 +102,21 @@ export function commitRank(p: TreePath): number {
   if (p.kind !== 'sumdb') return 1;
   return p.part === 'supported' ? 3 : 2;
 }
+
+/**
+ * Why `rel`, a tree path taken from a bundle entry, may not be written under
+ * the root; undefined when it may. Checked before a byte of the entry is
+ * written anywhere.
+ */
+export function describeBadTreePath(rel: string): string | undefined {
+  if (rel.includes('\\')) return 'backslash in the name';
+  if (rel.includes('\0')) return 'NUL in the name';
+  if (rel.startsWith('/')) return 'absolute path';
+  const parts = rel.split('/');
+  if (parts.includes('..')) return 'path traversal (`..`)';
+  if (parts.some((e) => e === '' || e === '.')) return 'unclean path (empty or `.` element)';
+  if (parts[0] === STATE_DIR) return `tool state (${STATE_DIR}/) never travels in a bundle`;
+  if (TEMP_FILE_PATTERN.test(rel)) return 'a temporary file';
+  if (classifyTreePath(rel) === undefined) return 'not a file of the tree layout';
+  return undefined;
+}

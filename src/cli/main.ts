@@ -5,6 +5,8 @@ import { createOutput } from './output.js';
 import { clientConfigCommand } from './commands/client-config.js';
 import { nginxCommand } from './commands/nginx.js';
 import { syncCommand } from './commands/sync.js';
+import { bundleCommand } from './commands/bundle.js';
+import { keygenCommand } from './commands/keygen.js';
 import { verifyCommand } from './commands/verify.js';
 
 // Each command module prints its own result and sets process.exitCode for
@@ -13,6 +15,8 @@ const COMMANDS: CommandModule[] = [
   syncCommand as unknown as CommandModule,
   nginxCommand as unknown as CommandModule,
   clientConfigCommand as unknown as CommandModule,
+  bundleCommand,
+  keygenCommand as unknown as CommandModule,
   verifyCommand as unknown as CommandModule,
 ];
 

@@ -1,0 +1,115 @@
+/**
+ * First step of `bundle import`: streams the bundle's tar (its volumes joined
+ * in order) into a staging directory, checking every entry's name and type
+ * before a byte of it is written and hashing its data on the way.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
+import { MAX_GO_MOD, MAX_ZIP_FILE } from '../verify/index.js';
+import { BundleRefusedError } from './errors.js';
+import { INDEX_ENTRY, MAX_INDEX_SIZE, SIGNATURE_ENTRY, TREE_PREFIX } from './index-format.js';
+import { readEntry, tarEntries, type TarEntry } from './tar-io.js';
+import { classifyTreePath, describeBadTreePath } from './tree-paths.js';
+import { openVolumes, type BundleSource } from './volumes.js';
+
+/** A tree file written to staging. */
+export interface StagedFile {
+  readonly rel: string;
+  /** Where it lies in staging. */
+  readonly file: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** The volume its data started in, for messages. */
+  readonly volume: string;
+}
+
+export interface StagedBundle {
+  readonly files: ReadonlyMap<string, StagedFile>;
+  readonly indexBytes: Buffer | undefined;
+  readonly sigText: string | undefined;
+}
+
+// Files of other kinds (lists, tiles, lookups) are small; this only stops a
+// hostile bundle from filling the disk through one of them.
+const MAX_OTHER_FILE = 64 * 2 ** 20;
+const MAX_SIGNATURE = 4096;
+
+/**
+ * Writes the tree files of `source` under `stagingDir` and returns them with
+ * the index and signature bytes. Throws BundleRefusedError for a damaged tar,
+ * an entry that is not a regular file, a bad or duplicate name, or an entry
+ * over its size limit.
+ */
+export async function stageBundle(source: BundleSource, stagingDir: string): Promise<StagedBundle> {
+  const volumes = await openVolumes(source);
+  const files = new Map<string, StagedFile>();
+  let indexBytes: Buffer | undefined;
+  let sigText: string | undefined;
+  const refuse = (file: string | undefined, check: 'entry name' | 'entry type' | 'entry size', detail: string): never => {
+    throw new BundleRefusedError(source.name, file, check, detail);
+  };
+  try {
+    for await (const entry of tarEntries(volumes.stream)) {
+      const { name, type, size } = entry.header;
+      if (type !== 'file') refuse(name, 'entry type', `a ${type} entry; bundles hold regular files only`);
+      if (name === INDEX_ENTRY || name === SIGNATURE_ENTRY) {
+        if ((name === INDEX_ENTRY ? indexBytes : sigText) !== undefined) refuse(name, 'entry name', 'appears twice');
+        const limit = name === INDEX_ENTRY ? MAX_INDEX_SIZE : MAX_SIGNATURE;
+        if (size > limit) refuse(name, 'entry size', `${size} bytes, more than the ${limit} allowed`);
+        const data = await readEntry(entry, limit);
+        if (name === INDEX_ENTRY) indexBytes = data;
+        else sigText = data.toString('utf8');
+        continue;
+      }
+      const problem = name.startsWith(TREE_PREFIX)
+        ? describeBadTreePath(name.slice(TREE_PREFIX.length))
+        : (describeBadTreePath(name) ?? `not under ${TREE_PREFIX}`);
+      if (problem !== undefined) refuse(name, 'entry name', problem);
+      const rel = name.slice(TREE_PREFIX.length);
+      if (files.has(rel)) refuse(name, 'entry name', 'appears twice');
+      const limit = sizeLimit(rel);
+      if (size > limit) refuse(name, 'entry size', `${size} bytes, more than the ${limit} allowed for this kind of file`);
+      const volume = volumes.current();
+      const file = path.join(stagingDir, ...rel.split('/'));
+      const sha256 = await writeEntry(entry, file);
+      files.set(rel, { rel, file, size, sha256, volume });
+    }
+  } catch (err) {
+    volumes.stream.destroy();
+    if (err instanceof BundleRefusedError) throw err;
+    // tar-stream's own errors: a bad header checksum, data ending mid-entry.
+    throw new BundleRefusedError(source.name, volumes.current(), 'tar format', (err as Error).message, describeTarHint(source));
+  }
+  return { files, indexBytes, sigText };
+}
+
+function describeTarHint(source: BundleSource): string {
+  return source.volumes.length > 1 || source.volumes[0] !== source.name
+    ? 'The bundle is damaged, or a volume is missing or out of order.'
+    : 'The bundle is damaged or truncated; copy it again.';
+}
+
+function sizeLimit(rel: string): number {
+  const t = classifyTreePath(rel);
+  if (t?.kind === 'version' && t.ext === 'zip') return MAX_ZIP_FILE;
+  if (t?.kind === 'version' && t.ext === 'mod') return MAX_GO_MOD;
+  return MAX_OTHER_FILE;
+}
+
+/** Writes an entry's data to `file` (created exclusively), fsynced, and returns its SHA-256. */
+async function writeEntry(entry: TarEntry, file: string): Promise<string> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const hash = createHash('sha256');
+  const fh = await open(file, 'wx', 0o644);
+  try {
+    for await (const chunk of entry) {
+      hash.update(chunk);
+      await fh.write(chunk);
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,177 @@
+/**
+ * `gomirror bundle import`: stage → verify → plan → commit, one bundle at a
+ * time. Nothing under the root changes before the commit step, and the
+ * commit only moves verified files in: immutable files first (created
+ * exclusively), then `list`/`@latest`, then the sumdb's changing files.
+ *
+ * Crash cases: killed before the commit, only `.gomirror/staging-*` is left
+ * (never served; a later import removes stale ones of dead processes). Killed
+ * during the commit, the root holds some new module files that no index names
+ * yet, and their hashes are already recorded; importing the bundle again
+ * finishes the job (files already present with the right bytes are skipped).
+ */
+import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { GomirrorError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { treeLayout } from '../tree/layout.js';
+import { openSumStore } from '../tree/sums.js';
+import { readKey } from './export.js';
+import { indexSums } from './index-format.js';
+import { stageBundle } from './import-stage.js';
+import { planCommit, type CommitAction } from './import-plan.js';
+import { verifyStaged } from './import-verify.js';
+import { parsePublicKey } from './signature.js';
+import { discoverVolumes, groupBundleArgs, type BundleSource } from './volumes.js';
+
+export interface ImportOptions {
+  readonly root: string;
+  /** Bundles in the order to import them: tars, or the volumes of one (`X.001 X.002 ...`). */
+  readonly bundles: readonly string[];
+  /** PEM public key: refuse bundles it did not sign. */
+  readonly verifyKey?: string;
+}
+
+export interface BundleImportResult {
+  readonly bundle: string;
+  readonly id: string;
+  readonly added: number;
+  readonly updated: number;
+  readonly removed: number;
+  readonly unchanged: number;
+  /** h1 hashes newly recorded in the root's `.gomirror/go.sum`. */
+  readonly sumsAdded: number;
+}
+
+const STAGING_PREFIX = 'staging-';
+
+/**
+ * Imports each bundle in turn. Each is all-or-nothing; a refused bundle stops
+ * the run (the bundles before it stay imported). Throws BundleRefusedError,
+ * GomirrorError E_SIGNATURE/E_KEY/E_BUNDLE/E_FS.
+ */
+export async function importBundles(opts: ImportOptions, logger: Logger): Promise<BundleImportResult[]> {
+  const root = path.resolve(opts.root);
+  const key = opts.verifyKey === undefined ? undefined : parsePublicKey(await readKey(opts.verifyKey), opts.verifyKey);
+  if (opts.bundles.length === 0) throw new GomirrorError('E_USAGE', 'name at least one bundle to import');
+  const sources: BundleSource[] = [];
+  for (const s of groupBundleArgs(opts.bundles)) sources.push(await discoverVolumes(s));
+  const results: BundleImportResult[] = [];
+  for (const source of sources) {
+    const r = await importOne(root, source, key, logger);
+    logger.info(`imported ${source.name}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} already present`);
+    results.push(r);
+  }
+  return results;
+}
+
+async function importOne(root: string, source: BundleSource, key: KeyObject | undefined, logger: Logger): Promise<BundleImportResult> {
+  const layout = treeLayout(root);
+  const rootExisted = await exists(root);
+  const stateExisted = await exists(layout.stateDir());
+  await sweepStaleStaging(layout.stateDir());
+  const staging = path.join(layout.stateDir(), `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+  await mkdir(staging, { recursive: true });
+  let committed = false;
+  try {
+    const staged = await stageBundle(source, staging);
+    const sums = await openSumStore(layout.sumsFile());
+    const readExisting = async (rel: string): Promise<Buffer | undefined> => {
+      try {
+        return await readFile(path.join(root, ...rel.split('/')));
+      } catch {
+        return undefined;
+      }
+    };
+    const verified = await verifyStaged(source, staged, { verifyKey: key, sums, readExisting, logger });
+    const plan = await planCommit(source, root, staged, verified);
+
+    committed = true;
+    // Hashes first: a recorded hash without its file is harmless (sync fills
+    // the file in and checks it), a file without its hash is not.
+    let sumsAdded = 0;
+    for (const l of indexSums(verified.index)) {
+      if (sums.get(l.path, l.version, l.goMod) === undefined) sumsAdded++;
+      sums.set(l.path, l.version, l.goMod, l.hash);
+    }
+    await sums.flush();
+    for (const a of plan.actions) await applyAction(root, a);
+    const count = (kind: CommitAction['kind']): number => plan.actions.filter((a) => a.kind === kind).length;
+    return {
+      bundle: source.name,
+      id: verified.id,
+      added: count('add'),
+      updated: count('replace'),
+      removed: count('remove'),
+      unchanged: plan.unchanged,
+      sumsAdded,
+    };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+    if (!committed) {
+      // Leave the root exactly as it was: remove the directories this import made.
+      if (!stateExisted) await rmdir(layout.stateDir()).catch(() => undefined);
+      if (!rootExisted) await rmdir(root).catch(() => undefined);
+    }
+  }
+}
+
+async function applyAction(root: string, a: CommitAction): Promise<void> {
+  const dest = path.join(root, ...a.rel.split('/'));
+  if (a.kind === 'remove') {
+    await unlink(dest).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    return;
+  }
+  await mkdir(path.dirname(dest), { recursive: true });
+  if (!a.immutable) {
+    await rename(a.from, dest);
+    return;
+  }
+  // Created exclusively: if another writer put the file there since the plan
+  // was made, keep theirs (sync verified it against the same recorded hash).
+  try {
+    await link(a.from, dest);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') await rename(a.from, dest);
+    else throw err;
+  }
+}
+
+/** Removes staging directories of imports whose process is gone. */
+async function sweepStaleStaging(stateDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(stateDir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = new RegExp(`^${STAGING_PREFIX}(\\d+)-`).exec(n);
+    if (!m || isAlive(Number(m[1]))) continue;
+    await rm(path.join(stateDir, n), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
