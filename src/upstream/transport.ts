@@ -108,17 +108,23 @@ export function createTransport(options: TransportOptions): Transport {
     return res;
   }
 
+  /** Opens a 200 response whose declared length (if any) is within the limit. */
+  async function openLimited(url: string, maxBytes: number): Promise<{ res: Dispatcher.ResponseData; declared: number | null }> {
+    const res = await open(url);
+    const declared = contentLength(res);
+    if (declared !== null && declared > maxBytes) {
+      await res.body.dump().catch(() => undefined);
+      throw tooLarge(url, maxBytes);
+    }
+    return { res, declared };
+  }
+
   return {
     stats,
     async getBuffer(url, maxBytes) {
       if (url.startsWith('file:')) return readLocal(url, maxBytes);
       return withRetries(url, async () => {
-        const res = await open(url);
-        const declared = contentLength(res);
-        if (declared !== null && declared > maxBytes) {
-          await res.body.dump().catch(() => undefined);
-          throw tooLarge(url, maxBytes);
-        }
+        const { res, declared } = await openLimited(url, maxBytes);
         const chunks: Buffer[] = [];
         let size = 0;
         try {
@@ -141,12 +147,7 @@ export function createTransport(options: TransportOptions): Transport {
     async getToFile(url, file, maxBytes) {
       if (url.startsWith('file:')) return copyLocal(url, file, maxBytes);
       return withRetries(url, async () => {
-        const res = await open(url);
-        const declared = contentLength(res);
-        if (declared !== null && declared > maxBytes) {
-          await res.body.dump().catch(() => undefined);
-          throw tooLarge(url, maxBytes);
-        }
+        const { res, declared } = await openLimited(url, maxBytes);
         const meter = new HashingMeter(maxBytes, () => tooLarge(url, maxBytes));
         // 'w' truncates what an earlier failed attempt left behind.
         try {
