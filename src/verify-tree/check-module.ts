@@ -154,7 +154,8 @@ async function checkVersionFiles(
     if (recorded === undefined) {
       if (claimsComplete) add('mod', 'unrecorded', `no hash recorded in .gomirror/go.sum (file has ${actual})`);
     } else if (recorded !== actual) {
-      add('mod', 'checksum', `checksum mismatch: file has ${actual}, .gomirror/go.sum has ${recorded}`);
+      const what = mod?.length === 0 ? 'the file is empty' : `file has ${actual}`;
+      add('mod', 'checksum', `checksum mismatch: ${what}, .gomirror/go.sum has ${recorded}`);
     } else {
       goMod = mod;
     }

@@ -49,7 +49,7 @@ export const verifyCommand = {
     const json = argv['log-format'] === 'json';
     const out = createOutput(json ? 'json' : 'text');
     const outcome = await verifyTreeService(config, out);
-    printProblems(out, outcome.before, outcome.repair ? 'found' : 'bad');
+    printProblems(out, outcome.before, outcome.repair ? 'found' : 'check');
     if (outcome.repair) {
       const r = outcome.repair;
       for (const f of r.failed) out.error(`not repaired: ${f.target}: ${f.error.message}`, { code: f.error.code, hint: f.error.hint });
@@ -69,10 +69,13 @@ export const verifyCommand = {
   },
 };
 
-function printProblems(out: Output, result: VerifyTreeResult, label: string): void {
+/** One line per bad file; before a repair they are only findings (warnings), after it what remains is an error. */
+function printProblems(out: Output, result: VerifyTreeResult, stage: 'check' | 'found' | 'still bad'): void {
   for (const w of result.warnings) out.warn(`${w.file}: ${w.message}`, { file: w.file });
   for (const p of result.problems) {
-    out.error(`${label}: ${p.file}: ${p.message}`, { kind: p.kind, file: p.file, module: p.module, version: p.version });
+    const fields = { kind: p.kind, file: p.file, module: p.module, version: p.version };
+    if (stage === 'found') out.warn(`found: ${p.file}: ${p.message}`, fields);
+    else out.error(`${stage === 'still bad' ? 'still bad: ' : ''}${p.file}: ${p.message}`, fields);
   }
 }
 
