@@ -40,6 +40,8 @@ export interface SyncOptions {
   events?: SyncEvents;
   expected?: MirrorContext['expected'];
   checkZip?: MirrorContext['checkZip'];
+  /** Checks each version's hashes with the checksum database before it is written. */
+  authenticate?: MirrorContext['authenticate'];
   /** How often recorded hashes are flushed to disk while the run goes on. */
   flushIntervalMs?: number;
 }
@@ -58,6 +60,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     sums,
     ...(options.expected ? { expected: options.expected } : {}),
     ...(options.checkZip ? { checkZip: options.checkZip } : {}),
+    ...(options.authenticate ? { authenticate: options.authenticate } : {}),
   };
   // Two limiters, so a module waiting for its versions never holds a slot
   // its own versions need.
