@@ -13,6 +13,8 @@ import { redactUrl } from '../upstream/proxy-list.js';
 import { DEFAULT_RETRY } from '../upstream/retry.js';
 import { createTransport } from '../upstream/transport.js';
 import { createZipChecker, parseGoSum } from '../verify/index.js';
+import { parseGosumdb } from '../verify/sumdb/index.js';
+import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/index.js';
 import { unescapePath } from '../module/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
@@ -74,6 +76,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       hint: 'Set "deps": false in the manifest to silence this',
     });
   }
+  const sumdbSpec = parseGosumdb(config.sumdb, 'sumdb');
   if (!config.dryRun) await mkdir(config.out, { recursive: true });
   const moduleRetries = new Map<string, number>();
   const bases = config.upstream.flatMap((e) => (e.kind === 'url' ? [e.url] : []));
@@ -93,6 +96,18 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   const store = createTreeStore(config.out);
   const sums = await openSumStore(store.layout.sumsFile());
   const zipChecker = createZipChecker();
+  const sumdb =
+    sumdbSpec && !config.dryRun
+      ? createSumdbVerifier({
+          spec: sumdbSpec,
+          root: config.out,
+          upstream: config.upstream,
+          transport,
+          nosumdb: config.nosumdb,
+          concurrency: config.concurrency,
+          logger,
+        })
+      : undefined;
   let done = 0;
   let failed = 0;
   let total = 0;
@@ -107,6 +122,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       dryRun: config.dryRun,
       expected: (m, v, goMod) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
       checkZip: (file, opts) => zipChecker.check(file, opts),
+      ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip: string }) => sumdb.authenticate(m, v, h) } : {}),
       events: {
         onResolved: (_m, versions) => {
           total += versions.length;
@@ -126,6 +142,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
         onModuleError: (m, e) => logger.error(e.message, { module: m, code: e.code, hint: e.hint }),
       },
     });
+    const sumdbError = sumdb ? await finishSumdb(sumdb, logger) : undefined;
     const report = buildSyncReport({
       outcomes,
       toolVersion: TOOL_VERSION,
@@ -139,10 +156,37 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       moduleRetries,
     });
     if (config.report) await writeFileAtomic(config.report, JSON.stringify(report, null, 2) + '\n');
+    // Versions that failed already make the run fail; otherwise the database's own failure must.
+    if (sumdbError && report.ok) throw sumdbError;
     return report;
   } finally {
     await Promise.all([transport.close(), zipChecker.close()]);
   }
+}
+
+/**
+ * Publishes the checksum-database mirror and logs the outcome; returns the
+ * error that stopped it, if any (already logged).
+ */
+async function finishSumdb(sumdb: SumdbVerifier, logger: Logger): Promise<GomirrorError | undefined> {
+  let error: GomirrorError | undefined;
+  try {
+    const r = await sumdb.finish();
+    error = r.refused;
+    if (!error) {
+      logger.info(
+        `sumdb ${r.name}: ${r.verified} versions verified, ${r.skipped} skipped (nosumdb); tree size ${r.treeSize}; ` +
+          `wrote ${r.lookupsWritten} lookups and ${r.tilesWritten} tiles`,
+        { sumdb: r.name, verified: r.verified, skipped: r.skipped, treeSize: r.treeSize },
+      );
+    }
+  } catch (err) {
+    error = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `sumdb: ${(err as Error).message}`, { cause: err });
+  }
+  if (error) {
+    logger.error(`sumdb ${sumdb.name}: nothing published: ${error.message}`, { code: error.code, hint: error.hint });
+  }
+  return error;
 }
 
 /** Every go.sum line names a module version to mirror; its hash must match what is downloaded. */

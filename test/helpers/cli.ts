@@ -27,7 +27,9 @@ export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: 
   ensureBuilt();
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
-    env: { ...process.env, GOPROXY: '', GOSUMDB: '', GONOSUMDB: '', GOPRIVATE: '', ...opts.env },
+    // GOSUMDB=off unless a test says otherwise (--sumdb, the manifest or opts.env):
+    // the default, sum.golang.org, is not reachable from the tests.
+    env: { ...process.env, GOPROXY: '', GOSUMDB: 'off', GONOSUMDB: '', GOPRIVATE: '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];
