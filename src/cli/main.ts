@@ -4,6 +4,7 @@ import { TOOL_VERSION } from '../version.js';
 import { createOutput } from './output.js';
 import { clientConfigCommand } from './commands/client-config.js';
 import { nginxCommand } from './commands/nginx.js';
+import { pruneCommand } from './commands/prune.js';
 import { syncCommand } from './commands/sync.js';
 import { bundleCommand } from './commands/bundle.js';
 import { keygenCommand } from './commands/keygen.js';
@@ -18,6 +19,7 @@ const COMMANDS: CommandModule[] = [
   bundleCommand,
   keygenCommand as unknown as CommandModule,
   verifyCommand as unknown as CommandModule,
+  pruneCommand as unknown as CommandModule,
 ];
 
 /** Runs the CLI with argv (without node and script) and returns the exit code. */

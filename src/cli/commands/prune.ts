@@ -1,0 +1,90 @@
+/** `gomirror prune`: remove the versions no manifest input needs any longer. */
+import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { buildSyncConfig } from '../../config/sync-config.js';
+import { GomirrorError } from '../../errors.js';
+import { parseManifest, type Manifest } from '../../manifest/index.js';
+import { pruneTree } from '../../prune/index.js';
+import { formatBytes } from '../../sync/report.js';
+import { createOutput } from '../output.js';
+
+interface PruneArgs {
+  root?: string;
+  manifest?: string;
+  gomod?: string[];
+  gosum?: string[];
+  'keep-days'?: number;
+  grace?: number;
+  'dry-run'?: boolean;
+  'log-format'?: string;
+}
+
+export const pruneCommand = {
+  command: 'prune',
+  describe: 'Remove the versions no manifest input needs any longer (lists are rewritten first)',
+  builder: (y: Argv): Argv<PruneArgs> =>
+    y
+      .option('root', { type: 'string', describe: 'Root directory of the tree', demandOption: true })
+      .option('manifest', { type: 'string', describe: 'The manifest sync uses; its queries are resolved against the tree' })
+      .option('gomod', { type: 'string', array: true, describe: 'go.mod file whose requirements are still needed (repeatable)' })
+      .option('gosum', { type: 'string', array: true, describe: 'go.sum file whose every line is still needed (repeatable)' })
+      .option('keep-days', { type: 'number', default: 0, describe: 'Keep versions whose files are younger than N days, needed or not' })
+      .option('grace', {
+        type: 'number',
+        default: 5,
+        describe: 'Seconds between rewriting the lists and deleting files (raise it to the list max-age if a cache sits in front)',
+      })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be removed; change nothing' })
+      .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
+      .example('$0 prune --root /srv/goproxy --manifest mirror.json --dry-run', 'What would go')
+      .example('$0 prune --root /srv/goproxy --manifest mirror.json --keep-days 30', 'Prune, keeping anything mirrored in the last 30 days')
+      .epilogue(
+        '"Needed" is resolved against the tree, not the upstream: `latest` keeps the newest mirrored version, a range every ' +
+          'mirrored version in it, exact versions and go.sum lines themselves; with "deps" (the default) also what their ' +
+          'go.mod files require. prune takes the tree lock (exit 3 while a sync runs), except with --dry-run.',
+      ) as Argv<PruneArgs>,
+  handler: async (argv: PruneArgs): Promise<void> => {
+    let manifest: Manifest | undefined;
+    if (argv.manifest) {
+      let text: string;
+      try {
+        text = await readFile(argv.manifest, 'utf8');
+      } catch (err) {
+        throw new GomirrorError('E_MANIFEST', `${argv.manifest}: cannot read the manifest: ${(err as Error).message}`);
+      }
+      manifest = parseManifest(text, argv.manifest);
+    }
+    // The same inputs as sync, so prune needs exactly what sync mirrors.
+    const inputs = buildSyncConfig(
+      { ...(argv.root ? { out: argv.root } : {}), ...(argv.gomod ? { gomod: argv.gomod } : {}), ...(argv.gosum ? { gosum: argv.gosum } : {}) },
+      manifest,
+      process.env,
+    );
+    const json = argv['log-format'] === 'json';
+    const out = createOutput(json ? 'json' : 'text');
+    const result = await pruneTree(
+      {
+        root: inputs.out,
+        modules: inputs.modules,
+        gosum: inputs.gosum,
+        gomod: inputs.gomod,
+        deps: inputs.deps,
+        keepDays: argv['keep-days'] ?? 0,
+        graceSeconds: argv.grace ?? 5,
+        dryRun: argv['dry-run'] ?? false,
+      },
+      out,
+    );
+    const { plan } = result;
+    if (result.dryRun) {
+      for (const m of plan.modules) for (const v of m.remove) out.result(`would remove ${m.module}@${v.version} (${formatBytes(v.bytes)})`);
+    }
+    const byAge = plan.modules.reduce((n, m) => n + m.keptByAge.length, 0);
+    const text =
+      `${result.dryRun ? 'would remove' : 'removed'} ${plan.removedVersions} versions of ${plan.modules.length} modules ` +
+      `(${formatBytes(plan.freedBytes)}); kept ${plan.keptVersions}` +
+      (byAge > 0 ? ` (${byAge} only because they are younger than ${argv['keep-days']} days)` : '');
+    out.result(text, json ? { dryRun: result.dryRun, ...plan, warnings: result.warnings } : undefined);
+    out.finish();
+  },
+};

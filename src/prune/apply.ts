@@ -1,0 +1,89 @@
+import { readFile, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../logger.js';
+import { writeFileAtomic } from '../tree/atomic.js';
+import type { TreeStore } from '../tree/store.js';
+import { formatGoSum, parseGoSum } from '../verify/index.js';
+import type { PrunePlan } from './plan.js';
+
+export interface ApplyPruneOptions {
+  /** Pause between rewriting the indexes and deleting files, for clients (and caches) that read the old list. */
+  graceMs: number;
+  logger: Logger;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Carries out a plan, in the order that keeps clients safe:
+ * 1. every affected `list` (and `@latest`) is rewritten atomically, so no
+ *    client is offered a version that is about to go;
+ * 2. the grace period passes, so a client that read an old list just before
+ *    can still fetch what it named;
+ * 3. each removed version's files go, `.info` first: a version with a `.info`
+ *    is complete (sync writes it last), so a crash mid-way leaves only
+ *    incomplete versions, which no list names;
+ * 4. directories of modules left with nothing are removed, bottom up;
+ * 5. `.gomirror/go.sum` drops the removed versions' lines, last, so a crash
+ *    before it leaves records without files (harmless) and never files
+ *    without records.
+ * Re-running prune after a crash finishes the job.
+ */
+export async function applyPrune(store: TreeStore, plan: PrunePlan, options: ApplyPruneOptions): Promise<void> {
+  const { layout } = store;
+  for (const m of plan.modules) {
+    await writeFileAtomic(layout.listFile(m.module), m.list);
+    const latestFile = layout.latestFile(m.module);
+    if (m.latest.action === 'delete') await rm(latestFile, { force: true });
+    if (m.latest.action === 'write') {
+      const info = await store.read(layout.versionFile(m.module, m.latest.version, 'info'));
+      if (info) await writeFileAtomic(latestFile, info);
+    }
+  }
+
+  if (plan.modules.length > 0 && options.graceMs > 0) {
+    options.logger.info(`lists rewritten; waiting ${options.graceMs / 1000}s before deleting files`);
+    await (options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(options.graceMs);
+  }
+
+  for (const m of plan.modules) {
+    for (const v of m.remove) {
+      for (const kind of ['info', 'zip', 'mod'] as const) await rm(layout.versionFile(m.module, v.version, kind), { force: true });
+      options.logger.info(`removed ${m.module}@${v.version}`, { module: m.module, version: v.version, bytes: v.bytes });
+    }
+    if (m.empty) {
+      await rm(layout.listFile(m.module), { force: true });
+      await rm(layout.latestFile(m.module), { force: true });
+      await removeEmptyDirs(layout.versionDir(m.module), layout.root);
+    }
+  }
+
+  await dropSums(layout.sumsFile(), new Set(plan.modules.flatMap((m) => m.remove.map((v) => `${m.module} ${v.version}`))));
+}
+
+/** rmdir `dir` and its parents while they are empty, never `root` itself. */
+async function removeEmptyDirs(dir: string, root: string): Promise<void> {
+  for (let d = dir; d.startsWith(root + path.sep); d = path.dirname(d)) {
+    try {
+      await rmdir(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      // ENOTEMPTY: another module lives below (a.com/x and a.com/x/v2), or a live writer's temp file.
+      return;
+    }
+  }
+}
+
+async function dropSums(file: string, removed: ReadonlySet<string>): Promise<void> {
+  if (removed.size === 0) return;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const lines = parseGoSum(text, file);
+  const kept = lines.filter((l) => !removed.has(`${l.path} ${l.version}`));
+  if (kept.length !== lines.length) await writeFileAtomic(file, formatGoSum(kept));
+}
