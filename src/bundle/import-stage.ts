@@ -75,6 +75,15 @@ export async function stageBundle(source: BundleSource, stagingDir: string): Pro
       const sha256 = await writeEntry(entry, file);
       files.set(rel, { rel, file, size, sha256, volume });
     }
+    if (!volumes.endsWithEndOfArchive()) {
+      throw new BundleRefusedError(
+        source.name,
+        volumes.current(),
+        'tar format',
+        'the bundle ends without the tar end-of-archive marker',
+        source.volumes.length > 1 ? 'Its last volume is missing or truncated.' : 'It is truncated; copy it again.',
+      );
+    }
   } catch (err) {
     volumes.stream.destroy();
     if (err instanceof BundleRefusedError) throw err;

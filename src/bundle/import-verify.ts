@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import { isGomirrorError } from '../errors.js';
+import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SumStore } from '../tree/sums.js';
 import { checkModuleZip, hashGoMod } from '../verify/index.js';
@@ -54,7 +54,12 @@ export async function verifyStaged(source: BundleSource, staged: StagedBundle, c
     return refuse(INDEX_ENTRY, 'index', (err as Error).message);
   }
   if (ctx.verifyKey !== undefined) {
-    verifyIndexSignature(staged.indexBytes, staged.sigText, ctx.verifyKey, source.name);
+    try {
+      verifyIndexSignature(staged.indexBytes, staged.sigText, ctx.verifyKey, source.name);
+    } catch (err) {
+      const e = err as GomirrorError;
+      throw new GomirrorError(e.code, e.message, { hint: `${e.hint ?? ''} Nothing was imported; the root is unchanged.`.trim(), cause: e });
+    }
   } else if (staged.sigText !== undefined) {
     const sig = parseSignature(staged.sigText);
     ctx.logger.warn(`${source.name} is signed${sig ? ` by key ${sig.keyId}` : ''}; the signature was not checked (no --verify-key)`);

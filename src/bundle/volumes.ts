@@ -153,6 +153,9 @@ export function groupBundleArgs(args: readonly string[]): BundleSource[] {
       continue;
     }
     if (out.some((b) => b.name === base && b.last > 0)) throw volumeError(base, `its volumes must be given together and in order (${arg} is apart)`);
+    if (n !== 1 && args.includes(volumeName(base, 1))) {
+      throw volumeError(base, `${arg} is given before ${volumeName(base, 1)}: give the volumes in order`);
+    }
     if (n !== 1) throw volumeError(base, `volume ${volumeName(base, 1)} is missing (the first one given is ${arg})`);
     out.push({ name: base, volumes: [arg], last: 1 });
   }
@@ -202,7 +205,14 @@ export interface VolumeStream {
   readonly stream: Readable;
   /** The volume being read now, for messages. */
   current(): string;
+  /**
+   * Whether the bytes read so far end in the tar end-of-archive marker (two
+   * zero blocks). A bundle whose last volume is missing ends without it.
+   */
+  endsWithEndOfArchive(): boolean;
 }
+
+const END_OF_ARCHIVE = 1024;
 
 /** Opens the volumes of `source` as one stream (after checking their sizes). Throws E_FS if one cannot be read. */
 export async function openVolumes(source: BundleSource): Promise<VolumeStream> {
@@ -216,11 +226,20 @@ export async function openVolumes(source: BundleSource): Promise<VolumeStream> {
   }
   checkVolumeSizes(source, sizes);
   let current = source.volumes[0] as string;
+  let tail = Buffer.alloc(0);
   async function* chunks(): AsyncGenerator<Buffer> {
     for (const v of source.volumes) {
       current = v;
-      for await (const chunk of createReadStream(v)) yield chunk as Buffer;
+      for await (const chunk of createReadStream(v)) {
+        const b = chunk as Buffer;
+        tail = Buffer.concat([tail, b.subarray(-END_OF_ARCHIVE)]).subarray(-END_OF_ARCHIVE);
+        yield b;
+      }
     }
   }
-  return { stream: Readable.from(chunks(), { objectMode: false }), current: () => current };
+  return {
+    stream: Readable.from(chunks(), { objectMode: false }),
+    current: () => current,
+    endsWithEndOfArchive: () => tail.length === END_OF_ARCHIVE && tail.every((x) => x === 0),
+  };
 }

@@ -8,6 +8,7 @@ import { pruneCommand } from './commands/prune.js';
 import { syncCommand } from './commands/sync.js';
 import { bundleCommand } from './commands/bundle.js';
 import { keygenCommand } from './commands/keygen.js';
+import { publishCommand } from './commands/publish.js';
 import { verifyCommand } from './commands/verify.js';
 
 // Each command module prints its own result and sets process.exitCode for
@@ -18,6 +19,7 @@ const COMMANDS: CommandModule[] = [
   clientConfigCommand as unknown as CommandModule,
   bundleCommand,
   keygenCommand as unknown as CommandModule,
+  publishCommand as unknown as CommandModule,
   verifyCommand as unknown as CommandModule,
   pruneCommand as unknown as CommandModule,
 ];
