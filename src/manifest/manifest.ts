@@ -2,6 +2,7 @@ import path from 'node:path';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import { checkModuleVersion, checkPath, parseVersionQuery, type VersionQuery } from '../module/index.js';
 import { didYouMean } from './did-you-mean.js';
+import { findJsonErrorOffset } from './json-error.js';
 
 /** One module entry of a manifest, validated. */
 export interface ManifestModule {
@@ -117,11 +118,11 @@ function strList(v: unknown, where: string): string[] {
 }
 
 function describeJsonError(err: Error, text: string): string {
-  const m = /position (\d+)/.exec(err.message);
-  if (!m) return err.message;
-  const pos = Number(m[1]);
+  const reason = err.message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+  const pos = findJsonErrorOffset(text);
+  if (pos === undefined) return reason;
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
   const col = pos - before.lastIndexOf('\n');
-  return `${err.message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${col}`;
+  return `${reason} at line ${line}, column ${col}`;
 }

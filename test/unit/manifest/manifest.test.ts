@@ -75,3 +75,21 @@ describe('parseManifest', () => {
     rejects('{\n  "modules": [\n    {"path": "a.example/b",}\n  ]\n}', 'E_MANIFEST', /^mirror\.json: invalid JSON: .*line 3, column \d+/);
   });
 });
+
+describe('findJsonErrorOffset', () => {
+  it('points at the first bad character', async () => {
+    const { findJsonErrorOffset } = await import('../../../src/manifest/json-error.js');
+    const cases: [string, number | undefined][] = [
+      ['{"a": [1, 2, {"b": null}], "c": "x\\u00e9"}', undefined],
+      ['{"modules": [}', 13],
+      ['{"a": 1,}', 8],
+      ['{"a" 1}', 5],
+      ['[1, 2', 5],
+      ['{"a": tru}', 6],
+      ['{"a": "x\ny"}', 8],
+      ['{} x', 3],
+      ['-', 0],
+    ];
+    for (const [text, want] of cases) assert.equal(findJsonErrorOffset(text), want, text);
+  });
+});
