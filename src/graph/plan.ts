@@ -1,0 +1,122 @@
+/**
+ * The mirror plan (pure): from the loaded graphs, the named roots and the
+ * go.sum lines, every module version to mirror, whether its zip is needed,
+ * and why it is there.
+ */
+import type { ModuleGraph } from './load.js';
+import type { PlannedGraph } from './specs.js';
+import { compareSemver } from '../module/index.js';
+import { versionKey, type ModuleVersion } from './types.js';
+
+/** Why a module version is mirrored, strongest first. */
+export type PlanSource = 'root' | 'gosum' | 'dependency';
+
+/**
+ * Whether the zip is mirrored: `required` (named, or a go.sum zip line: a
+ * missing zip is a failure), `wanted` (picked by selection: when upstream
+ * has no zip, the go command cannot need it, so .info and .mod suffice),
+ * `no` (.info and .mod only).
+ */
+export type ZipNeed = 'required' | 'wanted' | 'no';
+
+export interface PlanEntry {
+  /** The module version downloaded (after replacement). */
+  readonly module: string;
+  readonly version: string;
+  readonly zip: ZipNeed;
+  readonly source: PlanSource;
+  /** root: the manifest entry or go.mod that names it; gosum: file:line; dependency: the requiring module@version. */
+  readonly from: string;
+}
+
+export interface MirrorPlan {
+  /** Sorted by module path, then version. */
+  readonly entries: PlanEntry[];
+  /** Things left out on purpose (local-directory replacements), for the log. */
+  readonly notes: string[];
+}
+
+export interface MirrorPlanInput {
+  readonly roots: readonly { readonly module: ModuleVersion; readonly where: string }[];
+  readonly gosum: readonly { readonly module: ModuleVersion; readonly goMod: boolean; readonly where: string }[];
+  /** The planned graphs and, at the same index, their loaded results. */
+  readonly graphs: readonly PlannedGraph[];
+  readonly loaded: readonly ModuleGraph[];
+  /** `--zips all`: a zip for every version in every graph. */
+  readonly allZips?: boolean;
+}
+
+const SOURCE_RANK: Record<PlanSource, number> = { root: 0, gosum: 1, dependency: 2 };
+const ZIP_RANK: Record<ZipNeed, number> = { required: 0, wanted: 1, no: 2 };
+
+/** Builds the plan (pure). */
+export function planMirror(input: MirrorPlanInput): MirrorPlan {
+  const entries = new Map<string, PlanEntry>();
+  const notes = new Set<string>();
+  const add = (e: PlanEntry): void => {
+    const key = `${e.module}@${e.version}`;
+    const have = entries.get(key);
+    if (!have) {
+      entries.set(key, e);
+      return;
+    }
+    const best = SOURCE_RANK[e.source] < SOURCE_RANK[have.source] ? e : have;
+    const zip = ZIP_RANK[e.zip] < ZIP_RANK[have.zip] ? e.zip : have.zip;
+    entries.set(key, { ...best, zip });
+  };
+
+  for (const r of input.roots) add({ ...flat(r.module), zip: 'required', source: 'root', from: r.where });
+  for (const g of input.gosum) add({ ...flat(g.module), zip: g.goMod ? 'no' : 'required', source: 'gosum', from: g.where });
+
+  input.graphs.forEach((planned, i) => {
+    const graph = input.loaded[i];
+    if (!graph) return;
+    const zipped = zipSet(planned, graph, input.loaded);
+    for (const [key, node] of graph.nodes) {
+      if (planned.mains.has(node.module.path) && node.module.version === '') continue;
+      const target = planned.spec.replace(node.module);
+      if (target.kind === 'dir') {
+        notes.add(`${node.module.path}@${node.module.version} is replaced by the local directory ${target.dir}: not mirrored`);
+        continue;
+      }
+      const by = node.requiredBy;
+      const isRoot = by === undefined || (by.version === '' && planned.mains.has(by.path));
+      add({
+        module: target.path,
+        version: target.version,
+        zip: input.allZips || zipped.has(key) ? 'wanted' : 'no',
+        source: isRoot ? planned.rootSource : 'dependency',
+        from: isRoot ? planned.rootFrom : versionKey(by),
+      });
+    }
+  });
+  const sorted = [...entries.values()].sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : compareKeys(a.version, b.version)));
+  return { entries: sorted, notes: [...notes].sort() };
+}
+
+/** Node keys (as required) whose zip the graph's rule asks for. */
+function zipSet(planned: PlannedGraph, graph: ModuleGraph, all: readonly ModuleGraph[]): Set<string> {
+  const out = new Set<string>();
+  const rule = planned.zips;
+  if (rule.kind === 'none') return out;
+  const related = rule.kind === 'related' ? [...(all[rule.of]?.selected.keys() ?? [])] : undefined;
+  for (const [p, v] of graph.selected) {
+    if (v === '' || v === 'none') continue;
+    if (related && !related.some((q) => isPathRelated(p, q))) continue;
+    out.add(versionKey({ path: p, version: v }));
+  }
+  return out;
+}
+
+/** Whether one module path is the other or lies beneath it (`a/b` and `a/b/c`). */
+export function isPathRelated(p: string, q: string): boolean {
+  return p === q || q.startsWith(`${p}/`) || p.startsWith(`${q}/`);
+}
+
+function flat(m: ModuleVersion): { module: string; version: string } {
+  return { module: m.path, version: m.version };
+}
+
+function compareKeys(a: string, b: string): number {
+  return compareSemver(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
