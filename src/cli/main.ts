@@ -3,6 +3,7 @@ import { exitCodeFor, GomirrorError, isGomirrorError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { createOutput } from './output.js';
 import { clientConfigCommand } from './commands/client-config.js';
+import { doctorCommand } from './commands/doctor.js';
 import { nginxCommand } from './commands/nginx.js';
 import { pruneCommand } from './commands/prune.js';
 import { syncCommand } from './commands/sync.js';
@@ -22,6 +23,7 @@ const COMMANDS: CommandModule[] = [
   publishCommand as unknown as CommandModule,
   verifyCommand as unknown as CommandModule,
   pruneCommand as unknown as CommandModule,
+  doctorCommand as unknown as CommandModule,
 ];
 
 /** Runs the CLI with argv (without node and script) and returns the exit code. */

@@ -1,0 +1,60 @@
+/** `gomirror doctor`: check a mirror from where the go command runs, with a verdict and fixes. */
+import type { Argv } from 'yargs';
+import { GomirrorError } from '../../errors.js';
+import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor } from '../../doctor/index.js';
+import { loadNetrc } from '../../upstream/netrc.js';
+import { createOutput } from '../output.js';
+
+interface DoctorArgs {
+  proxy?: string;
+  module?: string;
+  sumdb?: string;
+  timeout?: number;
+  'log-format'?: string;
+}
+
+export const doctorCommand = {
+  command: 'doctor',
+  describe: 'Check a mirror the way you would by hand when `go mod tidy` times out, and say how to fix what fails',
+  builder: (y: Argv): Argv<DoctorArgs> =>
+    y
+      .option('proxy', { type: 'string', demandOption: true, describe: 'The mirror\'s URL, as it stands in GOPROXY' })
+      .option('module', { type: 'string', describe: 'PATH[@VERSION]: also fetch its list, .info, .mod and .zip (default version: latest)' })
+      .option('sumdb', { type: 'string', describe: 'Checksum database to look for, or off (default: $GOSUMDB, sum.golang.org)' })
+      .option('timeout', { type: 'number', default: 5, describe: 'Seconds to wait for each step' })
+      .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
+      .example('$0 doctor --proxy https://goproxy.corp.example --module golang.org/x/text', 'Check the mirror and one module')
+      .epilogue(
+        'Checks, each only when the one before passed: Go and proxy environment variables, DNS, TCP connect time, TLS ' +
+          'handshake and certificate, a 404 for a missing module, status, content type and body of list/.info/.mod/.zip, ' +
+          '/sumdb/<name>/supported, latency. Exit 1 when any check fails.',
+      ) as Argv<DoctorArgs>,
+  handler: async (argv: DoctorArgs): Promise<void> => {
+    const timeout = argv.timeout ?? 5;
+    if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 300) {
+      throw new GomirrorError('E_USAGE', `--timeout: must be from 0 to 300 seconds, not ${argv.timeout}`);
+    }
+    const json = argv['log-format'] === 'json';
+    const out = createOutput(json ? 'json' : 'text');
+    const ca = goTrustedCa(process.env);
+    const probes = createDoctorProbes(ca ? { ca } : {});
+    try {
+      const report = await runDoctor(
+        {
+          proxy: argv.proxy ?? '',
+          ...(argv.module ? { module: argv.module } : {}),
+          ...(argv.sumdb ? { sumdb: argv.sumdb } : {}),
+          timeoutMs: timeout * 1000,
+          env: process.env,
+          netrc: await loadNetrc(process.env),
+        },
+        probes,
+      );
+      out.result(formatDoctorReport(report).join('\n'), json ? report : undefined);
+      out.finish();
+      if (!report.ok) process.exitCode = 1;
+    } finally {
+      await probes.close();
+    }
+  },
+};
