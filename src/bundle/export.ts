@@ -131,7 +131,12 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
           sha256 = createHash('sha256').update(item.data).digest('hex');
           size = item.data.length;
         } else {
-          const fh = await open(item.ref.abs, 'r');
+          const fh = await open(item.ref.abs, 'r').catch((err: NodeJS.ErrnoException) => {
+            throw new GomirrorError('E_FS', `${item.ref.rel}: cannot read it (${err.code ?? err.message}); was it removed by a prune?`, {
+              hint: 'Run the export again.',
+              cause: err,
+            });
+          });
           try {
             size = (await fh.stat()).size;
             sha256 = await packFile(pack, name, fh, size, item.mtime, abort.signal);

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { treeLayout } from '../tree/layout.js';
+import { acquireTreeLock } from '../tree/lock.js';
 import { openSumStore } from '../tree/sums.js';
 import { readKey } from './export.js';
 import { indexSums } from './index-format.js';
@@ -71,11 +72,13 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
   const layout = treeLayout(root);
   const rootExisted = await exists(root);
   const stateExisted = await exists(layout.stateDir());
+  // One writer per tree: a sync or prune running now would race the commit.
+  const lock = await acquireTreeLock(root, { command: 'bundle import' });
   await sweepStaleStaging(layout.stateDir());
   const staging = path.join(layout.stateDir(), `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
-  await mkdir(staging, { recursive: true });
   let committed = false;
   try {
+    await mkdir(staging, { recursive: true });
     const staged = await stageBundle(source, staging);
     const sums = await openSumStore(layout.sumsFile());
     const readExisting = async (rel: string): Promise<Buffer | undefined> => {
@@ -110,6 +113,7 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
     };
   } finally {
     await rm(staging, { recursive: true, force: true });
+    await lock.release();
     if (!committed) {
       // Leave the root exactly as it was: remove the directories this import made.
       if (!stateExisted) await rmdir(layout.stateDir()).catch(() => undefined);

@@ -1,0 +1,194 @@
+/**
+ * bundle import against hand-built tars (tar-stream): hostile entries are
+ * refused before anything is written and the root stays as it was; sumdb and
+ * index files merge without rolling anything back. Module zips are covered
+ * end to end in test/e2e/bundle.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import tar from 'tar-stream';
+
+import { BUNDLE_FORMAT, exportBundle, importBundles, serializeIndex, type BundleFile } from '../../../src/bundle/index.js';
+import { silentLogger } from '../../../src/logger.js';
+
+interface Entry {
+  name: string;
+  data?: string;
+  type?: 'file' | 'symlink' | 'directory';
+}
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+const note = (n: number): string => `go.sum database tree\n${n}\nAbCd==\n\n— sum.golang.org Az3g\n`;
+
+/** A tar of `entries`, then an index naming the `tree/` files among them (unless `index` is given). */
+async function writeTar(file: string, entries: Entry[], index?: string | null): Promise<void> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = (async () => {
+    for await (const c of pack) chunks.push(c as Buffer);
+  })();
+  const add = (e: Entry): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const header = { name: e.name, type: e.type ?? 'file', ...(e.type === 'symlink' ? { linkname: '/etc/passwd' } : {}) } as const;
+      pack.entry(header, e.type === 'file' || e.type === undefined ? (e.data ?? '') : '', (err) => (err ? reject(err) : resolve()));
+    });
+  for (const e of entries) await add(e);
+  const files: BundleFile[] = entries
+    .filter((e) => e.name.startsWith('tree/') && (e.type ?? 'file') === 'file')
+    .map((e) => ({ path: e.name.slice(5), size: Buffer.byteLength(e.data ?? ''), sha256: sha(e.data ?? ''), bundled: true }));
+  const text =
+    index === undefined
+      ? serializeIndex({ format: BUNDLE_FORMAT, tool: 'test', created: '2025-01-01T00:00:00Z', since: null, files, sums: [] }).toString()
+      : index;
+  if (text !== null) await add({ name: 'gomirror-index.json', data: text });
+  pack.finalize();
+  await done;
+  await writeFile(file, Buffer.concat(chunks));
+}
+
+/** Every file (with its content) and directory under root, for "the root is unchanged" checks. */
+async function snapshot(root: string): Promise<Record<string, string> | 'missing'> {
+  try {
+    await stat(root);
+  } catch {
+    return 'missing';
+  }
+  const out: Record<string, string> = {};
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
+    const rel = path.relative(root, path.join(e.parentPath, e.name));
+    out[e.isDirectory() ? `${rel}/` : rel] = e.isDirectory() ? '' : await readFile(path.join(root, rel), 'utf8');
+  }
+  return out;
+}
+
+describe('bundle import of hand-built tars', () => {
+  let dir: string;
+  let root: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gomirror-import-'));
+    root = path.join(dir, 'root');
+    await mkdir(path.join(root, 'sumdb/sum.golang.org'), { recursive: true });
+    await writeFile(path.join(root, 'sumdb/sum.golang.org/latest'), note(100));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const refusals: Array<[string, Entry[], string | null | undefined, RegExp]> = [
+    ['a ../ entry', [{ name: 'tree/../../evil.txt', data: 'x' }], undefined, /tree\/\.\.\/\.\.\/evil\.txt: entry name check failed: path traversal/],
+    ['a bare ../ entry', [{ name: '../evil.txt', data: 'x' }], undefined, /\.\.\/evil\.txt: entry name check failed: path traversal/],
+    ['an absolute entry', [{ name: '/etc/evil', data: 'x' }], undefined, /\/etc\/evil: entry name check failed: absolute path/],
+    ['tool state', [{ name: 'tree/.gomirror/go.sum', data: 'x' }], undefined, /entry name check failed: tool state \(\.gomirror\/\) never travels/],
+    ['a stray file', [{ name: 'tree/notes.txt', data: 'x' }], undefined, /tree\/notes\.txt: entry name check failed: not a file of the tree layout/],
+    ['a symlink', [{ name: 'tree/sumdb/sum.golang.org/latest', type: 'symlink' }], undefined, /entry type check failed: a symlink entry/],
+    ['a directory', [{ name: 'tree/sumdb/', type: 'directory' }], undefined, /entry type check failed: a directory entry/],
+    ['no index', [{ name: 'tree/sumdb/sum.golang.org/latest', data: note(200) }], null, /gomirror-index\.json: index check failed: the bundle ends without its index/],
+    ['a broken index', [{ name: 'tree/sumdb/sum.golang.org/latest', data: note(200) }], '{', /index check failed: .*not JSON/],
+    [
+      'a file the index does not name',
+      [{ name: 'tree/sumdb/sum.golang.org/latest', data: note(200) }],
+      serializeIndex({ format: BUNDLE_FORMAT, tool: 't', created: '2025-01-01T00:00:00Z', since: null, files: [], sums: [] }).toString(),
+      /tree\/sumdb\/sum\.golang\.org\/latest: index check failed: the index does not name this file/,
+    ],
+    [
+      'a file whose bytes differ from the index',
+      [{ name: 'tree/sumdb/sum.golang.org/latest', data: note(200) }],
+      serializeIndex({
+        format: BUNDLE_FORMAT,
+        tool: 't',
+        created: '2025-01-01T00:00:00Z',
+        since: null,
+        files: [{ path: 'sumdb/sum.golang.org/latest', size: Buffer.byteLength(note(200)), sha256: sha(note(201)), bundled: true }],
+        sums: [],
+      }).toString(),
+      /SECURITY ERROR: .*sumdb\/sum\.golang\.org\/latest: sha256 check failed/,
+    ],
+    [
+      'a list naming versions that are nowhere',
+      [{ name: 'tree/example.com/a/@v/list', data: 'v1.0.0\n' }],
+      undefined,
+      /example\.com\/a\/@v\/list: completeness check failed: the list names example\.com\/a@v1\.0\.0, but example\.com\/a\/@v\/v1\.0\.0\.info is neither in the bundle nor in the root/,
+    ],
+  ];
+  for (const [what, entries, index, message] of refusals) {
+    it(`refuses ${what}, leaving the root as it was`, async () => {
+      const file = path.join(dir, 'b.tar');
+      await writeTar(file, entries, index);
+      for (const r of [root, path.join(dir, 'fresh')]) {
+        const before = await snapshot(r);
+        await assert.rejects(importBundles({ root: r, bundles: [file] }, silentLogger), (err: Error & { hint?: string }) => {
+          assert.match(err.message, message);
+          assert.match(err.message, /^(SECURITY ERROR: )?bundle .*b\.tar refused: /);
+          assert.match(err.hint ?? '', /Nothing was imported; the root is unchanged\.$/);
+          return true;
+        });
+        assert.deepEqual(await snapshot(r), before);
+      }
+      await assert.rejects(stat(path.join(dir, 'evil.txt')));
+    });
+  }
+
+  it('a truncated bundle is refused', async () => {
+    const file = path.join(dir, 'full.tar');
+    await writeTar(file, [{ name: 'tree/sumdb/sum.golang.org/latest', data: note(200) }]);
+    const bytes = await readFile(file);
+    await writeFile(file, bytes.subarray(0, bytes.length - 1024));
+    await assert.rejects(importBundles({ root, bundles: [file] }, silentLogger), {
+      code: 'E_BUNDLE',
+      message: /full\.tar: tar format check failed: the bundle ends without the tar end-of-archive marker/,
+    });
+    await writeFile(file, bytes.subarray(0, 700));
+    await assert.rejects(importBundles({ root, bundles: [file] }, silentLogger), { code: 'E_BUNDLE', message: /tar format check failed/ });
+  });
+
+  it('keeps the sumdb files of the larger tree and adds new ones; a second import changes nothing', async () => {
+    const file = path.join(dir, 'sumdb.tar');
+    const lookup = `7\nexample.com/a v1.0.0 h1:x=\n\n${note(90)}`;
+    await writeTar(file, [
+      { name: 'tree/sumdb/sum.golang.org/latest', data: note(90) },
+      { name: 'tree/sumdb/sum.golang.org/lookup/example.com/a@v1.0.0', data: lookup },
+      { name: 'tree/sumdb/sum.golang.org/tile/8/0/000.p/8', data: 'x'.repeat(256) },
+      { name: 'tree/sumdb/sum.golang.org/supported', data: '' },
+    ]);
+    const [r] = await importBundles({ root, bundles: [file] }, silentLogger);
+    assert.deepEqual({ added: r?.added, updated: r?.updated, unchanged: r?.unchanged }, { added: 3, updated: 0, unchanged: 1 });
+    assert.equal(await readFile(path.join(root, 'sumdb/sum.golang.org/latest'), 'utf8'), note(100));
+    assert.equal(await readFile(path.join(root, 'sumdb/sum.golang.org/lookup/example.com/a@v1.0.0'), 'utf8'), lookup);
+    const [again] = await importBundles({ root, bundles: [file] }, silentLogger);
+    assert.deepEqual({ added: again?.added, updated: again?.updated, unchanged: again?.unchanged }, { added: 0, updated: 0, unchanged: 4 });
+    // No staging directory and no lock is left behind.
+    assert.deepEqual(await readdir(path.join(root, '.gomirror')), []);
+  });
+
+  it('refuses to replace an immutable file with other bytes', async () => {
+    const file = path.join(dir, 'tile.tar');
+    await writeTar(file, [{ name: 'tree/sumdb/sum.golang.org/tile/8/0/000.p/8', data: 'y'.repeat(256) }]);
+    const before = await snapshot(root);
+    await assert.rejects(importBundles({ root, bundles: [file] }, silentLogger), {
+      code: 'E_CHECKSUM_MISMATCH',
+      message: /^SECURITY ERROR: bundle .*tile\.tar refused: sumdb\/sum\.golang\.org\/tile\/8\/0\/000\.p\/8: conflict check failed: the root holds other bytes here/,
+    });
+    assert.deepEqual(await snapshot(root), before);
+  });
+
+  it('exports a tree and imports it elsewhere byte for byte; --since leaves out what is unchanged', async () => {
+    const out = path.join(dir, 'export.tar');
+    const first = await exportBundle({ root, out }, silentLogger);
+    assert.equal(first.bundled, 4);
+    const copy = path.join(dir, 'copy');
+    await importBundles({ root: copy, bundles: [out] }, silentLogger);
+    const strip = (s: Record<string, string> | 'missing'): Record<string, string> =>
+      Object.fromEntries(Object.entries(s).filter(([k]) => !k.startsWith('.gomirror/')));
+    assert.deepEqual(strip(await snapshot(copy)), strip(await snapshot(root)));
+
+    await writeFile(path.join(root, 'sumdb/sum.golang.org/latest'), note(120));
+    const next = await exportBundle({ root, out: path.join(dir, 'next.tar'), since: first.indexFile }, silentLogger);
+    assert.deepEqual({ bundled: next.bundled, leftOut: next.leftOut }, { bundled: 1, leftOut: 3 });
+    await importBundles({ root: copy, bundles: [path.join(dir, 'next.tar')] }, silentLogger);
+    assert.equal(await readFile(path.join(copy, 'sumdb/sum.golang.org/latest'), 'utf8'), note(120));
+  });
+});
