@@ -50,7 +50,7 @@ describe('bundle signatures', () => {
   it('refuses an altered index', () => {
     const sig = signIndex(index, priv);
     const altered = Buffer.from(index);
-    altered[3] ^= 1;
+    altered.writeUInt8((altered.readUInt8(3) ^ 1), 3);
     assert.throws(() => verifyIndexSignature(altered, sig, pub, 'b.tar'), {
       code: 'E_SIGNATURE',
       message: `SECURITY ERROR: b.tar: the signature by key ${pair.keyId} does not match the index; the index was altered`,
