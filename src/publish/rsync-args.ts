@@ -141,7 +141,7 @@ export interface RsyncChange {
 export function parseRsyncChanges(stdout: string): RsyncChange[] {
   const out: RsyncChange[] = [];
   for (const line of stdout.split('\n')) {
-    const m = /^([<>ch.*][^ ]*) +(.+)$/.exec(line);
+    const m = /^([<>ch.][fdLDS]\S{9}|\*deleting) +(.+)$/.exec(line);
     if (m) out.push({ code: m[1] as string, path: m[2] as string });
   }
   return out;

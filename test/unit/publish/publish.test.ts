@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { GomirrorError } from '../../../src/errors.js';
+import type { Logger } from '../../../src/logger.js';
+import { createRsyncRunner, publishTree, RsyncMissingError, type RsyncRunner } from '../../../src/publish/index.js';
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => lines.push(`info: ${m}`),
+    warn: (m) => lines.push(`warn: ${m}`),
+    error: (m) => lines.push(`error: ${m}`),
+    progress: () => undefined,
+  };
+}
+
+/** A runner that answers from a script, keyed by destination and pass, and records every call. */
+function fakeRunner(answer: (target: string, call: number) => string | Error): RsyncRunner & { calls: string[][] } {
+  const calls: string[][] = [];
+  const run = async (args: readonly string[]): Promise<string> => {
+    calls.push([...args]);
+    const a = answer(args.at(-1) as string, calls.length);
+    if (a instanceof Error) throw a;
+    return a;
+  };
+  return Object.assign(run, { calls });
+}
+
+const root = tmpdir();
+
+describe('publishTree', () => {
+  it('runs the passes for each destination in order and counts files', async () => {
+    const run = fakeRunner(() => '>f+++++++++ a/@v/v1.0.0.zip\n*deleting   a/@v/old.zip\n');
+    const logger = recordingLogger();
+    const r = await publishTree({ root, to: ['/m1', 'host:/m2'], delete: true, dryRun: false }, logger, run);
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.outcomes.map((o) => [o.destination, o.sent, o.deleted]), [['/m1', 3, 3], ['host:/m2', 3, 3]]);
+    assert.deepEqual(run.calls.map((c) => c.at(-1)), ['/m1/', '/m1/', '/m1/', 'host:/m2/', 'host:/m2/', 'host:/m2/']);
+    assert.ok(run.calls[0]?.includes('--exclude=@v/list'), 'modules pass first');
+    assert.ok(run.calls[1]?.includes('--include=@v/list'), 'index pass second');
+    assert.ok(run.calls[2]?.includes('--delete'), 'delete pass last');
+    assert.equal(logger.lines[0], 'info: /m1: modules pass: 2 files changed');
+  });
+
+  it('a failed destination stops its own passes, not the others, and fails the run', async () => {
+    const refused = new GomirrorError('E_RSYNC', 'rsync exited 10: error in socket I/O', { hint: 'check the host' });
+    const run = fakeRunner((target) => (target.startsWith('rsync://') ? refused : ''));
+    const logger = recordingLogger();
+    const r = await publishTree({ root, to: ['rsync://127.0.0.1:1/m', '/m2'], delete: false, dryRun: false }, logger, run);
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.outcomes.map((o) => o.ok), [false, true]);
+    assert.equal(r.outcomes[0]?.error?.code, 'E_RSYNC');
+    assert.equal(r.outcomes[0]?.error?.message, 'publish to rsync://127.0.0.1:1/m failed in the modules pass: rsync exited 10: error in socket I/O');
+    assert.equal(r.outcomes[0]?.error?.hint, 'check the host');
+    assert.equal(r.outcomes[0]?.error?.cause, refused);
+    // The failed destination never got its index pass: no list can name missing files there.
+    assert.deepEqual(run.calls.map((c) => c.at(-1)), ['rsync://127.0.0.1:1/m/', '/m2/', '/m2/']);
+    assert.match(logger.lines.join('\n'), /^error: publish to rsync:\/\/127\.0\.0\.1:1\/m failed/m);
+  });
+
+  it('a missing rsync is said once, not once per destination', async () => {
+    const run = fakeRunner(() => new RsyncMissingError('rsync', new Error('spawn rsync ENOENT')));
+    const r = await publishTree({ root, to: ['/a', '/b'], delete: false, dryRun: false }, recordingLogger(), run);
+    assert.equal(r.ok, false);
+    assert.equal(r.outcomes.length, 1);
+    assert.match(r.outcomes[0]?.error?.message ?? '', /rsync is not installed/);
+    assert.match(r.outcomes[0]?.error?.hint ?? '', /apt-get install rsync/);
+  });
+
+  it('refuses a missing root or no destination before running anything', async () => {
+    const run = fakeRunner(() => '');
+    await assert.rejects(publishTree({ root: path.join(root, 'no-such-tree-x'), to: ['/m'], delete: false, dryRun: false }, recordingLogger(), run), {
+      code: 'E_USAGE',
+      message: /is not a directory$/,
+    });
+    await assert.rejects(publishTree({ root, to: [], delete: false, dryRun: false }, recordingLogger(), run), { code: 'E_USAGE' });
+    assert.deepEqual(run.calls, []);
+  });
+});
+
+describe('createRsyncRunner', () => {
+  it('turns a missing program into RsyncMissingError with the install command', async () => {
+    const run = createRsyncRunner('/nonexistent/rsync-x');
+    await assert.rejects(run(['--version']), (err: GomirrorError) => {
+      assert.ok(err instanceof RsyncMissingError);
+      assert.equal(err.code, 'E_RSYNC');
+      assert.equal(err.message, 'rsync is not installed: cannot run /nonexistent/rsync-x');
+      assert.equal(err.hint, 'Install it with apt-get install rsync (ssh destinations need it too)');
+      return true;
+    });
+  });
+
+  it('turns a non-zero exit into E_RSYNC with the meaning and the cause kept', async () => {
+    // `false` stands in for an rsync that fails: exit 1 with nothing on stderr.
+    const run = createRsyncRunner('false');
+    await assert.rejects(run([]), (err: GomirrorError) => {
+      assert.equal(err.code, 'E_RSYNC');
+      assert.equal(err.message, 'rsync exited 1: syntax or usage error');
+      assert.ok(err.cause instanceof Error);
+      return true;
+    });
+  });
+});
