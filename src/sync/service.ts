@@ -1,10 +1,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { SyncConfig } from '../config/sync-config.js';
-import { GomirrorError, isGomirrorError } from '../errors.js';
+import { ChecksumMismatchError, GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireTreeLock } from '../tree/lock.js';
-import { createTreeStore } from '../tree/store.js';
+import { STATE_DIR } from '../tree/layout.js';
+import { createTreeStore, sweepStaleTemps } from '../tree/store.js';
 import { openSumStore } from '../tree/sums.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { createUpstreamClient } from '../upstream/client.js';
@@ -12,14 +14,16 @@ import { loadNetrc } from '../upstream/netrc.js';
 import { redactUrl } from '../upstream/proxy-list.js';
 import { DEFAULT_RETRY } from '../upstream/retry.js';
 import { createTransport } from '../upstream/transport.js';
-import { createZipChecker, parseGoSum } from '../verify/index.js';
+import { createZipChecker, hashGoMod } from '../verify/index.js';
 import { parseGosumdb } from '../verify/sumdb/index.js';
 import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/index.js';
 import { unescapePath } from '../module/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
+import { computeClosure, withModCache } from './closure.js';
+import { readProjectInputs } from './project-inputs.js';
 import { buildSyncReport, type SyncReport } from './report.js';
-import { runSync, type SyncTarget } from './run.js';
+import { runSync, type Expansion, type ResolvedRoot, type SyncTarget } from './run.js';
 
 export interface SyncServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -36,6 +40,8 @@ export interface SyncServiceOptions {
 export async function syncTree(config: SyncConfig, logger: Logger, options: SyncServiceOptions = {}): Promise<SyncReport> {
   const lock = config.dryRun ? undefined : await acquireTreeLock(config.out, { command: 'sync' });
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
+  // A run killed while writing go.sum or the lock leaves temp files here; @v directories are swept per module.
+  if (lock) await sweepStaleTemps(path.join(config.out, STATE_DIR));
   const started = Date.now();
   let report: SyncReport | undefined;
   let fatalCode: string | undefined;
@@ -63,19 +69,8 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   const env = options.env ?? process.env;
   const startedAt = new Date();
   const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: [...m.queries] }));
-  const expected = new Map<string, string>();
-  await addGoSumTargets(config.gosum, targets, expected);
-  if (config.gomod.length > 0) {
-    throw new GomirrorError('E_USAGE', '--gomod / "gomod": dependency closure from go.mod files is not available in this build', {
-      hint: 'Pass the project go.sum with --gosum (every line of it is mirrored and verified)',
-    });
-  }
-
-  if (config.deps && config.modules.length > 0) {
-    logger.warn('deps: following go.mod requirements is not available in this build; only the named versions are mirrored', {
-      hint: 'Set "deps": false in the manifest to silence this',
-    });
-  }
+  const project = await readProjectInputs(config.gomod, config.gosum);
+  const expected = project.expected;
   const sumdbSpec = parseGosumdb(config.sumdb, 'sumdb');
   if (!config.dryRun) await mkdir(config.out, { recursive: true });
   const moduleRetries = new Map<string, number>();
@@ -112,17 +107,60 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   let failed = 0;
   let total = 0;
   let bytes = 0;
+  const upstream = createUpstreamClient({ entries: [...config.upstream], transport });
+  // .mod files fetched to walk the graph, kept so mirroring does not fetch them again.
+  const modCache = new Map<string, Buffer>();
+  let graphBytes = 0;
+  const expand = async (roots: ResolvedRoot[]): Promise<Expansion> => {
+    const closure = await computeClosure({
+      input: {
+        roots: roots.map((r) => ({ module: { path: r.module, version: r.version }, where: r.where })),
+        gosum: project.gosum.map((g) => ({ module: g.module, where: g.where })),
+        mains: project.mains,
+        workspaces: project.workspaces,
+      },
+      gosum: project.gosum,
+      deps: config.deps,
+      allZips: config.zips === 'all',
+      concurrency: config.concurrency,
+      loadMod: async (p, v) => {
+        const onDisk = await store.read(store.layout.versionFile(p, v, 'mod'));
+        if (onDisk) return onDisk;
+        const data = await upstream.mod(p, v);
+        graphBytes += data.length;
+        // Checked as mirrorVersion checks it, so a tampered .mod never steers the graph.
+        const want = sums.get(p, v, true) ?? expected.get(`${p} ${v}/go.mod`);
+        const got = hashGoMod(data);
+        if (want && want !== got) {
+          throw new ChecksumMismatchError({ module: p, version: v, file: '.mod', expected: want, actual: got, source: 'go.sum' });
+        }
+        modCache.set(`${p}@${v}`, data);
+        return data;
+      },
+      readLocalGoMod: async (dir) => readFile(path.join(dir, 'go.mod'), 'utf8').catch(() => undefined),
+    });
+    for (const note of closure.plan.notes) logger.info(note);
+    if (config.deps) {
+      const deps = closure.plan.entries.filter((e) => e.source === 'dependency').length;
+      logger.info(`dependency closure: ${closure.modsRead} go.mod files read, ${deps} versions added by following requirements`, {
+        modsRead: closure.modsRead,
+        dependencies: deps,
+      });
+    }
+    return { entries: closure.plan.entries, errors: closure.errors };
+  };
   try {
     const outcomes = await runSync({
       targets,
-      upstream: createUpstreamClient({ entries: [...config.upstream], transport }),
+      expand,
+      upstream: withModCache(upstream, modCache),
       store,
       sums,
       concurrency: config.concurrency,
       dryRun: config.dryRun,
       expected: (m, v, goMod) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
       checkZip: (file, opts) => zipChecker.check(file, opts),
-      ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip: string }) => sumdb.authenticate(m, v, h) } : {}),
+      ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
       events: {
         onResolved: (_m, versions) => {
           total += versions.length;
@@ -154,6 +192,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       requests: transport.stats.requests,
       retries: transport.stats.retries,
       moduleRetries,
+      graphBytes,
     });
     if (config.report) await writeFileAtomic(config.report, JSON.stringify(report, null, 2) + '\n');
     // Versions that failed already make the run fail; otherwise the database's own failure must.
@@ -187,30 +226,6 @@ async function finishSumdb(sumdb: SumdbVerifier, logger: Logger): Promise<Gomirr
     logger.error(`sumdb ${sumdb.name}: nothing published: ${error.message}`, { code: error.code, hint: error.hint });
   }
   return error;
-}
-
-/** Every go.sum line names a module version to mirror; its hash must match what is downloaded. */
-async function addGoSumTargets(files: readonly string[], targets: SyncTarget[], expected: Map<string, string>): Promise<void> {
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new GomirrorError('E_GOSUM', `${file}: cannot read go.sum: ${(err as Error).message}`);
-    }
-    for (const line of parseGoSum(text, file)) {
-      const key = `${line.path} ${line.version}${line.goMod ? '/go.mod' : ''}`;
-      const have = expected.get(key);
-      if (have && have !== line.hash) {
-        throw new GomirrorError('E_GOSUM', `${file}:${line.line}: ${key} has two different hashes in the go.sum inputs`);
-      }
-      expected.set(key, line.hash);
-      targets.push({
-        module: line.path,
-        queries: [{ text: line.version, query: { kind: 'exact', version: line.version }, where: `${file}:${line.line}` }],
-      });
-    }
-  }
 }
 
 /** The module a proxy URL is about (`<base>/<escaped path>/@v/...` or `/@latest`), for per-module retry counts. */
