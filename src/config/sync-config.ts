@@ -14,6 +14,8 @@ export interface SyncConfig {
   readonly sumdb: string;
   readonly nosumdb: readonly string[];
   readonly deps: boolean;
+  /** Which zips of the module graph to mirror: the selected versions (default), or every version. */
+  readonly zips: 'selected' | 'all';
   readonly modules: readonly ManifestModule[];
   readonly gomod: readonly string[];
   readonly gosum: readonly string[];
@@ -32,6 +34,8 @@ export interface SyncFlags {
   sumdb?: string;
   gomod?: string[];
   gosum?: string[];
+  deps?: boolean;
+  zips?: string;
   concurrency?: number;
   retries?: number;
   dryRun?: boolean;
@@ -58,6 +62,10 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
   if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
     throw new GomirrorError('E_USAGE', `--retries: must be a whole number from 0 to 20, not ${flags.retries}`);
   }
+  const zips = flags.zips ?? 'selected';
+  if (zips !== 'selected' && zips !== 'all') {
+    throw new GomirrorError('E_USAGE', `--zips: must be selected or all, not "${zips}"`);
+  }
   const logFormat = flags.logFormat ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') {
     throw new GomirrorError('E_USAGE', `--log-format: must be text or json, not "${logFormat}"`);
@@ -82,7 +90,8 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
     upstream,
     sumdb,
     nosumdb,
-    deps: manifest?.deps ?? true,
+    deps: flags.deps ?? manifest?.deps ?? true,
+    zips,
     modules,
     gomod,
     gosum,

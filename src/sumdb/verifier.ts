@@ -43,7 +43,7 @@ export interface SumdbVerifierOptions {
 export interface SumdbVerifier {
   readonly name: string;
   /** Throws ChecksumMismatchError, E_SUMDB or E_SUMDB_SECURITY; resolves when the database agrees. */
-  authenticate(modulePath: string, version: string, hashes: { mod: string; zip: string }): Promise<void>;
+  authenticate(modulePath: string, version: string, hashes: { mod: string; zip?: string }): Promise<void>;
   /** Publishes the mirror and persists the tree head; call once, after every authenticate() settled. */
   finish(): Promise<SumdbResult>;
 }
@@ -102,7 +102,7 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
     }
   }
 
-  async function verifyVersion(modulePath: string, version: string, hashes: { mod: string; zip: string }): Promise<void> {
+  async function verifyVersion(modulePath: string, version: string, hashes: { mod: string; zip?: string }): Promise<void> {
     const rel = layout.lookupPath(modulePath, version);
     let data = await store.read(rel);
     const stored = data !== undefined;

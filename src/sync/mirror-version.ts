@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ChecksumMismatchError, GomirrorError } from '../errors.js';
+import type { PlanSource, ZipNeed } from '../graph/index.js';
 import type { SumStore } from '../tree/sums.js';
 import type { TreeStore } from '../tree/store.js';
 import type { UpstreamClient } from '../upstream/client.js';
@@ -14,6 +15,12 @@ export interface VersionOutcome {
   /** Bytes downloaded for this version. */
   bytes: number;
   error?: GomirrorError;
+  /** The tree holds this version's .info and .mod but no zip (not needed, or not on the upstream). */
+  modOnly?: boolean;
+  /** Why the version was mirrored (set by the orchestrator). */
+  source?: PlanSource;
+  /** What named or required it: a manifest entry, go.mod or go.sum file, or the requiring module@version. */
+  from?: string;
 }
 
 export interface MirrorContext {
@@ -28,14 +35,19 @@ export interface MirrorContext {
    */
   /** Zip checking, e.g. on worker threads; default checkModuleZip inline. */
   checkZip?: typeof checkModuleZip;
-  authenticate?: (module: string, version: string, hashes: { mod: string; zip: string }) => Promise<void>;
+  authenticate?: (module: string, version: string, hashes: { mod: string; zip?: string }) => Promise<void>;
 }
 
 /**
  * Mirrors one module version: .mod, .zip and .info are all downloaded and
  * verified before any of them becomes visible; the zip is written last but
- * one and .info last, so a version whose .info exists is complete. Files
- * already on disk with a recorded hash are not downloaded again.
+ * one and .info last, so a version whose .info exists has its .mod, and its
+ * zip unless it was mirrored without one. Files already on disk with a
+ * recorded hash are not downloaded again.
+ *
+ * `zip`: `required` (the default), `wanted` (an upstream without the zip
+ * leaves a .mod-only version, not a failure) or `no` (.info and .mod only; a
+ * later run that needs the zip adds it).
  */
 export async function mirrorVersion(
   ctx: MirrorContext,
@@ -43,6 +55,7 @@ export async function mirrorVersion(
   version: string,
   /** Names in the module's @v directory when the caller listed it; saves a failed lookup per absent file. */
   onDisk?: ReadonlySet<string>,
+  zip: ZipNeed = 'required',
 ): Promise<VersionOutcome> {
   const { upstream, store, sums } = ctx;
   const files = {
@@ -101,7 +114,18 @@ export async function mirrorVersion(
       }
       return checked.h1;
     };
-    const zipHash = zipPresent && recordedZip?.source === TREE_RECORD ? recordedZip.hash : await checkZip();
+    let zipHash: string | undefined;
+    if (zip !== 'no') {
+      try {
+        zipHash = zipPresent && recordedZip?.source === TREE_RECORD ? recordedZip.hash : await checkZip();
+      } catch (err) {
+        // A zip picked by version selection may not exist (a version only ever
+        // published as go.mod); the go command cannot need it either.
+        if (zip !== 'wanted' || zipPresent || !(err instanceof GomirrorError) || err.code !== 'E_NOT_FOUND') throw err;
+        if (zipTmp) await store.discard(zipTmp);
+        zipTmp = undefined;
+      }
+    }
 
     // .info: not authenticated; must name the version asked for.
     let info = mayExist(files.info) ? await store.read(files.info) : undefined;
@@ -112,7 +136,7 @@ export async function mirrorVersion(
       parseInfo(info, `${module}@${version}: .info`, version);
     }
 
-    await ctx.authenticate?.(module, version, { mod: modHash, zip: zipHash });
+    await ctx.authenticate?.(module, version, { mod: modHash, ...(zipHash !== undefined ? { zip: zipHash } : {}) });
 
     // Everything verified: make it visible. Order matters for readers of the
     // tree: .mod, then .zip, then .info; list is rebuilt by the caller later.
@@ -125,9 +149,10 @@ export async function mirrorVersion(
     }
     if (!infoPresent && info) await store.writeAtomic(files.info, info, noDirSync);
     sums.set(module, version, true, modHash);
-    sums.set(module, version, false, zipHash);
-    const status = modPresent && zipPresent && infoPresent ? 'present' : 'fetched';
-    return { module, version, status, bytes };
+    if (zipHash !== undefined) sums.set(module, version, false, zipHash);
+    const zipInTree = zipPresent || zipHash !== undefined;
+    const status = modPresent && infoPresent && (zipPresent || zipHash === undefined) ? 'present' : 'fetched';
+    return { module, version, status, bytes, ...(zipInTree ? {} : { modOnly: true }) };
   } catch (err) {
     const error =
       err instanceof GomirrorError

@@ -1,4 +1,5 @@
 import type { GomirrorError } from '../errors.js';
+import type { PlanSource, ZipNeed } from '../graph/index.js';
 import type { ModuleOutcome } from './run.js';
 
 /** The machine-readable result of a sync (`--report FILE.json`). */
@@ -24,6 +25,13 @@ export interface SyncReport {
     bytes: number;
     requests: number;
     retries: number;
+    /** Mirrored (or, in a dry run, planned) versions by why they are there (always set by buildSyncReport). */
+    bySource?: Record<PlanSource, number>;
+    /** Versions with a zip in the plan, and versions mirrored as .info + .mod only. */
+    zips?: number;
+    modOnly?: number;
+    /** Bytes of go.mod files downloaded to walk the module graph (a dry run's only download). */
+    graphBytes?: number;
   };
   modules: {
     path: string;
@@ -37,7 +45,19 @@ export interface SyncReport {
     /** Downloads of this module retried after a transient failure. */
     retries: number;
     planned?: string[];
-    versions: { version: string; status: string; bytes: number; error?: ReportedError }[];
+    /** Dry run: every version the plan holds, and whether it would be downloaded. */
+    plan?: { version: string; zip: ZipNeed; source: PlanSource; from: string; download: boolean }[];
+    versions: {
+      version: string;
+      status: string;
+      bytes: number;
+      /** root (named), gosum (a go.sum line) or dependency (added by following go.mod requirements). */
+      source?: PlanSource;
+      /** The manifest entry, go.mod or go.sum line that named it, or the module@version that requires it. */
+      from?: string;
+      modOnly?: boolean;
+      error?: ReportedError;
+    }[];
     errors: ReportedError[];
   }[];
 }
@@ -65,12 +85,22 @@ export function buildSyncReport(args: {
   retries: number;
   /** Retries by module path, where known. */
   moduleRetries?: ReadonlyMap<string, number>;
+  /** Bytes of go.mod files fetched to walk the module graph. */
+  graphBytes?: number;
 }): SyncReport {
   const modules = args.outcomes.map((o) => {
     const count = (s: string): number => o.versions.filter((v) => v.status === s).length;
     const versions = [...o.versions]
       .sort((a, b) => (a.version < b.version ? -1 : 1))
-      .map((v) => ({ version: v.version, status: v.status, bytes: v.bytes, ...(v.error ? { error: reportError(v.error) } : {}) }));
+      .map((v) => ({
+        version: v.version,
+        status: v.status,
+        bytes: v.bytes,
+        ...(v.source ? { source: v.source } : {}),
+        ...(v.from ? { from: v.from } : {}),
+        ...(v.modOnly ? { modOnly: true } : {}),
+        ...(v.error ? { error: reportError(v.error) } : {}),
+      }));
     return {
       path: o.module,
       ok: o.errors.length === 0 && count('failed') === 0,
@@ -81,6 +111,9 @@ export function buildSyncReport(args: {
       seconds: Math.round((o.seconds ?? 0) * 1000) / 1000,
       retries: args.moduleRetries?.get(o.module) ?? 0,
       ...(args.dryRun ? { planned: o.planned } : {}),
+      ...(args.dryRun && o.plan
+        ? { plan: o.plan.map((e) => ({ version: e.version, zip: e.zip, source: e.source, from: e.from, download: e.download })) }
+        : {}),
       versions,
       errors: o.errors.map(reportError),
     };
@@ -97,6 +130,8 @@ export function buildSyncReport(args: {
     bytes: sum((m) => m.bytes),
     requests: args.requests,
     retries: args.retries,
+    ...countSources(modules, args.dryRun),
+    graphBytes: args.graphBytes ?? 0,
   };
   return {
     tool: 'gomirror',
@@ -114,16 +149,49 @@ export function buildSyncReport(args: {
   };
 }
 
+/** Per-source, zip and .mod-only counts: of the plan in a dry run, of the mirrored versions otherwise. */
+function countSources(
+  modules: SyncReport['modules'],
+  dryRun: boolean,
+): { bySource: Record<PlanSource, number>; zips: number; modOnly: number } {
+  const bySource: Record<PlanSource, number> = { root: 0, gosum: 0, dependency: 0 };
+  let zips = 0;
+  let modOnly = 0;
+  for (const m of modules) {
+    const items = dryRun
+      ? (m.plan ?? []).map((e) => ({ source: e.source, modOnly: e.zip === 'no' }))
+      : m.versions.filter((v) => v.status !== 'failed').map((v) => ({ source: v.source ?? 'root', modOnly: v.modOnly === true }));
+    for (const it of items) {
+      bySource[it.source]++;
+      if (it.modOnly) modOnly++;
+      else zips++;
+    }
+  }
+  return { bySource, zips, modOnly };
+}
+
 /** The one-line summary printed at the end of a sync. */
 export function formatSyncSummary(r: SyncReport): string {
   const s = r.summary;
+  const by = s.bySource ?? { root: 0, gosum: 0, dependency: 0 };
+  const [zips, modOnly, graphBytes] = [s.zips ?? 0, s.modOnly ?? 0, s.graphBytes ?? 0];
+  const sources = `${by.root} root, ${by.gosum} go.sum, ${by.dependency} dependency`;
   if (r.dryRun) {
-    return `dry run: ${s.modules} modules, ${s.versions} versions resolved, ${s.planned} to download, ${s.errors} errors`;
+    const planned = by.root + by.gosum + by.dependency;
+    return (
+      `dry run: ${planned} module versions of ${s.modules} modules (${sources}), ${zips} with zips, ${modOnly} .mod only; ` +
+      `${s.planned} to download (zip sizes unknown until downloaded` +
+      (graphBytes > 0 ? `; ${formatBytes(graphBytes)} of go.mod files read to plan` : '') +
+      `), ${s.errors} errors`
+    );
   }
+  const extra = [...(by.dependency > 0 ? [`${by.dependency} added by dependency following`] : []), ...(modOnly > 0 ? [`${modOnly} .mod only`] : [])];
   return (
     `${s.fetched} fetched, ${s.present} already present, ${s.failed} failed` +
     (s.errors > 0 ? `, ${s.errors} module errors` : '') +
-    ` (${s.versions} versions of ${s.modules} modules, ${formatBytes(s.bytes)}, ${s.retries} retries) in ${r.durationSeconds.toFixed(2)}s`
+    ` (${s.versions} versions of ${s.modules} modules, ${formatBytes(s.bytes)}, ${s.retries} retries` +
+    (extra.length > 0 ? `; ${extra.join(', ')}` : '') +
+    `) in ${r.durationSeconds.toFixed(2)}s`
   );
 }
 

@@ -1,11 +1,13 @@
+import path from 'node:path';
 import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
+import type { PlanEntry } from '../graph/index.js';
 import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/index.js';
 import type { SumStore } from '../tree/sums.js';
 import type { TreeStore } from '../tree/store.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { mirrorVersion, type MirrorContext, type VersionOutcome } from './mirror-version.js';
-import { resolveQueries, type QueryInput } from './resolve.js';
+import { resolveQueries, type QueryInput, type Resolution } from './resolve.js';
 
 /** One module to mirror and the queries that pick its versions. */
 export interface SyncTarget {
@@ -20,6 +22,8 @@ export interface ModuleOutcome {
   errors: GomirrorError[];
   /** Versions a dry run would download. */
   planned: string[];
+  /** What a dry run would mirror of this module: every planned version, whether it is downloaded or present. */
+  plan?: (PlanEntry & { download: boolean })[];
   /** Wall time from the start of the module's resolution to its list rewrite. */
   seconds?: number;
 }
@@ -44,11 +48,30 @@ export interface SyncOptions {
   authenticate?: MirrorContext['authenticate'];
   /** How often recorded hashes are flushed to disk while the run goes on. */
   flushIntervalMs?: number;
+  /**
+   * Turns the resolved versions into everything to mirror (the dependency
+   * closure, go.sum lines). Default: each resolved version with its zip.
+   */
+  expand?: (roots: ResolvedRoot[]) => Promise<Expansion>;
+}
+
+/** A version a target's queries picked, with the manifest entry that named it. */
+export interface ResolvedRoot {
+  module: string;
+  version: string;
+  where: string;
+}
+
+/** What expand() returns: the versions to mirror, and problems found on the way (by module). */
+export interface Expansion {
+  entries: PlanEntry[];
+  errors?: { module: string; error: GomirrorError }[];
 }
 
 /**
- * The sync orchestrator: resolve every module's queries, mirror every picked
- * version with bounded concurrency, then rebuild each module's `list` and
+ * The sync orchestrator: resolve every module's queries, expand the picked
+ * versions (dependency closure, go.sum lines), mirror every planned version
+ * with bounded concurrency, then rebuild each module's `list` and
  * `@latest` from what is on disk. A failing module does not stop the others;
  * outcomes are collected and returned sorted by module path.
  */
@@ -71,32 +94,36 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   const flushTimer = setInterval(() => void sums.flush().catch(() => undefined), options.flushIntervalMs ?? 5000);
   flushTimer.unref();
 
-  async function syncModule(target: SyncTarget): Promise<ModuleOutcome> {
-    const outcome: ModuleOutcome = { module: target.module, versions: [], errors: [], planned: [] };
+  async function resolveTarget(target: SyncTarget): Promise<{ target: SyncTarget; resolution: Resolution }> {
     const resolution = await resolveLimit(() => resolveQueries(upstream, target.module, target.queries)).catch(
-      (err: unknown) => ({ versions: [] as string[], errors: [asError(err, target.module)], latestInfo: undefined }),
+      (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );
     for (const e of resolution.errors) events?.onModuleError?.(target.module, e);
-    outcome.errors.push(...resolution.errors);
-    events?.onResolved?.(target.module, resolution.versions);
+    return { target, resolution };
+  }
 
+  async function syncModule(module: string, entries: PlanEntry[], outcome: ModuleOutcome, latestInfo?: Buffer): Promise<void> {
+    events?.onResolved?.(module, entries.map((e) => e.version));
+    const onDisk = await store.versionDirNames(module);
     if (options.dryRun) {
-      for (const v of resolution.versions) {
-        const complete = await store.exists(store.layout.versionFile(target.module, v, 'info'));
-        if (!complete) outcome.planned.push(v);
-      }
-      return outcome;
+      outcome.plan = entries.map((e) => {
+        const name = (kind: 'info' | 'zip'): string => path.basename(store.layout.versionFile(module, e.version, kind));
+        const download = !onDisk.has(name('info')) || (e.zip !== 'no' && !onDisk.has(name('zip')));
+        if (download) outcome.planned.push(e.version);
+        return { ...e, download };
+      });
+      return;
     }
 
-    const onDisk = await store.versionDirNames(target.module);
     outcome.versions = await Promise.all(
-      resolution.versions.map((v) => {
-        const key = `${target.module}@${v}`;
+      entries.map((e) => {
+        const key = `${module}@${e.version}`;
         let p = inFlight.get(key);
         if (!p) {
-          p = versionLimit(() => mirrorVersion(ctx, target.module, v, onDisk)).then((o) => {
-            events?.onVersion?.(o);
-            return o;
+          p = versionLimit(() => mirrorVersion(ctx, module, e.version, onDisk, e.zip)).then((o) => {
+            const labelled: VersionOutcome = { ...o, source: e.source, from: e.from };
+            events?.onVersion?.(labelled);
+            return labelled;
           });
           inFlight.set(key, p);
         }
@@ -106,28 +133,60 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
 
     try {
       // list is rewritten only now that every version it names is in place.
-      await store.rebuildIndex(target.module, async () => latestInfoFor(store, target.module, resolution.latestInfo));
+      await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo));
     } catch (err) {
-      const e = asError(err, target.module);
+      const e = asError(err, module);
       outcome.errors.push(e);
-      events?.onModuleError?.(target.module, e);
+      events?.onModuleError?.(module, e);
     }
-    return outcome;
   }
 
   try {
-    const timed = async (t: SyncTarget): Promise<ModuleOutcome> => {
-      const t0 = performance.now();
-      const o = await syncModule(t);
-      o.seconds = (performance.now() - t0) / 1000;
-      return o;
+    const resolved = await Promise.all(mergeTargets(options.targets).map(resolveTarget));
+    const roots = resolved.flatMap(({ target, resolution }) =>
+      resolution.versions.map((version) => ({ module: target.module, version, where: entryOf(target) })),
+    );
+    const expansion: Expansion = options.expand
+      ? await options.expand(roots)
+      : { entries: roots.map((r) => ({ module: r.module, version: r.version, zip: 'required', source: 'root', from: r.where })) };
+
+    const outcomes = new Map<string, { outcome: ModuleOutcome; entries: PlanEntry[]; latestInfo?: Buffer }>();
+    const slot = (module: string): { outcome: ModuleOutcome; entries: PlanEntry[]; latestInfo?: Buffer } => {
+      let s = outcomes.get(module);
+      if (!s) {
+        s = { outcome: { module, versions: [], errors: [], planned: [] }, entries: [] };
+        outcomes.set(module, s);
+      }
+      return s;
     };
-    const outcomes = await Promise.all(mergeTargets(options.targets).map(timed));
-    return outcomes.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
+    for (const { target, resolution } of resolved) {
+      const s = slot(target.module);
+      s.outcome.errors.push(...resolution.errors);
+      if (resolution.latestInfo) s.latestInfo = resolution.latestInfo;
+    }
+    for (const e of expansion.entries) slot(e.module).entries.push(e);
+    for (const { module, error } of expansion.errors ?? []) {
+      slot(module).outcome.errors.push(error);
+      events?.onModuleError?.(module, error);
+    }
+
+    const timed = async ([module, s]: [string, { outcome: ModuleOutcome; entries: PlanEntry[]; latestInfo?: Buffer }]): Promise<ModuleOutcome> => {
+      const t0 = performance.now();
+      await syncModule(module, s.entries, s.outcome, s.latestInfo);
+      s.outcome.seconds = (performance.now() - t0) / 1000;
+      return s.outcome;
+    };
+    const done = await Promise.all([...outcomes].map(timed));
+    return done.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
   } finally {
     clearInterval(flushTimer);
     if (!options.dryRun) await sums.flush();
   }
+}
+
+/** The manifest entry a target came from (`mirror.json: modules[2]`), for reports. */
+function entryOf(target: SyncTarget): string {
+  return target.queries[0]?.where.replace(/\.versions\[\d+\]$/, '') ?? target.module;
 }
 
 /**

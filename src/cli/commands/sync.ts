@@ -13,6 +13,8 @@ interface SyncArgs {
   manifest?: string;
   gomod?: string[];
   gosum?: string[];
+  deps?: boolean;
+  zips?: string;
   out?: string;
   upstream?: string;
   sumdb?: string;
@@ -30,8 +32,22 @@ export const syncCommand = {
   builder: (y: Argv): Argv<SyncArgs> =>
     y
       .option('manifest', { type: 'string', describe: 'JSON manifest (see mirror-manifest.example.json)' })
-      .option('gomod', { type: 'string', array: true, describe: 'go.mod file whose requirements to mirror (repeatable)' })
+      .option('gomod', {
+        type: 'string',
+        array: true,
+        describe:
+          'go.mod of a project (a main module): mirror everything it needs to build, test and tidy offline; ' +
+          'its replace and exclude apply. A file named go.work stands for every module it uses (repeatable)',
+      })
       .option('gosum', { type: 'string', array: true, describe: 'go.sum file: mirror and verify every line (repeatable)' })
+      .option('deps', {
+        type: 'boolean',
+        describe: 'Follow go.mod requirements of every mirrored version, as the go command builds its module graph (default: manifest "deps", else true; --no-deps to turn off)',
+      })
+      .option('zips', {
+        choices: ['selected', 'all'],
+        describe: 'Zips to mirror from the module graph: the versions minimal version selection picks (default), or every version in it',
+      })
       .option('out', { type: 'string', describe: 'Root directory of the tree', demandOption: true })
       .option('upstream', { type: 'string', describe: 'GOPROXY list to download from (default: manifest, $GOPROXY, https://proxy.golang.org)' })
       .option('sumdb', { type: 'string', describe: 'Checksum database, GOSUMDB syntax (default: manifest, $GOSUMDB, sum.golang.org)' })
@@ -43,6 +59,7 @@ export const syncCommand = {
       .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
       .example('$0 sync --manifest mirror.json --out /srv/goproxy', 'Mirror what mirror.json names')
       .example('$0 sync --gosum ../service/go.sum --out /srv/goproxy --upstream https://proxy.corp', 'Mirror every go.sum line')
+      .example('$0 sync --gomod ../service/go.mod --gosum ../service/go.sum --out /srv/goproxy --dry-run', 'Show what the project needs')
       .epilogue(
         'One run per tree: sync takes DIR/.gomirror/lock; while another live run holds it, sync exits 3 at once. ' +
           'A lock left by a crashed run is taken over. See docs/operations.md for cron, systemd and alerts.',
@@ -62,7 +79,11 @@ export const syncCommand = {
     const report = await syncTree(config, out);
     if (config.dryRun) {
       for (const m of report.modules) {
-        for (const v of m.planned ?? []) out.result(`would fetch ${m.path}@${v}`);
+        for (const e of m.plan ?? []) {
+          if (!e.download) continue;
+          const why = e.source === 'dependency' ? `required by ${e.from}` : `${e.source === 'gosum' ? 'go.sum' : 'named'}: ${e.from}`;
+          out.result(`would fetch ${m.path}@${e.version}${e.zip === 'no' ? ' (.info and .mod only)' : ''} [${why}]`);
+        }
       }
     }
     out.result(formatSyncSummary(report), config.logFormat === 'json' ? { summary: report.summary, ok: report.ok } : undefined);
@@ -90,6 +111,8 @@ async function loadSyncConfig(argv: SyncArgs): Promise<SyncConfig> {
       ...(argv.sumdb !== undefined ? { sumdb: argv.sumdb } : {}),
       ...(argv.gomod ? { gomod: argv.gomod } : {}),
       ...(argv.gosum ? { gosum: argv.gosum } : {}),
+      ...(argv.deps !== undefined ? { deps: argv.deps } : {}),
+      ...(argv.zips !== undefined ? { zips: argv.zips } : {}),
       ...(argv.concurrency !== undefined ? { concurrency: argv.concurrency } : {}),
       ...(argv.retries !== undefined ? { retries: argv.retries } : {}),
       dryRun: argv['dry-run'] ?? false,
