@@ -12,6 +12,7 @@ import { loadNetrc } from '../upstream/netrc.js';
 import { parseProxyList, type ProxyEntry } from '../upstream/proxy-list.js';
 import { DEFAULT_RETRY } from '../upstream/retry.js';
 import { createTransport } from '../upstream/transport.js';
+import { verifySumdbMirror } from '../sumdb/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { repairTree, type RepairResult } from './repair.js';
 import { verifyTree, type SumdbVerifier, type VerifyTreeResult } from './verify.js';
@@ -24,6 +25,8 @@ export interface VerifyConfig {
   readonly upstream: readonly ProxyEntry[];
   readonly concurrency: number;
   readonly retries: number;
+  /** GOSUMDB value whose key checks the sumdb mirror (default: the key the tree recorded, else the known keys). */
+  readonly sumdb?: string;
 }
 
 /** Flags of verify as parsed. */
@@ -33,6 +36,7 @@ export interface VerifyFlags {
   upstream?: string;
   concurrency?: number;
   retries?: number;
+  sumdb?: string;
 }
 
 /** Layers flags over the environment ($GOPROXY) and defaults, as sync does for its upstream. */
@@ -49,7 +53,15 @@ export function buildVerifyConfig(flags: VerifyFlags, env: NodeJS.ProcessEnv): V
   const fromEnv = env.GOPROXY && env.GOPROXY.trim() !== '' ? env.GOPROXY : undefined;
   const upstreamText = flags.upstream ?? fromEnv ?? DEFAULT_UPSTREAM;
   const upstream = parseProxyList(upstreamText, flags.upstream ? '--upstream' : fromEnv ? '$GOPROXY' : 'upstream');
-  return Object.freeze({ root: path.resolve(flags.root), repair: flags.repair ?? false, upstreamText, upstream, concurrency, retries });
+  return Object.freeze({
+    root: path.resolve(flags.root),
+    repair: flags.repair ?? false,
+    upstreamText,
+    upstream,
+    concurrency,
+    retries,
+    ...(flags.sumdb ? { sumdb: flags.sumdb } : {}),
+  });
 }
 
 /** What `gomirror verify` found, and with --repair what it did and what remains. */
@@ -64,7 +76,18 @@ export interface VerifyOutcome {
 export interface VerifyServiceOptions {
   env?: NodeJS.ProcessEnv;
   ca?: string | Buffer;
+  /** Replaces the sumdb mirror check (default: verifySumdbMirror). */
   sumdb?: SumdbVerifier;
+}
+
+/** The sumdb mirror's problems as tree problems; repairing them is sync's job (`--sumdb`). */
+function sumdbVerifier(spec: string | undefined): SumdbVerifier {
+  return async (root) =>
+    (await verifySumdbMirror(root, spec ? { sumdb: spec } : {})).map((p) => ({
+      file: p.file,
+      kind: 'sumdb' as const,
+      message: `${p.message} (${p.code}; gomirror sync --sumdb refreshes the mirror)`,
+    }));
 }
 
 /**
@@ -81,7 +104,7 @@ export async function verifyTreeService(config: VerifyConfig, logger: Logger, op
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
   try {
     if (!lock) await warnIfLocked(config.root, logger);
-    const verifyOptions = { concurrency: config.concurrency, logger, ...(options.sumdb ? { sumdb: options.sumdb } : {}) };
+    const verifyOptions = { concurrency: config.concurrency, logger, sumdb: options.sumdb ?? sumdbVerifier(config.sumdb) };
     const before = await verifyTree(config.root, verifyOptions);
     if (!config.repair || before.ok) return { before, ok: before.ok };
 

@@ -10,6 +10,7 @@ interface VerifyArgs {
   upstream?: string;
   concurrency?: number;
   retries?: number;
+  sumdb?: string;
   'log-format'?: string;
 }
 
@@ -27,6 +28,7 @@ export const verifyCommand = {
       .option('upstream', { type: 'string', describe: 'GOPROXY list --repair downloads from (default: $GOPROXY, https://proxy.golang.org)' })
       .option('concurrency', { type: 'number', default: 4, describe: 'Zip checks (and downloads with --repair) in parallel' })
       .option('retries', { type: 'number', default: 4, describe: 'Retries of a failed download with --repair' })
+      .option('sumdb', { type: 'string', describe: 'GOSUMDB value whose key checks sumdb/ (default: the key sync recorded, else the known keys)' })
       .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
       .example('$0 verify --root /srv/goproxy', 'Check everything; exit 1 and name each bad file on any problem')
       .example('$0 verify --root /srv/goproxy --repair --upstream https://proxy.golang.org', 'Fetch bad or missing files again')
@@ -43,6 +45,7 @@ export const verifyCommand = {
         ...(argv.upstream !== undefined ? { upstream: argv.upstream } : {}),
         ...(argv.concurrency !== undefined ? { concurrency: argv.concurrency } : {}),
         ...(argv.retries !== undefined ? { retries: argv.retries } : {}),
+        ...(argv.sumdb ? { sumdb: argv.sumdb } : {}),
       },
       process.env,
     );
