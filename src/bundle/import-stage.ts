@@ -75,22 +75,25 @@ export async function stageBundle(source: BundleSource, stagingDir: string): Pro
       const sha256 = await writeEntry(entry, file);
       files.set(rel, { rel, file, size, sha256, volume });
     }
-    if (!volumes.endsWithEndOfArchive()) {
-      throw new BundleRefusedError(
-        source.name,
-        volumes.current(),
-        'tar format',
-        'the bundle ends without the tar end-of-archive marker',
-        source.volumes.length > 1 ? 'Its last volume is missing or truncated.' : 'It is truncated; copy it again.',
-      );
-    }
+    if (!volumes.endsWithEndOfArchive()) throw truncated(source, volumes.current(), 'without the tar end-of-archive marker');
   } catch (err) {
     volumes.stream.destroy();
     if (err instanceof BundleRefusedError) throw err;
-    // tar-stream's own errors: a bad header checksum, data ending mid-entry.
+    if (volumes.ended()) throw truncated(source, volumes.current(), 'in the middle of an entry');
+    // tar-stream's own errors: a bad header checksum, an unknown format.
     throw new BundleRefusedError(source.name, volumes.current(), 'tar format', (err as Error).message, describeTarHint(source));
   }
   return { files, indexBytes, sigText };
+}
+
+function truncated(source: BundleSource, volume: string, where: string): BundleRefusedError {
+  return new BundleRefusedError(
+    source.name,
+    volume,
+    'tar format',
+    `the bundle ends ${where}`,
+    source.volumes.length > 1 ? 'Its last volume is missing or truncated.' : 'It is truncated; copy it again.',
+  );
 }
 
 function describeTarHint(source: BundleSource): string {

@@ -210,6 +210,8 @@ export interface VolumeStream {
    * zero blocks). A bundle whose last volume is missing ends without it.
    */
   endsWithEndOfArchive(): boolean;
+  /** Whether every byte of every volume has been read. */
+  ended(): boolean;
 }
 
 const END_OF_ARCHIVE = 1024;
@@ -227,6 +229,7 @@ export async function openVolumes(source: BundleSource): Promise<VolumeStream> {
   checkVolumeSizes(source, sizes);
   let current = source.volumes[0] as string;
   let tail = Buffer.alloc(0);
+  let ended = false;
   async function* chunks(): AsyncGenerator<Buffer> {
     for (const v of source.volumes) {
       current = v;
@@ -236,10 +239,12 @@ export async function openVolumes(source: BundleSource): Promise<VolumeStream> {
         yield b;
       }
     }
+    ended = true;
   }
   return {
     stream: Readable.from(chunks(), { objectMode: false }),
     current: () => current,
     endsWithEndOfArchive: () => tail.length === END_OF_ARCHIVE && tail.every((x) => x === 0),
+    ended: () => ended,
   };
 }
