@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     for (const [m, v] of versions) byModule.set(m, [...(byModule.get(m) ?? []), v]);
     await writeFile(
       manifest,
-      JSON.stringify({ upstream: nginx.url, deps: false, modules: [...byModule].map(([p, vs]) => ({ path: p, versions: vs })) }),
+      JSON.stringify({ upstream: nginx.url, sumdb: 'off', deps: false, modules: [...byModule].map(([p, vs]) => ({ path: p, versions: vs })) }),
     );
     const curlConfig = path.join(work, 'curl.cfg');
 
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       const bigNginx = await startStaticNginx(big.dir, path.join(work, 'nginx-big'));
       try {
         const m = path.join(work, 'big.json');
-        await writeFile(m, JSON.stringify({ upstream: bigNginx.url, deps: false, modules: [{ path: 'big.example.com/blob', versions: ['v1.0.0'] }] }));
+        await writeFile(m, JSON.stringify({ upstream: bigNginx.url, sumdb: 'off', deps: false, modules: [{ path: 'big.example.com/blob', versions: ['v1.0.0'] }] }));
         peak = await timed(process.execPath, [BIN, 'sync', '--manifest', m, '--out', path.join(work, 'big-tree'), '--log-format', 'json'], {});
       } finally {
         await bigNginx.stop();

@@ -30,15 +30,10 @@ export interface UpstreamClient {
 export interface UpstreamClientOptions {
   entries: ProxyEntry[];
   transport: Transport;
-  /** Consecutive network failures after which an entry counts as down for the run. */
-  maxFails?: number;
 }
 
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const { entries, transport } = options;
-  const maxFails = options.maxFails ?? 5;
-  // A failure budget per entry, so a dead upstream costs a few timeouts, not one per module.
-  const fails = new Map<string, number>();
 
   async function tryProxies<T>(what: string, suffix: string, get: (url: string) => Promise<T>): Promise<T> {
     const errors: GomirrorError[] = [];
@@ -55,19 +50,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         );
         break;
       }
-      const down = (fails.get(entry.url) ?? 0) >= maxFails;
       try {
-        if (down) {
-          throw new GomirrorError('E_NETWORK', `${entry.url}: skipped after ${maxFails} consecutive network failures`);
-        }
-        const result = await get(`${entry.url}/${suffix}`);
-        fails.set(entry.url, 0);
-        return result;
+        return await get(`${entry.url}/${suffix}`);
       } catch (err) {
         const e = err instanceof GomirrorError ? err : new GomirrorError('E_INTERNAL', String(err), { cause: err });
-        if (!down && (e.code === 'E_NETWORK' || e.code === 'E_SHORT_BODY')) {
-          fails.set(entry.url, (fails.get(entry.url) ?? 0) + 1);
-        }
         errors.push(e);
         if (e.code !== 'E_NOT_FOUND' && !entry.fallBackOnAnyError) break;
       }

@@ -48,6 +48,12 @@ export interface TransportOptions {
   ca?: string | Buffer | (string | Buffer)[];
   env?: NodeJS.ProcessEnv;
   userAgent?: string;
+  /**
+   * Network failures in a row (after retries) after which an origin counts as
+   * down for the rest of the run, so a dead upstream or an unreachable
+   * checksum database costs a few timeouts, not one per module. Default 3.
+   */
+  maxConsecutiveFailures?: number;
   /** Called before each retry, for logs. */
   onRetry?: (url: string, attempt: number, delayMs: number, reason: string) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -75,15 +81,31 @@ export function createTransport(options: TransportOptions): Transport {
   const stats: TransportStats = { requests: 0, retries: 0, bytes: 0 };
   const userAgent = options.userAgent ?? 'gomirror';
 
+  const maxFails = options.maxConsecutiveFailures ?? 3;
+  const failsByOrigin = new Map<string, number>();
+
   async function withRetries<T>(url: string, attempt: () => Promise<T>): Promise<T> {
+    const origin = new URL(url).origin;
+    if ((failsByOrigin.get(origin) ?? 0) >= maxFails) {
+      throw new GomirrorError('E_NETWORK', `${redactUrl(url)}: skipped, ${redactUrl(origin)} failed ${maxFails} times in a row in this run`, {
+        hint: 'Check that the host is reachable from here (DNS, firewall, proxy settings), then run again',
+      });
+    }
     for (let n = 1; ; n++) {
       stats.requests++;
       try {
-        return await attempt();
+        const result = await attempt();
+        failsByOrigin.set(origin, 0);
+        return result;
       } catch (err) {
         const failure = classify(err);
         const delay = failure ? computeRetryDelay(n, failure, retry) : null;
-        if (delay === null) throw toGomirrorError(err, url);
+        if (delay === null) {
+          if (failure?.kind === 'network' || failure?.kind === 'timeout') {
+            failsByOrigin.set(origin, (failsByOrigin.get(origin) ?? 0) + 1);
+          }
+          throw toGomirrorError(err, url);
+        }
         stats.retries++;
         options.onRetry?.(redactUrl(url), n, delay, describe(err));
         await sleep(delay);

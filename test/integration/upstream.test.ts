@@ -181,3 +181,20 @@ describe('upstream client over HTTP', () => {
     }
   });
 });
+
+describe('failure budget', () => {
+  it('stops calling an origin that failed several times in a row', async () => {
+    const t = createTransport({ concurrency: 2, retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 5 }, maxConsecutiveFailures: 2 });
+    try {
+      // Port 9 on loopback: nothing listens, every connect is refused at once.
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(t.getBuffer(`http://127.0.0.1:9/m${i}/@v/list`, 100), { code: 'E_NETWORK' });
+      }
+      const before = t.stats.requests;
+      await assert.rejects(t.getBuffer('http://127.0.0.1:9/m2/@v/list', 100), /failed 2 times in a row/);
+      assert.equal(t.stats.requests, before, 'no request once the origin is down');
+    } finally {
+      await t.close();
+    }
+  });
+});
