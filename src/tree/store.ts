@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
 import { commitTempFile, syncDir, tempPathFor, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
 import { TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
+import { isAlive } from './lock.js';
 
 /**
  * File access to a gomirror tree. The sync orchestrator goes through this and
@@ -156,13 +157,4 @@ export async function sweepStaleTemps(dir: string): Promise<string[]> {
     removed.push(n);
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
