@@ -25,6 +25,7 @@ import {
   type BundleIndex,
 } from './index-format.js';
 import { indexFileFor, loadIndex } from './read-index.js';
+import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
 import { packBuffer, packFile } from './tar-io.js';
 import { commitRank, isImmutable } from './tree-paths.js';
@@ -220,13 +221,4 @@ async function requireDirectory(root: string): Promise<void> {
     ok = false;
   }
   if (!ok) throw new GomirrorError('E_USAGE', `--root ${root} is not a directory`, { hint: 'Name the tree that gomirror sync --out wrote' });
-}
-
-/** Reads a key file; throws E_KEY if it cannot be read. */
-export async function readKey(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    throw new GomirrorError('E_KEY', `cannot read key ${file}: ${(err as Error).message}`, { cause: err });
-  }
 }

@@ -19,7 +19,7 @@ import type { Logger } from '../logger.js';
 import { treeLayout } from '../tree/layout.js';
 import { acquireTreeLock } from '../tree/lock.js';
 import { openSumStore } from '../tree/sums.js';
-import { readKey } from './export.js';
+import { readKey } from './keygen.js';
 import { indexSums } from './index-format.js';
 import { stageBundle } from './import-stage.js';
 import { planCommit, type CommitAction } from './import-plan.js';

@@ -1,4 +1,4 @@
-import { chmod, open, rm } from 'node:fs/promises';
+import { chmod, open, readFile, rm } from 'node:fs/promises';
 import { GomirrorError } from '../errors.js';
 import { generateSigningKeyPair } from './signature.js';
 
@@ -47,5 +47,14 @@ async function writeNew(file: string, text: string, mode: number, force: boolean
       });
     }
     throw new GomirrorError('E_FS', `cannot write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads a key file; throws E_KEY if it cannot be read. */
+export async function readKey(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new GomirrorError('E_KEY', `cannot read key ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -91,6 +91,9 @@ export async function publishTree(opts: PublishOptions, logger: Logger, run: Rsy
     throw new GomirrorError('E_USAGE', `--root ${root} is not a directory`, { hint: 'Name the tree that gomirror sync --out wrote' });
   }
   if (opts.to.length === 0) throw new GomirrorError('E_USAGE', 'name at least one destination with --to');
+  if (opts.bwlimit !== undefined && !(Number.isInteger(opts.bwlimit) && opts.bwlimit > 0)) {
+    throw new GomirrorError('E_USAGE', `--bwlimit ${opts.bwlimit}: give a whole number of KiB/s above 0`);
+  }
   const dests = opts.to.map((t) => parseDestination(t, opts.cwd ?? process.cwd()));
   const outcomes: DestinationOutcome[] = [];
   for (const dest of dests) {

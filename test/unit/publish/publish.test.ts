@@ -78,6 +78,10 @@ describe('publishTree', () => {
       message: /is not a directory$/,
     });
     await assert.rejects(publishTree({ root, to: [], delete: false, dryRun: false }, recordingLogger(), run), { code: 'E_USAGE' });
+    await assert.rejects(publishTree({ root, to: ['/m'], delete: false, dryRun: false, bwlimit: -5 }, recordingLogger(), run), {
+      code: 'E_USAGE',
+      message: '--bwlimit -5: give a whole number of KiB/s above 0',
+    });
     assert.deepEqual(run.calls, []);
   });
 });
