@@ -27,6 +27,11 @@ export interface GraphSpec {
   readonly replace: Replacer;
   /** Excluded versions (`versionKey`), from the main modules; requirements on them are dropped. */
   readonly exclude: ReadonlySet<string>;
+  /**
+   * Roots whose required path is unknown (go.sum lines name the replacement,
+   * whose go.mod may keep the original module line): skip Go's module-line check.
+   */
+  readonly anyModuleLine?: boolean;
 }
 
 /** A loaded go.mod, an error, or undefined while it is not loaded yet. */
@@ -95,7 +100,7 @@ export function loadModuleGraph(spec: GraphSpec, lookup: SummaryLookup): ModuleG
     if (summary instanceof GomirrorError) {
       errors.push({ module: m, error: summary });
     } else if (summary !== undefined) {
-      const problem = target ? checkModuleLine(m, target, summary) : undefined;
+      const problem = target && !spec.anyModuleLine ? checkModuleLine(m, target, summary) : undefined;
       if (problem) errors.push({ module: m, error: problem });
       else {
         const require = summary.require.filter((r) => r.version !== 'none' && !spec.exclude.has(versionKey(r)));

@@ -49,7 +49,7 @@ export interface PlannedGraph {
 export interface GraphPlanInput {
   /** Module versions named directly (manifest), each a root of its own graph. */
   readonly roots: readonly { readonly module: ModuleVersion; readonly where: string }[];
-  /** go.sum lines; their versions' requirements are followed like a pruned graph's. */
+  /** go.sum lines of no main module input; their versions' requirements are followed like a pruned graph's. */
   readonly gosum: readonly { readonly module: ModuleVersion; readonly where: string }[];
   readonly mains: readonly MainModuleInput[];
   readonly workspaces: readonly WorkspaceInput[];
@@ -68,7 +68,13 @@ export function planGraphs(input: GraphPlanInput): PlannedGraph[] {
   }
   if (input.gosum.length > 0) {
     graphs.push({
-      spec: { mains: [], replace: noReplacement, exclude: none, roots: input.gosum.map((g) => ({ module: g.module, mode: 'pruned' as const })) },
+      spec: {
+        mains: [],
+        replace: noReplacement,
+        exclude: none,
+        roots: input.gosum.map((g) => ({ module: g.module, mode: 'pruned' as const })),
+        anyModuleLine: true,
+      },
       zips: { kind: 'none' },
       rootFrom: 'go.sum',
       rootSource: 'gosum',

@@ -14,7 +14,11 @@ import { parseGoSum } from '../verify/index.js';
 export interface ProjectInputs {
   mains: MainModuleInput[];
   workspaces: WorkspaceInput[];
-  gosum: { module: ModuleVersion; goMod: boolean; where: string }[];
+  /**
+   * Every go.sum line. `ownedByProject`: the go.sum sits beside one of the
+   * go.mod (or go.work) inputs, whose module graph already holds its versions.
+   */
+  gosum: { module: ModuleVersion; goMod: boolean; where: string; ownedByProject: boolean }[];
   /** go.sum hashes by `"<path> <version>[/go.mod]"`. */
   expected: Map<string, string>;
 }
@@ -26,7 +30,12 @@ export async function readProjectInputs(gomodFiles: readonly string[], gosumFile
     if (path.basename(file) === 'go.work') out.workspaces.push(await readWorkspace(file));
     else out.mains.push(await readMainModule(file));
   }
+  const projectDirs = new Set([
+    ...out.mains.map((m) => path.dirname(m.file)),
+    ...out.workspaces.flatMap((w) => [path.dirname(w.file), ...w.modules.map((m) => path.dirname(m.file))]),
+  ]);
   for (const file of gosumFiles) {
+    const ownedByProject = projectDirs.has(path.dirname(path.resolve(file)));
     const text = await readInput(file, 'E_GOSUM', 'go.sum');
     for (const line of parseGoSum(text, file)) {
       const key = `${line.path} ${line.version}${line.goMod ? '/go.mod' : ''}`;
@@ -35,7 +44,7 @@ export async function readProjectInputs(gomodFiles: readonly string[], gosumFile
         throw new GomirrorError('E_GOSUM', `${file}:${line.line}: ${key} has two different hashes in the go.sum inputs`);
       }
       out.expected.set(key, line.hash);
-      out.gosum.push({ module: { path: line.path, version: line.version }, goMod: line.goMod, where: `${file}:${line.line}` });
+      out.gosum.push({ module: { path: line.path, version: line.version }, goMod: line.goMod, where: `${file}:${line.line}`, ownedByProject });
     }
   }
   return out;

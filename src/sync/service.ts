@@ -115,7 +115,8 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
     const closure = await computeClosure({
       input: {
         roots: roots.map((r) => ({ module: { path: r.module, version: r.version }, where: r.where })),
-        gosum: project.gosum.map((g) => ({ module: g.module, where: g.where })),
+        // A project's own go.sum adds nothing to its graph; other go.sum files start one.
+        gosum: project.gosum.filter((g) => !g.ownedByProject).map((g) => ({ module: g.module, where: g.where })),
         mains: project.mains,
         workspaces: project.workspaces,
       },
