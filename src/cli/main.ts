@@ -26,8 +26,18 @@ const COMMANDS: CommandModule[] = [
   doctorCommand as unknown as CommandModule,
 ];
 
+/** A reader that went away (`gomirror ... | head`) is not an error of ours. */
+function exitQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 /** Runs the CLI with argv (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (process.stdout.listenerCount('error') === 0) exitQuietlyOnEpipe(process.stdout);
+  if (process.stderr.listenerCount('error') === 0) exitQuietlyOnEpipe(process.stderr);
   process.exitCode = undefined;
   let usageError: string | undefined;
   const jsonLogs = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
