@@ -131,6 +131,9 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       }),
     );
 
+    // A new module none of whose versions made it (refused by the checksum
+    // database, say) gets no files at all, not even an empty list.
+    if (onDisk.size === 0 && outcome.versions.length > 0 && outcome.versions.every((v) => v.status === 'failed')) return;
     try {
       // list is rewritten only now that every version it names is in place.
       await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo));
