@@ -7,3 +7,4 @@ export { sumdbLayout, type SumdbLayout } from './layout.js';
 export { createSumdbRemote, type SumdbRemote } from './remote.js';
 export { SumdbForkError } from './timeline.js';
 export { createSumdbVerifier, type SumdbResult, type SumdbVerifier, type SumdbVerifierOptions } from './verifier.js';
+export { verifySumdbMirror, type SumdbProblem, type VerifySumdbOptions } from './verify-mirror.js';
