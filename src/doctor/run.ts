@@ -82,7 +82,7 @@ export async function runDoctor(options: DoctorOptions, probes: DoctorProbes, no
         return finish();
       }
       const soon = days < CERT_WARN_DAYS;
-      checks.push({ id: 'tls', title: 'TLS', status: soon ? 'warn' : 'ok', detail: `${cert} (${days} days left)`, ms: t.ms, ...(soon ? { fix: 'Renew the certificate before it expires' } : {}) });
+      checks.push({ id: 'tls', title: 'TLS', status: soon ? 'warn' : 'ok', detail: `${cert} (${days} day${days === 1 ? '' : 's'} left)`, ms: t.ms, ...(soon ? { fix: 'Renew the certificate before it expires' } : {}) });
     } catch (err) {
       checks.push({ id: 'tls', title: 'TLS', status: 'fail', ...adviseNetworkError('tls', (err as { code?: string }).code, url.host, (err as Error).message) });
       return finish();
