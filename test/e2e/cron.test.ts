@@ -167,6 +167,24 @@ describe('gomirror sync from cron', () => {
     }
   });
 
+  it('SIGTERM and SIGINT (systemd stop, Ctrl-C) release the lock before the run dies', async () => {
+    const server = await startFixtureServer({ root: upstream.dir, faults: [{ match: /\.zip$/, fault: { kind: 'delay', ms: 500 } }] });
+    try {
+      const tree = freshDir('term');
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        const run = spawnCli(sync(server, tree, ['--concurrency', '1']));
+        await waitFor(() => readFile(path.join(tree, '.gomirror/lock'), 'utf8').then((t) => t.includes(`"pid":${run.child.pid},`), () => false));
+        run.child.kill(signal);
+        const r = await run.done;
+        assert.equal(r.code, null, describeCli(r));
+        assert.equal(run.child.signalCode, signal, 'dies of the signal it got');
+        await assert.rejects(stat(path.join(tree, '.gomirror/lock')), /ENOENT/);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('logs plain lines without a terminal, JSON lines with --log-format json, and never a credential', async () => {
     const secret = 'hunter2-s3cret';
     const server = await startFixtureServer({ root: upstream.dir, tls: true, faults: [{ fault: { kind: 'auth', username: 'ci', password: 'right-one' } }] });
