@@ -12,6 +12,8 @@ export interface ModuleCheckContext {
   sums: SumStore;
   /** Bounds the zip checks across all modules. */
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Bounds the versions checked at once (open files) across all modules. */
+  versionLimit: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Called once per version checked. */
   onVersion?: (ok: boolean, zipBytes: number) => void;
 }
@@ -114,13 +116,13 @@ export async function checkModuleDir(ctx: ModuleCheckContext, dir: ModuleDir): P
 
   // Each version: a version with .info claims to be complete.
   await Promise.all(
-    [...versions.values()].map(async (v) => {
+    [...versions.values()].map((v) => ctx.versionLimit(async () => {
       const before = problems.length;
       if (v.info) missing(v, `${module}@${v.version} has a .info, so it must be complete`);
       else warnings.push({ file: at(`${v.base}.info`), message: `${module}@${v.version} is incomplete (no .info): left by an interrupted sync; the next sync completes it` });
       const zipBytes = await checkVersionFiles(ctx, module, v, v.info, at, problems);
       ctx.onVersion?.(problems.length === before, zipBytes);
-    }),
+    })),
   );
   return { module, versions: versions.size, problems, warnings };
 }

@@ -41,6 +41,8 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
   const sums = await openSumStore(store.layout.sumsFile());
   const scan = await scanTree(store.layout.root);
   const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
+  // Enough versions in flight to keep the zip checks busy, few enough to stay far from the open-file limit.
+  const versionLimit = pLimit(32);
   const logger = options.logger;
   const problems: TreeProblem[] = [];
   const warnings: TreeWarning[] = [];
@@ -69,6 +71,7 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
             store,
             sums,
             limit,
+            versionLimit,
             onVersion: (ok, bytes) => {
               done++;
               if (!ok) failed++;
