@@ -48,6 +48,7 @@ export const M = {
   right: 'example.com/right',
   shared: 'example.com/shared',
   testdep: 'example.com/testdep',
+  deeptest: 'example.com/deeptest',
   majorV2: 'example.com/major/v2',
   legacy: 'example.com/legacy',
   pseudo: 'example.com/pseudo',
@@ -86,7 +87,9 @@ export function depsSpec(): UpstreamSpec {
         // Its test needs testdep: a requirement no consumer build needs, but the go 1.16 graph holds.
         version(M.shared, 'v1.2.0', { pkg: 'shared', require: [`${M.testdep} v1.0.0`], testImports: [M.testdep] }),
       ]),
-      mod(M.testdep, [version(M.testdep, 'v1.0.0', { pkg: 'testdep' })]),
+      // Two levels below what any build needs: only the go 1.16 graph (tidy -compat=1.16) reaches deeptest.
+      mod(M.testdep, [version(M.testdep, 'v1.0.0', { pkg: 'testdep', require: [`${M.deeptest} v1.0.0`], testImports: [M.deeptest] })]),
+      mod(M.deeptest, [version(M.deeptest, 'v1.0.0', { pkg: 'deeptest' })]),
       mod(M.majorV2, [version(M.majorV2, 'v2.0.0', { pkg: 'major' })]),
       // No go.mod at all: a v1 and a +incompatible v2.
       mod(M.legacy, [version(M.legacy, 'v1.0.0', { pkg: 'legacy', go: null }), version(M.legacy, 'v2.1.0+incompatible', { pkg: 'legacy', go: null })]),

@@ -28,7 +28,12 @@ interface Project {
   work?: string;
   /** The manifest modules that name only the project's roots, when that can describe it (no main-module directives). */
   roots?: { path: string; versions: string[] }[];
+  /** Also sync from go.mod alone (always so for projects without `roots`). */
+  gomodOnly?: boolean;
 }
+
+/** The trees each project is checked against offline. */
+const variantsOf = (p: Project): string[] => ['gomod', ...(p.roots ? ['manifest'] : []), ...(p.gomodOnly || !p.roots ? ['gomod-only'] : [])];
 
 const PROJECTS: Project[] = [
   {
@@ -36,6 +41,7 @@ const PROJECTS: Project[] = [
     files: { 'go.mod': `module example.com/p1\n\ngo 1.17\n\nrequire ${M.app} v1.0.0\n`, ...projectSources([M.app]) },
     modules: ['.'],
     roots: [{ path: M.app, versions: ['v1.0.0'] }],
+    gomodOnly: true,
   },
   {
     name: 'p2: go 1.16 project (unpruned): pseudo-version, go 1.16 chain, .mod-only version, cycle, no go.mod',
@@ -121,7 +127,7 @@ describe('gomirror sync mirrors what projects need, end to end', () => {
   });
 
   for (const p of PROJECTS) {
-    it(`online: ${p.name}: tidy with the real go command, then sync from go.mod/go.sum${p.roots ? ' and from a manifest of its roots' : ''}`, async () => {
+    it(`online: ${p.name}: tidy with the real go command, then sync into trees: ${variantsOf(p).join(', ')}`, async () => {
       const key = p.name.slice(0, 2);
       const dir = path.join(work, key, 'project');
       await writeFiles(dir, p.files);
@@ -149,6 +155,12 @@ describe('gomirror sync mirrors what projects need, end to end', () => {
         assert.equal(m.code, 0, describeCli(m));
         assert.match(m.stdout, /added by dependency following/, describeCli(m));
       }
+      if (variantsOf(p).includes('gomod-only')) {
+        // Without go.sum, everything beyond the direct requirements comes from walking the graph.
+        trees['gomod-only'] = path.join(work, key, 'tree-gomod-only');
+        const g = await runCli(['sync', ...gomods.flatMap((f) => ['--gomod', path.join(dir, f)]), '--out', trees['gomod-only'], '--upstream', server.url]);
+        assert.equal(g.code, 0, describeCli(g));
+      }
       state.set(key, { dir, tidy: await modFiles(dir, p), trees });
     });
   }
@@ -158,7 +170,7 @@ describe('gomirror sync mirrors what projects need, end to end', () => {
   });
 
   for (const p of PROJECTS) {
-    for (const variant of ['gomod', ...(p.roots ? ['manifest'] : [])]) {
+    for (const variant of variantsOf(p)) {
       it(`offline from the ${variant} tree: ${p.name}: tidy leaves go.mod/go.sum unchanged; build, test, list -m all`, async () => {
         const s = state.get(p.name.slice(0, 2));
         assert.ok(s, 'the online step failed');
