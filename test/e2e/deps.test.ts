@@ -165,6 +165,46 @@ describe('gomirror sync mirrors what projects need, end to end', () => {
     });
   }
 
+  it('--dry-run shows the plan (counts, sources, what requires what) and writes nothing', async () => {
+    const s = state.get('p1');
+    assert.ok(s, 'the online step failed');
+    const tree = path.join(work, 'p1', 'tree-dry');
+    const r = await runCli(['sync', '--gomod', path.join(s.dir, 'go.mod'), '--out', tree, '--upstream', server.url, '--dry-run']);
+    assert.equal(r.code, 0, describeCli(r));
+    assert.match(r.stdout, /^dry run: \d+ module versions of \d+ modules \(6 root, 0 go\.sum, \d+ dependency\), \d+ with zips, \d+ \.mod only; \d+ to download \(zip sizes unknown until downloaded; [\d.]+ (B|KiB) of go\.mod files read to plan\), 0 errors$/m);
+    assert.match(r.stdout, new RegExp(`^would fetch ${M.shared}@v1\\.1\\.0 \\(\\.info and \\.mod only\\) \\[required by ${M.left}@v1\\.0\\.0\\]$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^would fetch ${M.app}@v1\\.0\\.0 \\[named: ${s.dir}/go\\.mod\\]$`, 'm'));
+    await assert.rejects(readFile(path.join(tree, 'example.com/app/@v/list')), { code: 'ENOENT' });
+  });
+
+  it('a later run that needs the zip of a .mod-only version adds it', async () => {
+    const tree = state.get('p1')?.trees['gomod-only'] as string;
+    assert.ok(!(await treeFiles(tree)).includes('example.com/shared/@v/v1.1.0.zip'));
+    const manifest = path.join(work, 'p1', 'shared.json');
+    await writeFile(manifest, JSON.stringify({ upstream: server.url, modules: [{ path: M.shared, versions: ['v1.1.0'] }] }));
+    const r = await runCli(['sync', '--manifest', manifest, '--out', tree]);
+    assert.equal(r.code, 0, describeCli(r));
+    assert.match(r.stdout, /^1 fetched, /, describeCli(r));
+    assert.ok((await treeFiles(tree)).includes('example.com/shared/@v/v1.1.0.zip'));
+    assert.equal(await readFile(path.join(tree, 'example.com/shared/@v/list'), 'utf8'), 'v1.1.0\nv1.2.0\n');
+  });
+
+  it('a go.mod whose hash disagrees with go.sum stops that version: SECURITY ERROR, nothing written', async () => {
+    const s = state.get('p1');
+    assert.ok(s, 'the online step failed');
+    const bad = path.join(work, 'p1', 'bad.sum');
+    const line = `${M.shared} v1.1.0/go.mod `;
+    const forged = 'h1:' + Buffer.alloc(32, 7).toString('base64');
+    await writeFile(bad, (s.tidy['go.sum'] as string).split('\n').map((l) => (l.startsWith(line) ? line + forged : l)).join('\n'));
+    const tree = path.join(work, 'p1', 'tree-bad');
+    const r = await runCli(['sync', '--gomod', path.join(s.dir, 'go.mod'), '--gosum', bad, '--out', tree, '--upstream', server.url]);
+    assert.equal(r.code, 1, describeCli(r));
+    assert.match(r.stderr, /SECURITY ERROR: checksum mismatch for example\.com\/shared@v1\.1\.0 \(\.mod\)/);
+    const files = await treeFiles(tree);
+    assert.ok(!files.some((f) => f.startsWith('example.com/shared/@v/v1.1.0')), files.join('\n'));
+    assert.ok(files.includes('example.com/shared/@v/v1.2.0.zip'), 'the other versions are mirrored');
+  });
+
   it('the upstream goes away', async () => {
     await server.close();
   });
