@@ -105,7 +105,7 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
   async function verifyVersion(modulePath: string, version: string, hashes: { mod: string; zip?: string }): Promise<void> {
     const rel = layout.lookupPath(modulePath, version);
     let data = await store.read(rel);
-    const stored = data !== undefined;
+    let stored = data !== undefined;
     let lookup;
     try {
       lookup = parseLookup(data ?? (data = await fetchLookup(rel)));
@@ -114,6 +114,7 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
       opts.logger?.warn(`${layout.file(rel)}: damaged, fetching it again`, { module: modulePath, version });
       data = await fetchLookup(rel);
       lookup = parseLookup(data);
+      stored = false;
     }
     let tree;
     try {
@@ -154,7 +155,7 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
         await verifyVersion(modulePath, version, hashes);
         verified++;
       } catch (err) {
-        if (err instanceof ChecksumMismatchError || err === poison) throw err;
+        if (err instanceof ChecksumMismatchError) throw err;
         const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', String(err), { cause: err });
         const wrapped = new GomirrorError(e.code, `${modulePath}@${version}: verifying with ${spec.name}: ${e.message}`, {
           cause: e,

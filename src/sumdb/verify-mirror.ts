@@ -21,6 +21,7 @@ import {
   parseLookup,
   parseTree,
   parseVerifierKey,
+  planTileReads,
   recordHash,
   sourceTiles,
   storedHashIndex,
@@ -125,12 +126,21 @@ async function verifyDatabase(root: string, name: string, verifier: Verifier, op
   const newest: TreeHead = { n, hash: (trees.get(n) as { hash: Buffer }).hash };
   const sizes = [...trees.keys()];
   const ids = records.filter((r) => r.id < n).map((r) => r.id);
-  const publish = mirrorTiles(TILE_HEIGHT, n, sizes, ids);
-  for (const t of publish) {
-    const data = await store.read(tilePath(t));
-    if (!data) problem(tilePath(t), 'E_SUMDB', `missing: go clients holding a tree of ${n} or older need it`);
-    else if (data.length !== t.w * 32) problem(tilePath(t), 'E_SUMDB', `${data.length} bytes, want ${t.w * 32}`);
+  // What a go client holding each served tree reads (its own tile plan), as it reads it:
+  // the exact width, else the full tile.
+  const wanted = new Map<string, { tile: Tile; size: number }>();
+  for (const size of sizes) {
+    const indexes = [...ids.filter((id) => id < size).map((id) => storedHashIndex(0, id)), ...sizes.filter((m) => m < size).flatMap((m) => subTreeIndex(0, m))];
+    for (const t of planTileReads(size, indexes, TILE_HEIGHT).tiles) wanted.set(tilePath(t), { tile: t, size });
   }
+  for (const [p, { tile, size }] of wanted) {
+    const exact = await store.read(p);
+    const full = exact ? undefined : await store.read(tilePath({ ...tile, w: 256 }));
+    if (exact ? exact.length !== tile.w * 32 : full?.length !== 256 * 32) {
+      problem(p, 'E_SUMDB', `missing or the wrong size: go clients holding the tree of ${size} read it`);
+    }
+  }
+  const publish = mirrorTiles(TILE_HEIGHT, n, sizes, ids);
 
   // Authenticate the newest tree's tiles from disk; then everything else is read from them.
   const sources = sourceTiles(TILE_HEIGHT, n, publish);
