@@ -130,10 +130,12 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
         const data = await upstream.mod(p, v);
         graphBytes += data.length;
         // Checked as mirrorVersion checks it, so a tampered .mod never steers the graph.
-        const want = sums.get(p, v, true) ?? expected.get(`${p} ${v}/go.mod`);
+        const recorded = sums.get(p, v, true);
+        const want = recorded ?? expected.get(`${p} ${v}/go.mod`);
         const got = hashGoMod(data);
         if (want && want !== got) {
-          throw new ChecksumMismatchError({ module: p, version: v, file: '.mod', expected: want, actual: got, source: 'go.sum' });
+          const source = recorded ? 'the tree record (.gomirror/go.sum)' : 'go.sum';
+          throw new ChecksumMismatchError({ module: p, version: v, file: '.mod', expected: want, actual: got, source });
         }
         modCache.set(`${p}@${v}`, data);
         return data;
