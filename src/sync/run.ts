@@ -8,6 +8,7 @@ import type { TreeStore } from '../tree/store.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { mirrorVersion, type MirrorContext, type VersionOutcome } from './mirror-version.js';
 import { resolveQueries, type QueryInput, type Resolution } from './resolve.js';
+import { applyRetractions } from './retract.js';
 
 /** One module to mirror and the queries that pick its versions. */
 export interface SyncTarget {
@@ -94,8 +95,23 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   const flushTimer = setInterval(() => void sums.flush().catch(() => undefined), options.flushIntervalMs ?? 5000);
   flushTimer.unref();
 
+  // Retraction checks and resolution read the same @v/list: fetch it once.
+  // The go.mod holding the retractions is read from the tree when it is there.
+  const lists = new Map<string, Promise<string[]>>();
+  const listing: UpstreamClient = {
+    ...upstream,
+    list: (p) => {
+      let l = lists.get(p);
+      if (!l) lists.set(p, (l = upstream.list(p)));
+      return l;
+    },
+    mod: async (p, v) => (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? upstream.mod(p, v),
+  };
+
   async function resolveTarget(target: SyncTarget): Promise<{ target: SyncTarget; resolution: Resolution }> {
-    const resolution = await resolveLimit(() => resolveQueries(upstream, target.module, target.queries)).catch(
+    const resolve = async (): Promise<Resolution> =>
+      resolveQueries(listing, target.module, await applyRetractions(listing, target.module, target.queries));
+    const resolution = await resolveLimit(resolve).catch(
       (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );
     for (const e of resolution.errors) events?.onModuleError?.(target.module, e);

@@ -205,6 +205,15 @@ describe('gomirror sync mirrors what projects need, end to end', () => {
     assert.ok(files.includes('example.com/shared/@v/v1.2.0.zip'), 'the other versions are mirrored');
   });
 
+  it('a manifest asking for latest gets the newest version its author did not retract', async () => {
+    const tree = path.join(work, 'retracted-tree');
+    const manifest = path.join(work, 'retracted.json');
+    await writeFile(manifest, JSON.stringify({ upstream: server.url, modules: [{ path: M.retracted, versions: ['latest', 'v1'] }] }));
+    const r = await runCli(['sync', '--manifest', manifest, '--out', tree]);
+    assert.equal(r.code, 0, describeCli(r));
+    assert.equal(await readFile(path.join(tree, 'example.com/retracted/@v/list'), 'utf8'), 'v1.0.0\n');
+  });
+
   it('the upstream goes away', async () => {
     await server.close();
   });
