@@ -64,14 +64,32 @@ export function compareVersions(a: string, b: string): number {
 
 /** Builds the graph from what `lookup` has; see ModuleGraph.missing. */
 export function loadModuleGraph(spec: GraphSpec, lookup: SummaryLookup): ModuleGraph {
+  return createGraphLoader(spec).advance(lookup);
+}
+
+/**
+ * A graph loaded in rounds: each advance() goes on from where the last one
+ * stopped for want of go.mod files, so a graph of N versions costs O(N) over
+ * all rounds, not O(N) per round.
+ */
+export interface GraphLoader {
+  advance(lookup: SummaryLookup): ModuleGraph;
+}
+
+type Loaded = { require: readonly ModuleVersion[]; pruning: Pruning };
+
+export function createGraphLoader(spec: GraphSpec): GraphLoader {
   const mains = new Map(spec.mains.map((m) => [m.path, m.summary]));
   const nodes = new Map<string, GraphNode>();
   const selected = new Map<string, string>();
-  const missing = new Map<string, Target>();
   const errors: ModuleGraph['errors'] = [];
-  // Requirements of each loaded module version (undefined: not loadable yet).
-  const loaded = new Map<string, { require: readonly ModuleVersion[]; pruning: Pruning } | undefined>();
+  // Requirements of each module version whose go.mod was read (undefined: unusable).
+  const loaded = new Map<string, Loaded | undefined>();
   const enqueued = new Set<string>();
+  let queue: [ModuleVersion, LoadMode][] = [];
+  // Items whose go.mod was missing in the last round.
+  let waiting: [ModuleVersion, LoadMode][] = [];
+  const workspace = { paths: new Set(spec.mains.map((m) => m.path)), seen: new Set<string>() };
 
   const select = (m: ModuleVersion): void => {
     const have = selected.get(m.path);
@@ -84,22 +102,21 @@ export function loadModuleGraph(spec: GraphSpec, lookup: SummaryLookup): ModuleG
     if (!nodes.has(key)) nodes.set(key, by ? { module: m, requiredBy: by } : { module: m });
   };
 
-  const loadOne = (m: ModuleVersion): { require: readonly ModuleVersion[]; pruning: Pruning } | undefined => {
+  /** The module's requirements; 'missing' when its go.mod is not loaded yet. */
+  const loadOne = (m: ModuleVersion, lookup: SummaryLookup, missing: Map<string, Target>): Loaded | undefined | 'missing' => {
     const key = versionKey(m);
     if (loaded.has(key)) return loaded.get(key);
-    let summary: ModSummary | GomirrorError | undefined;
     const main = m.version === '' ? mains.get(m.path) : undefined;
-    let target: Target | undefined;
-    if (main) summary = main;
-    else {
-      target = spec.replace(m);
-      summary = lookup(target);
-      if (summary === undefined) missing.set(targetKey(target), target);
+    const target = main ? undefined : spec.replace(m);
+    const summary = main ?? lookup(target as Target);
+    if (summary === undefined) {
+      missing.set(targetKey(target as Target), target as Target);
+      return 'missing';
     }
-    let result: { require: readonly ModuleVersion[]; pruning: Pruning } | undefined;
+    let result: Loaded | undefined;
     if (summary instanceof GomirrorError) {
       errors.push({ module: m, error: summary });
-    } else if (summary !== undefined) {
+    } else {
       const problem = target && !spec.anyModuleLine ? checkModuleLine(m, target, summary) : undefined;
       if (problem) errors.push({ module: m, error: problem });
       else {
@@ -108,23 +125,26 @@ export function loadModuleGraph(spec: GraphSpec, lookup: SummaryLookup): ModuleG
         result = { require, pruning: pruningFor(summary.go) };
       }
     }
-    // A missing summary is not cached, so the next call (after the fetch) reads it.
-    if (summary !== undefined) loaded.set(key, result);
+    loaded.set(key, result);
     return result;
   };
 
-  const queue: [ModuleVersion, LoadMode][] = [];
   const enqueue = (m: ModuleVersion, mode: LoadMode): void => {
     const key = `${versionKey(m)} ${mode}`;
     if (m.version === 'none' || enqueued.has(key)) return;
     enqueued.add(key);
     queue.push([m, mode]);
   };
-  const drain = (): void => {
+  const drain = (lookup: SummaryLookup, missing: Map<string, Target>): void => {
     // Breadth-first, so requiredBy names a shortest path from the roots.
     for (let i = 0; i < queue.length; i++) {
-      const [m, mode] = queue[i] as [ModuleVersion, LoadMode];
-      const summary = loadOne(m);
+      const item = queue[i] as [ModuleVersion, LoadMode];
+      const [m, mode] = item;
+      const summary = loadOne(m, lookup, missing);
+      if (summary === 'missing') {
+        waiting.push(item);
+        continue;
+      }
       if (!summary) continue;
       // Go: follow requirements unless both the way in and the module are pruned.
       if (mode !== 'pruned' || summary.pruning === 'unpruned') {
@@ -132,7 +152,7 @@ export function loadModuleGraph(spec: GraphSpec, lookup: SummaryLookup): ModuleG
         for (const r of summary.require) enqueue(r, next);
       }
     }
-    queue.length = 0;
+    queue = [];
   };
 
   // Go: the graph's roots are the main modules, at version "", above all others.
@@ -141,46 +161,52 @@ export function loadModuleGraph(spec: GraphSpec, lookup: SummaryLookup): ModuleG
     addNode(r.module);
     enqueue(r.module, r.mode);
   }
-  drain();
-  if (spec.workspace) loadWorkspaceSelections(spec, selected, loaded, enqueue, drain);
-  return { missing: [...missing.values()], nodes, selected, errors };
+
+  return {
+    advance(lookup) {
+      const missing = new Map<string, Target>();
+      queue = [...waiting, ...queue];
+      waiting = [];
+      drain(lookup, missing);
+      while (spec.workspace && waiting.length === 0 && enqueueWorkspaceSelections(workspace, selected, loaded, enqueue)) {
+        drain(lookup, missing);
+      }
+      return { missing: [...missing.values()], nodes, selected, errors };
+    },
+  };
 }
 
 /**
  * Go (readModGraph, workspace pruning): the requirements of the main modules
  * do not account for each other, so the selected version of every module
- * reached from them is loaded too, until no selection moves.
+ * reached from them is loaded too, until no selection moves. Enqueues the
+ * next step; returns false once there is none.
  */
-function loadWorkspaceSelections(
-  spec: GraphSpec,
+function enqueueWorkspaceSelections(
+  state: { paths: Set<string>; seen: Set<string> },
   selected: Map<string, string>,
   loaded: Map<string, { require: readonly ModuleVersion[] } | undefined>,
   enqueue: (m: ModuleVersion, mode: LoadMode) => void,
-  drain: () => void,
-): void {
-  const paths = new Set(spec.mains.map((m) => m.path));
-  const seen = new Set<string>();
-  for (;;) {
-    const needs = new Map<string, ModuleVersion>();
-    for (const p of paths) {
-      const m = { path: p, version: selected.get(p) ?? '' };
-      if (!seen.has(versionKey(m))) {
-        needs.set(versionKey(m), m);
-        continue;
-      }
-      for (const r of loaded.get(versionKey(m))?.require ?? []) {
-        const s = { path: r.path, version: selected.get(r.path) ?? r.version };
-        if (compareVersions(s.version, r.version) > 0 && !seen.has(versionKey(s))) needs.set(versionKey(s), s);
-      }
+): boolean {
+  const { paths, seen } = state;
+  const needs = new Map<string, ModuleVersion>();
+  for (const p of paths) {
+    const m = { path: p, version: selected.get(p) ?? '' };
+    if (!seen.has(versionKey(m))) {
+      needs.set(versionKey(m), m);
+      continue;
     }
-    if (needs.size === 0) return;
-    for (const [key, m] of needs) {
-      enqueue(m, 'root');
-      seen.add(key);
-      paths.add(m.path);
+    for (const r of loaded.get(versionKey(m))?.require ?? []) {
+      const s = { path: r.path, version: selected.get(r.path) ?? r.version };
+      if (compareVersions(s.version, r.version) > 0 && !seen.has(versionKey(s))) needs.set(versionKey(s), s);
     }
-    drain();
   }
+  for (const [key, m] of needs) {
+    enqueue(m, 'root');
+    seen.add(key);
+    paths.add(m.path);
+  }
+  return needs.size > 0;
 }
 
 /** Go (goModSummary): a go.mod must declare the path it was required as, or its replacement's. */

@@ -99,13 +99,25 @@ function zipSet(planned: PlannedGraph, graph: ModuleGraph, all: readonly ModuleG
   const out = new Set<string>();
   const rule = planned.zips;
   if (rule.kind === 'none') return out;
-  const related = rule.kind === 'related' ? [...(all[rule.of]?.selected.keys() ?? [])] : undefined;
+  const related = rule.kind === 'related' ? relatedPaths(rule.of.flatMap((i) => [...(all[i]?.selected.keys() ?? [])])) : undefined;
   for (const [p, v] of graph.selected) {
     if (v === '' || v === 'none') continue;
-    if (related && !related.some((q) => isPathRelated(p, q))) continue;
+    if (related && !related(p)) continue;
     out.add(versionKey({ path: p, version: v }));
   }
   return out;
+}
+
+/** A test for isPathRelated against every path in `paths` at once, in time proportional to the path's depth. */
+function relatedPaths(paths: readonly string[]): (p: string) => boolean {
+  const exact = new Set(paths);
+  const ancestors = new Set<string>();
+  for (const q of paths) for (let i = q.indexOf('/'); i >= 0; i = q.indexOf('/', i + 1)) ancestors.add(q.slice(0, i));
+  return (p) => {
+    if (exact.has(p) || ancestors.has(p)) return true;
+    for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) if (exact.has(p.slice(0, i))) return true;
+    return false;
+  };
 }
 
 /** Whether one module path is the other or lies beneath it (`a/b` and `a/b/c`). */

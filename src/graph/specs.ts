@@ -28,11 +28,12 @@ export type ZipRule =
   /** The version selected for every module path (the build list). */
   | { readonly kind: 'selected' }
   /**
-   * Selected versions whose path is a path prefix of, or extends, a path of
-   * graph `of`: the modules the go command fetches to rule out ambiguous
-   * imports when it re-resolves packages in a compatibility graph.
+   * Selected versions whose path is a path prefix of, or extends, a path
+   * selected in one of the graphs `of`: the modules the go command fetches to
+   * rule out ambiguous imports when it re-resolves packages in a
+   * compatibility graph.
    */
-  | { readonly kind: 'related'; readonly of: number }
+  | { readonly kind: 'related'; readonly of: readonly number[] }
   | { readonly kind: 'none' };
 
 /** One graph to load, and how to read it. */
@@ -59,12 +60,20 @@ export interface GraphPlanInput {
 export function planGraphs(input: GraphPlanInput): PlannedGraph[] {
   const graphs: PlannedGraph[] = [];
   const none: ReadonlySet<string> = new Set();
+  const base = { mains: [], replace: noReplacement, exclude: none };
   for (const r of input.roots) {
-    const base = { mains: [], replace: noReplacement, exclude: none };
-    const at = graphs.length;
     graphs.push({ spec: { ...base, roots: [{ module: r.module, mode: 'root' }] }, zips: { kind: 'selected' }, rootFrom: r.where, rootSource: 'root', mains: none });
-    // A consumer on go 1.17 checks the unpruned graph beneath it too.
-    graphs.push({ spec: { ...base, roots: [{ module: r.module, mode: 'unpruned' }] }, zips: { kind: 'related', of: at }, rootFrom: r.where, rootSource: 'root', mains: none });
+  }
+  if (input.roots.length > 0) {
+    // A consumer on go 1.17 also checks the unpruned graph beneath its roots.
+    // One graph for all roots: the same go.mod files, at a fraction of the cost.
+    graphs.push({
+      spec: { ...base, roots: input.roots.map((r) => ({ module: r.module, mode: 'unpruned' as const })) },
+      zips: { kind: 'related', of: graphs.map((_, i) => i) },
+      rootFrom: input.roots.length === 1 ? (input.roots[0]?.where ?? '') : 'the manifest',
+      rootSource: 'root',
+      mains: none,
+    });
   }
   if (input.gosum.length > 0) {
     graphs.push({
@@ -127,7 +136,7 @@ function mainModuleGraphs(m: MainModuleInput, at: number, workspace?: ReplaceSet
   const mains = new Set([path]);
   const graphs: PlannedGraph[] = [{ spec: spec(pruning), zips: { kind: 'selected' }, rootFrom: m.file, rootSource: 'root', mains }];
   if (pruning === 'pruned' && /^1\.17(\.|$|[a-z])/.test(m.gomod.go ?? '')) {
-    graphs.push({ spec: spec('unpruned'), zips: { kind: 'related', of: at }, rootFrom: m.file, rootSource: 'root', mains });
+    graphs.push({ spec: spec('unpruned'), zips: { kind: 'related', of: [at] }, rootFrom: m.file, rootSource: 'root', mains });
   }
   return graphs;
 }

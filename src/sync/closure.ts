@@ -7,7 +7,7 @@
 import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import {
-  loadModuleGraph,
+  createGraphLoader,
   planGraphs,
   planMirror,
   targetKey,
@@ -75,11 +75,12 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     }
   };
 
+  const loaders = graphs.map((g) => createGraphLoader(g.spec));
   for (;;) {
     const missing = new Map<string, Target>();
-    graphs.forEach((g, i) => {
+    loaders.forEach((loader, i) => {
       if (loaded[i]) return;
-      const graph = loadModuleGraph(g.spec, lookup);
+      const graph = loader.advance(lookup);
       if (graph.missing.length === 0) loaded[i] = graph;
       for (const t of graph.missing) missing.set(targetKey(t), t);
     });
