@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { GomirrorError } from '../../../src/errors.js';
 import {
   compareVersions,
+  createGraphLoader,
   createReplacer,
   isPathRelated,
   loadModuleGraph,
@@ -46,12 +47,22 @@ const mv = (s: string): { path: string; version: string } => {
   return { path, version };
 };
 
-/** Runs the closure loop; returns the final graph and the go.mod files read, round by round. */
-function loadAll(spec: GraphSpec, summaries: Map<string, ModSummary | GomirrorError>): { graph: ModuleGraph; rounds: string[][] } {
+/**
+ * Runs the closure loop; returns the final graph and the go.mod files read,
+ * round by round. `incremental`: one loader advanced each round (as the sync
+ * closure does) instead of a fresh load per round; both must agree.
+ */
+function loadAll(
+  spec: GraphSpec,
+  summaries: Map<string, ModSummary | GomirrorError>,
+  incremental = false,
+): { graph: ModuleGraph; rounds: string[][] } {
   const have = new Map<string, ModSummary | GomirrorError>();
   const rounds: string[][] = [];
+  const loader = createGraphLoader(spec);
   for (let i = 0; i < 50; i++) {
-    const graph = loadModuleGraph(spec, (t) => have.get(targetKey(t)));
+    const lookup = (t: Parameters<typeof targetKey>[0]): ModSummary | GomirrorError | undefined => have.get(targetKey(t));
+    const graph = incremental ? loader.advance(lookup) : loadModuleGraph(spec, lookup);
     if (graph.missing.length === 0) return { graph, rounds };
     const keys = graph.missing.map(targetKey).sort();
     rounds.push(keys);
@@ -75,6 +86,17 @@ function mainSpec(go: string, requires: string[], mode?: LoadMode, extra: Partia
 const selection = (g: ModuleGraph): Record<string, string> => Object.fromEntries([...g.selected].sort());
 const nodeKeys = (g: ModuleGraph): string[] => [...g.nodes.keys()].sort();
 
+/** Runs both ways and checks they agree; returns the fresh-per-round result. */
+function loadBoth(spec: GraphSpec, summaries: Map<string, ModSummary | GomirrorError>): { graph: ModuleGraph; rounds: string[][] } {
+  const fresh = loadAll(spec, summaries);
+  const inc = loadAll(spec, summaries, true);
+  assert.deepEqual(inc.rounds, fresh.rounds, 'rounds differ between incremental and fresh loading');
+  assert.deepEqual([...inc.graph.nodes].sort(), [...fresh.graph.nodes].sort());
+  assert.deepEqual([...inc.graph.selected].sort(), [...fresh.graph.selected].sort());
+  assert.deepEqual(inc.graph.errors.map((e) => e.error.message).sort(), fresh.graph.errors.map((e) => e.error.message).sort());
+  return fresh;
+}
+
 describe('loadModuleGraph', () => {
   const diamond = universe({
     'a.com/a@v1.0.0': 'go 1.17; c.com/c@v1.0.0',
@@ -86,7 +108,7 @@ describe('loadModuleGraph', () => {
   });
 
   it('diamond, pruned: MVS picks the higher requirement; leaves are nodes but their go.mod is not read', () => {
-    const { graph, rounds } = loadAll(mainSpec('1.18', ['a.com/a@v1.0.0', 'b.com/b@v1.0.0']), diamond);
+    const { graph, rounds } = loadBoth(mainSpec('1.18', ['a.com/a@v1.0.0', 'b.com/b@v1.0.0']), diamond);
     assert.deepEqual(rounds, [['a.com/a@v1.0.0', 'b.com/b@v1.0.0']]);
     assert.deepEqual(nodeKeys(graph), ['a.com/a@v1.0.0', 'b.com/b@v1.0.0', 'c.com/c@v1.0.0', 'c.com/c@v1.1.0']);
     assert.deepEqual(selection(graph), { 'a.com/a': 'v1.0.0', 'b.com/b': 'v1.0.0', 'c.com/c': 'v1.1.0', 'example.com/main': '' });
@@ -95,7 +117,7 @@ describe('loadModuleGraph', () => {
   });
 
   it('diamond, unpruned (go 1.16 main): the whole graph beneath, breadth-first', () => {
-    const { graph, rounds } = loadAll(mainSpec('1.16', ['a.com/a@v1.0.0', 'b.com/b@v1.0.0']), diamond);
+    const { graph, rounds } = loadBoth(mainSpec('1.16', ['a.com/a@v1.0.0', 'b.com/b@v1.0.0']), diamond);
     assert.deepEqual(rounds, [
       ['a.com/a@v1.0.0', 'b.com/b@v1.0.0'],
       ['c.com/c@v1.0.0', 'c.com/c@v1.1.0'],
@@ -113,7 +135,7 @@ describe('loadModuleGraph', () => {
       'd.com/d@v1.0.0': '',
       'x.com/x@v1.0.0': 'go 1.17; y.com/y@v1.0.0',
     });
-    const { graph, rounds } = loadAll(mainSpec('1.17', ['a.com/a@v1.0.0', 'x.com/x@v1.0.0']), u);
+    const { graph, rounds } = loadBoth(mainSpec('1.17', ['a.com/a@v1.0.0', 'x.com/x@v1.0.0']), u);
     assert.deepEqual(rounds, [['a.com/a@v1.0.0', 'x.com/x@v1.0.0'], ['b.com/b@v1.0.0'], ['c.com/c@v1.0.0'], ['d.com/d@v1.0.0']]);
     // y is x's requirement (x pruned): a node, never read.
     assert.deepEqual(nodeKeys(graph), ['a.com/a@v1.0.0', 'b.com/b@v1.0.0', 'c.com/c@v1.0.0', 'd.com/d@v1.0.0', 'x.com/x@v1.0.0', 'y.com/y@v1.0.0']);
@@ -122,7 +144,7 @@ describe('loadModuleGraph', () => {
   it('a root module (manifest entry) is read with its own requirements as roots', () => {
     const u = universe({ 'r.com/r@v1.0.0': 'go 1.17; a.com/a@v1.0.0', 'a.com/a@v1.0.0': 'go 1.17; b.com/b@v1.0.0' });
     const spec: GraphSpec = { mains: [], roots: [{ module: mv('r.com/r@v1.0.0'), mode: 'root' }], replace: noReplacement, exclude: new Set() };
-    const { graph, rounds } = loadAll(spec, u);
+    const { graph, rounds } = loadBoth(spec, u);
     assert.deepEqual(rounds, [['r.com/r@v1.0.0'], ['a.com/a@v1.0.0']]);
     assert.deepEqual(nodeKeys(graph), ['a.com/a@v1.0.0', 'b.com/b@v1.0.0', 'r.com/r@v1.0.0']);
   });
@@ -133,21 +155,21 @@ describe('loadModuleGraph', () => {
       'b.com/b@v1.0.0': 'go 1.16; a.com/a@v1.1.0',
       'a.com/a@v1.1.0': 'go 1.16; b.com/b@v1.0.0',
     });
-    const { graph } = loadAll(mainSpec('1.16', ['a.com/a@v1.0.0']), u);
+    const { graph } = loadBoth(mainSpec('1.16', ['a.com/a@v1.0.0']), u);
     assert.equal(graph.selected.get('a.com/a'), 'v1.1.0');
     assert.deepEqual(nodeKeys(graph), ['a.com/a@v1.0.0', 'a.com/a@v1.1.0', 'b.com/b@v1.0.0']);
   });
 
   it('a dependency requiring the main module: its go.mod is read, the main module still wins', () => {
     const u = universe({ 'a.com/a@v1.0.0': 'go 1.16; example.com/main@v0.9.0', 'example.com/main@v0.9.0': 'go 1.16; a.com/a@v1.0.0' });
-    const { graph, rounds } = loadAll(mainSpec('1.16', ['a.com/a@v1.0.0']), u);
+    const { graph, rounds } = loadBoth(mainSpec('1.16', ['a.com/a@v1.0.0']), u);
     assert.deepEqual(rounds, [['a.com/a@v1.0.0'], ['example.com/main@v0.9.0']]);
     assert.equal(graph.selected.get('example.com/main'), '');
   });
 
   it('honours the main module exclude: requirements on excluded versions are dropped', () => {
     const spec = mainSpec('1.16', ['a.com/a@v1.0.0', 'b.com/b@v1.0.0'], undefined, { exclude: new Set(['c.com/c@v1.1.0']) });
-    const { graph } = loadAll(spec, diamond);
+    const { graph } = loadBoth(spec, diamond);
     assert.equal(graph.selected.get('c.com/c'), 'v1.0.0');
     assert.equal(graph.nodes.has('c.com/c@v1.1.0'), false);
     assert.equal(graph.selected.get('d.com/d'), 'v1.0.0');
@@ -164,7 +186,7 @@ describe('loadModuleGraph', () => {
     u.set('fork.com/a@v1.0.5', { ...(u.get('fork.com/a@v1.0.5') as ModSummary), module: 'a.com/a' });
     u.set('c.com/c@v1.0.0', { module: 'c.com/c', require: [] });
     const spec = mainSpec('1.17', ['a.com/a@v1.0.0'], undefined, { replace: createReplacer([{ replace: main.replace, dir: '/p', file: '/p/go.mod' }]) });
-    const { graph, rounds } = loadAll(spec, u);
+    const { graph, rounds } = loadBoth(spec, u);
     assert.deepEqual(rounds, [['fork.com/a@v1.0.5'], ['dir:/b'], ['c.com/c@v1.0.0']]);
     assert.deepEqual(nodeKeys(graph), ['a.com/a@v1.0.0', 'b.com/b@v1.0.0', 'c.com/c@v1.0.0']);
     assert.deepEqual(graph.errors, []);
@@ -173,7 +195,7 @@ describe('loadModuleGraph', () => {
   it('reports a go.mod that declares another module path, and a missing one, and goes on', () => {
     const u = universe({ 'a.com/a@v1.0.0': 'go 1.16; b.com/b@v1.0.0', 'c.com/c@v1.0.0': 'go 1.16;' });
     u.set('b.com/b@v1.0.0', { module: 'evil.com/b', require: [mv('c.com/c@v1.0.0')] });
-    const { graph } = loadAll(mainSpec('1.16', ['a.com/a@v1.0.0', 'm.com/missing@v1.0.0']), u);
+    const { graph } = loadBoth(mainSpec('1.16', ['a.com/a@v1.0.0', 'm.com/missing@v1.0.0']), u);
     const messages = graph.errors.map((e) => e.error.message).sort();
     assert.deepEqual(messages, [
       'b.com/b@v1.0.0: parsing go.mod: module declares its path as: evil.com/b\n\tbut was required as: b.com/b',
@@ -199,7 +221,7 @@ describe('loadModuleGraph', () => {
       replace: noReplacement,
       exclude: new Set(),
     };
-    const { graph } = loadAll(spec, u);
+    const { graph } = loadBoth(spec, u);
     assert.equal(graph.selected.get('a.com/a'), 'v1.2.0');
     assert.equal(graph.selected.get('c.com/c'), 'v1.3.0');
     assert.equal(graph.selected.get('w.com/one'), '');
