@@ -99,7 +99,9 @@ export function createTreeStore(root: string): TreeStore {
       }
     },
     async rebuildIndex(modulePath, latestInfo) {
+      // @latest's temp files sit in the module directory, the rest in @v.
       await sweepStaleTemps(layout.versionDir(modulePath));
+      await sweepStaleTemps(layout.moduleDir(modulePath));
       // Version files were renamed in without a directory fsync; persist those
       // renames before any index names them.
       await syncDir(layout.versionDir(modulePath));
