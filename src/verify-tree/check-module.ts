@@ -118,8 +118,12 @@ export async function checkModuleDir(ctx: ModuleCheckContext, dir: ModuleDir): P
   await Promise.all(
     [...versions.values()].map((v) => ctx.versionLimit(async () => {
       const before = problems.length;
-      if (v.info) missing(v, `${module}@${v.version} has a .info, so it must be complete`);
-      else warnings.push({ file: at(`${v.base}.info`), message: `${module}@${v.version} is incomplete (no .info): left by an interrupted sync; the next sync completes it` });
+      // sync mirrors versions that no build needs the zip of as .info + .mod
+      // only, recording the go.mod hash and no zip hash: those are complete.
+      const modOnly = v.mod && !v.zip && ctx.sums.get(module, v.version, true) !== undefined && ctx.sums.get(module, v.version, false) === undefined;
+      if (v.info) {
+        if (!modOnly) missing(v, `${module}@${v.version} has a .info, so it must be complete`);
+      } else warnings.push({ file: at(`${v.base}.info`), message: `${module}@${v.version} is incomplete (no .info): left by an interrupted sync; the next sync completes it` });
       const zipBytes = await checkVersionFiles(ctx, module, v, v.info, at, problems);
       ctx.onVersion?.(problems.length === before, zipBytes);
     })),

@@ -269,6 +269,9 @@ describe('gomirror sync mirrors what projects need, end to end', () => {
       assert.ok(!files.includes('example.com/modonly/@v/v1.0.0.zip'), variant);
       assert.ok(files.includes('example.com/cyca/@v/v1.1.0.zip'), variant);
       assert.equal(await readFile(path.join(tree, 'example.com/modonly/@v/list'), 'utf8'), 'v1.1.0\n');
+      // gomirror verify accepts .mod-only versions as complete.
+      const v = await runCli(['verify', '--root', tree]);
+      assert.equal(v.code, 0, describeCli(v));
     }
   });
 
