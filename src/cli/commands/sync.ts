@@ -28,7 +28,7 @@ interface SyncArgs {
 
 export const syncCommand = {
   command: 'sync',
-  describe: 'Mirror the module versions a manifest names into a static GOPROXY tree',
+  describe: 'Mirror the module versions a manifest names, and everything go.mod/go.sum/go.work files need, into a static GOPROXY tree',
   builder: (y: Argv): Argv<SyncArgs> =>
     y
       .option('manifest', { type: 'string', describe: 'JSON manifest (see mirror-manifest.example.json)' })
@@ -53,7 +53,10 @@ export const syncCommand = {
       .option('sumdb', { type: 'string', describe: 'Checksum database, GOSUMDB syntax (default: manifest, $GOSUMDB, sum.golang.org)' })
       .option('concurrency', { type: 'number', describe: 'Parallel downloads', default: 16 })
       .option('retries', { type: 'number', describe: 'Retries of a failed download (5xx, reset, timeout, short body), with backoff', default: 4 })
-      .option('dry-run', { type: 'boolean', describe: 'Resolve versions and show the plan; download nothing' })
+      .option('dry-run', {
+        type: 'boolean',
+        describe: 'Show the plan (versions, zips, sources, what requires what); downloads only the go.mod files the module graph needs, writes nothing',
+      })
       .option('report', { type: 'string', describe: 'Write a JSON report of the run (per module) to this file' })
       .option('metrics', { type: 'string', describe: 'Write Prometheus metrics (for node_exporter\'s textfile collector) to this .prom file, atomically' })
       .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
