@@ -51,7 +51,11 @@ export async function readProjectInputs(gomodFiles: readonly string[], gosumFile
 }
 
 async function readMainModule(file: string): Promise<MainModuleInput> {
-  const gomod = parseGoMod(await readInput(file, 'E_GOMOD', 'go.mod'), file);
+  return mainModuleFrom(await readInput(file, 'E_GOMOD', 'go.mod'), file);
+}
+
+function mainModuleFrom(text: string, file: string): MainModuleInput {
+  const gomod = parseGoMod(text, file);
   if (gomod.module === undefined) {
     throw new GomirrorError('E_GOMOD', `${file}: missing module declaration`, { hint: 'A main module go.mod starts with `module <path>`' });
   }
@@ -63,14 +67,13 @@ async function readWorkspace(file: string): Promise<WorkspaceInput> {
   const modules: MainModuleInput[] = [];
   for (const u of work.use) {
     const gomodFile = path.resolve(path.dirname(file), u.dir, 'go.mod');
+    let text: string;
     try {
-      modules.push(await readMainModule(gomodFile));
+      text = await readFile(gomodFile, 'utf8');
     } catch (err) {
-      if (err instanceof GomirrorError && err.message.startsWith(`${gomodFile}: cannot read`)) {
-        throw new GomirrorError('E_GOMOD', `${file}:${u.line}: use ${u.dir}: ${err.message}`);
-      }
-      throw err;
+      throw new GomirrorError('E_GOMOD', `${file}:${u.line}: use ${u.dir}: cannot read ${gomodFile}: ${(err as Error).message}`);
     }
+    modules.push(mainModuleFrom(text, gomodFile));
   }
   return { file, work, modules };
 }
