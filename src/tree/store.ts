@@ -28,6 +28,9 @@ export interface TreeStore {
   /**
    * Rewrites `@v/list` from what is on disk (tagged versions only, semver
    * order) and keeps `@latest` only for modules without a tagged version.
+   * Versions mirrored as .info + .mod only are left out on purpose: the go
+   * command fetches those by exact version, never through list, and a listed
+   * version without its zip could become `go get m@latest` and fail.
    * Returns whether anything changed.
    */
   rebuildIndex(modulePath: string, latestInfo?: () => Promise<Buffer | undefined>): Promise<boolean>;
