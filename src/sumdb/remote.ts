@@ -21,9 +21,18 @@ export interface SumdbRemote {
   base(): Promise<string>;
 }
 
-export function createSumdbRemote(opts: { spec: SumdbSpec; upstream: readonly ProxyEntry[]; transport: Transport }): SumdbRemote {
+export function createSumdbRemote(opts: {
+  spec: SumdbSpec;
+  upstream: readonly ProxyEntry[];
+  transport: Transport;
+  /** Consecutive network failures after which the database counts as down for the run. */
+  maxFails?: number;
+}): SumdbRemote {
   const { spec, transport } = opts;
+  const maxFails = opts.maxFails ?? 5;
   let base: Promise<string> | undefined;
+  // A failure budget, so an unreachable database costs a few timeouts, not one per version.
+  let fails = 0;
 
   async function findBase(): Promise<string> {
     if (spec.url) return spec.url;
@@ -52,7 +61,18 @@ export function createSumdbRemote(opts: { spec: SumdbSpec; upstream: readonly Pr
     },
     async read(path, maxBytes) {
       base ??= findBase();
-      return transport.getBuffer(`${await base}${path}`, maxBytes);
+      const url = `${await base}${path}`;
+      if (fails >= maxFails) {
+        throw new GomirrorError('E_NETWORK', `${redactUrl(url)}: skipped, the checksum database failed ${maxFails} times in a row`);
+      }
+      try {
+        const data = await transport.getBuffer(url, maxBytes);
+        fails = 0;
+        return data;
+      } catch (err) {
+        if (err instanceof GomirrorError && (err.code === 'E_NETWORK' || err.code === 'E_SHORT_BODY')) fails++;
+        throw err;
+      }
     },
   };
 }

@@ -103,7 +103,7 @@ export interface FakeNet {
   transport: Transport;
   /** URLs requested, in order. */
   requests: string[];
-  /** Routes by URL prefix: a database (serve()) or a fixed answer. */
+  /** Routes by URL prefix: a database (serve()) or a fixed answer (status 0: a network failure). */
   routes: Map<string, FakeDb | { status: number; body?: string }>;
 }
 
@@ -123,6 +123,7 @@ export function fakeNet(): FakeNet {
       }
       if (route.status === 200) return Buffer.from(route.body ?? '');
       if (route.status === 404) break;
+      if (route.status === 0) throw new GomirrorError('E_NETWORK', `${url}: ECONNREFUSED`);
       throw new GomirrorError('E_HTTP', `${url}: HTTP ${route.status}`);
     }
     throw new GomirrorError('E_NOT_FOUND', `${url}: not found (HTTP 404)`);

@@ -115,6 +115,16 @@ describe('the verifying client (createSumdbVerifier)', () => {
     await piped.authenticate('example.com/a', 'v1.0.0', hashesOf('example.com/a'));
   });
 
+  it('stops asking a database that failed five times in a row', async () => {
+    net.routes.set(DB, { status: 0 });
+    const v = open();
+    for (let i = 0; i < 8; i++) {
+      await assert.rejects(v.authenticate(`example.com/m${i}`, 'v1.0.0', hashesOf('x')), (e: unknown) => e instanceof GomirrorError && e.code === 'E_NETWORK');
+    }
+    assert.equal(net.requests.length, 5);
+    await assert.rejects(v.authenticate('example.com/m9', 'v1.0.0', hashesOf('x')), /failed 5 times in a row/);
+  });
+
   it('refuses a version whose hash differs from the record, and writes nothing of it', async () => {
     const v = open();
     await assert.rejects(v.authenticate('example.com/a', 'v1.0.0', { ...hashesOf('example.com/a'), zip: h1('tampered') }), (e: unknown) => {
