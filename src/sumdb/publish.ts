@@ -12,7 +12,10 @@
  * change, extra ones are harmless); killed during 2, the versions whose
  * lookups are missing get them on the next run, which looks them up again
  * since each version is authenticated on every run. Tiles are never deleted:
- * a client may ask for any partial tile it once saw (pitfall 9).
+ * a client may ask for any partial tile it once saw (pitfall 9). Versions a
+ * run adds become visible before their lookups and tiles do, so until the
+ * run ends a go client with GOSUMDB on cannot verify those new versions yet
+ * (everything published earlier keeps working).
  */
 import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';

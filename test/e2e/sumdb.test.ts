@@ -23,7 +23,7 @@ import { startFixtureSumdb, type FixtureSumdb } from '../helpers/fixture-sumdb.j
 import { BASIC, BASIC_PSEUDO, basicRequires, basicSpec, buildUpstream, nameSource, type Upstream } from '../helpers/fixture-upstream.js';
 import { assertGoOk, goEnv, makeConsumerProject, runGo, type GoEnv } from '../helpers/go-client.js';
 import { treeFiles } from '../helpers/tree.js';
-import { freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
+import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
 
 const LATER = 'example.com/later';
 const EVIL = 'example.com/evil';
@@ -174,6 +174,22 @@ describe('checksum database: verify while syncing, serve a static mirror', () =>
     await tidyAndBuild(keptClient, 'one', basicRequires());
     const latest = await readFile(path.join(keptClient.home, 'go/pkg/sumdb', NAME, 'latest'), 'utf8');
     assert.match(latest, /^go\.sum database tree\n\d+\n/);
+    // nginx: lookups and full tiles never change; partial tiles, latest and supported may.
+    const files = await treeFiles(tree);
+    const full = files.find((f) => /\/tile\/8\/0\/\d{3}$/.test(f)) as string;
+    const partial = files.find((f) => /\/tile\/8\/0\/\d{3}\.p\/\d+$/.test(f)) as string;
+    for (const [file, cache] of [
+      [`sumdb/${NAME}/lookup/gopkg.in/yaml.v2@v2.4.0`, /immutable/],
+      [full, /immutable/],
+      [partial, /^public, max-age=300$/],
+      [`sumdb/${NAME}/supported`, /^public, max-age=300$/],
+    ] as const) {
+      const res = await curl(`${mirrorUrl}/${file.replaceAll('!', '%21')}`);
+      assert.equal(res.status, 200, file);
+      assert.match(res.headers['cache-control'] ?? '', cache, file);
+      assert.ok(res.body.equals(await readFile(path.join(tree, file))), file);
+    }
+    assert.equal((await curl(`${mirrorUrl}/.gomirror/sumdb/${NAME}/latest`)).status, 404);
   });
 
   it('a later sync grows the tree; a client that kept its sumdb cache and a fresh one both still work', async () => {
