@@ -2,29 +2,30 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { exitCodeFor, GomirrorError, isGomirrorError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { createOutput } from './output.js';
-import { clientConfigCommand } from './commands/client-config.js';
-import { doctorCommand } from './commands/doctor.js';
-import { nginxCommand } from './commands/nginx.js';
-import { pruneCommand } from './commands/prune.js';
-import { syncCommand } from './commands/sync.js';
-import { bundleCommand } from './commands/bundle.js';
-import { keygenCommand } from './commands/keygen.js';
-import { publishCommand } from './commands/publish.js';
-import { verifyCommand } from './commands/verify.js';
 
 // Each command module prints its own result and sets process.exitCode for
 // partial failure; thrown errors are mapped to exit codes here, in one place.
-const COMMANDS: CommandModule[] = [
-  syncCommand as unknown as CommandModule,
-  nginxCommand as unknown as CommandModule,
-  clientConfigCommand as unknown as CommandModule,
-  bundleCommand,
-  keygenCommand as unknown as CommandModule,
-  publishCommand as unknown as CommandModule,
-  verifyCommand as unknown as CommandModule,
-  pruneCommand as unknown as CommandModule,
-  doctorCommand as unknown as CommandModule,
-];
+// Commands load on demand: a nightly `gomirror sync` does not pay for
+// loading bundle, publish or doctor (start-up is a large part of a no-op run).
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  sync: async () => (await import('./commands/sync.js')).syncCommand as unknown as CommandModule,
+  nginx: async () => (await import('./commands/nginx.js')).nginxCommand as unknown as CommandModule,
+  'client-config': async () => (await import('./commands/client-config.js')).clientConfigCommand as unknown as CommandModule,
+  bundle: async () => (await import('./commands/bundle.js')).bundleCommand,
+  keygen: async () => (await import('./commands/keygen.js')).keygenCommand as unknown as CommandModule,
+  publish: async () => (await import('./commands/publish.js')).publishCommand as unknown as CommandModule,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand as unknown as CommandModule,
+  prune: async () => (await import('./commands/prune.js')).pruneCommand as unknown as CommandModule,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand as unknown as CommandModule,
+};
+
+/** The named command only, or every command for top-level help and unknown names. */
+async function loadCommands(argv: string[]): Promise<CommandModule[]> {
+  const first = argv[0];
+  const one = first !== undefined ? COMMANDS[first] : undefined;
+  if (one) return [await one()];
+  return Promise.all(Object.values(COMMANDS).map((load) => load()));
+}
 
 /** A reader that went away (`gomirror ... | head`) is not an error of ours. */
 function exitQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
@@ -55,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       usageError = msg;
     });
-  for (const c of COMMANDS) cli = cli.command(c);
+  for (const c of await loadCommands(argv)) cli = cli.command(c);
   try {
     await cli.parseAsync();
     if (usageError !== undefined) {

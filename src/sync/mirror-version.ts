@@ -70,6 +70,22 @@ export async function mirrorVersion(
     const recordedMod = expectedHash(ctx, module, version, true);
     const recordedZip = expectedHash(ctx, module, version, false);
 
+    // A re-run: every file is on disk (by the caller's directory listing) and
+    // the tree recorded both hashes, so nothing needs reading. `gomirror
+    // verify` re-hashes file contents; this keeps a no-op sync cheap.
+    const zipOnDisk = onDisk?.has(path.basename(files.zip)) ?? false;
+    if (
+      onDisk &&
+      recordedMod?.source === TREE_RECORD &&
+      onDisk.has(path.basename(files.mod)) &&
+      onDisk.has(path.basename(files.info)) &&
+      (zip === 'no' || (zipOnDisk && recordedZip?.source === TREE_RECORD))
+    ) {
+      const zipRecorded = zipOnDisk && recordedZip?.source === TREE_RECORD ? { zip: recordedZip.hash } : {};
+      await ctx.authenticate?.(module, version, { mod: recordedMod.hash, ...zipRecorded });
+      return { module, version, status: 'present', bytes: 0, ...(zipOnDisk ? {} : { modOnly: true }) };
+    }
+
     // .mod: small, so it is hashed every time it is looked at.
     let mod = mayExist(files.mod) ? await store.read(files.mod) : undefined;
     const modPresent = mod !== undefined;

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { Agent, EnvHttpProxyAgent, errors as undiciErrors, interceptors, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { GomirrorError } from '../errors.js';
 import { basicAuthFor, type NetrcEntry } from './netrc.js';
 import { redactUrl } from './proxy-list.js';
@@ -74,8 +74,14 @@ export function createTransport(options: TransportOptions): Transport {
     connect: { timeout: options.connectTimeoutMs ?? 10_000, ...(options.ca ? { ca: options.ca } : {}) },
   };
   const useEnvProxy = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => env[k]);
-  const base: Dispatcher = useEnvProxy ? new EnvHttpProxyAgent(agentOptions) : new Agent(agentOptions);
-  const dispatcher = base.compose(interceptors.redirect({ maxRedirections: 10 }));
+  // undici loads on the first request: a sync with nothing to download
+  // (the nightly common case) does not pay for it.
+  let client: Promise<{ dispatcher: Dispatcher; request: typeof import('undici').request }> | undefined;
+  const connect = (): NonNullable<typeof client> =>
+    (client ??= import('undici').then((u) => {
+      const base: Dispatcher = useEnvProxy ? new u.EnvHttpProxyAgent(agentOptions) : new u.Agent(agentOptions);
+      return { dispatcher: base.compose(u.interceptors.redirect({ maxRedirections: 10 })), request: u.request };
+    }));
   const retry = options.retry ?? DEFAULT_RETRY;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const stats: TransportStats = { requests: 0, retries: 0, bytes: 0 };
@@ -121,6 +127,7 @@ export function createTransport(options: TransportOptions): Transport {
       const auth = basicAuthFor(options.netrc, u.hostname);
       if (auth) headers.authorization = auth;
     }
+    const { dispatcher, request } = await connect();
     const res = await request(url, { method: 'GET', headers, dispatcher });
     if (res.statusCode !== 200) {
       const retryAfter = res.headers['retry-after'];
@@ -183,7 +190,7 @@ export function createTransport(options: TransportOptions): Transport {
       });
     },
     async close() {
-      await dispatcher.close();
+      if (client) await (await client).dispatcher.close();
     },
   };
 }
@@ -235,7 +242,7 @@ function asShortBody(err: unknown, got: number, declared: number | null): unknow
   if (err instanceof GomirrorError || declared === null || got >= declared) return err;
   const code = errCode(err);
   if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') return err;
-  if (err instanceof undiciErrors.BodyTimeoutError) return err;
+  if (ownCode(err) === 'UND_ERR_BODY_TIMEOUT') return err;
   return new ShortBodyError(got, declared);
 }
 
@@ -247,6 +254,12 @@ function contentLength(res: Dispatcher.ResponseData): number | null {
 
 function tooLarge(url: string, maxBytes: number): GomirrorError {
   return new GomirrorError('E_TOO_LARGE', `${redactUrl(url)}: response larger than ${maxBytes} bytes`);
+}
+
+/** The error's own code (undici's UND_ERR_*), ignoring any cause. */
+function ownCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function errCode(err: unknown): string | undefined {
@@ -263,11 +276,10 @@ function classify(err: unknown): AttemptFailure | null {
     return { kind: 'status', status: err.status, retryAfter: err.retryAfter };
   }
   if (err instanceof ShortBodyError) return { kind: 'short-body' };
-  if (err instanceof undiciErrors.ResponseContentLengthMismatchError) return { kind: 'short-body' };
+  if (ownCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return { kind: 'short-body' };
   if (
-    err instanceof undiciErrors.ConnectTimeoutError ||
-    err instanceof undiciErrors.HeadersTimeoutError ||
-    err instanceof undiciErrors.BodyTimeoutError
+    // undici's own error codes (its classes would need undici loaded here).
+    ['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'].includes(ownCode(err) ?? '')
   ) {
     return { kind: 'timeout' };
   }
@@ -293,7 +305,7 @@ function toGomirrorError(err: unknown, url: string): GomirrorError {
       hint: err.status === 401 || err.status === 403 ? 'Check the credentials for this host in ~/.netrc or $NETRC' : undefined,
     });
   }
-  if (err instanceof ShortBodyError || err instanceof undiciErrors.ResponseContentLengthMismatchError) {
+  if (err instanceof ShortBodyError || ownCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
     return new GomirrorError('E_SHORT_BODY', `${where}: ${(err as Error).message}`, { cause: err });
   }
   const code = errCode(err);
