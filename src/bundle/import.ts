@@ -17,7 +17,7 @@ import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { treeLayout } from '../tree/layout.js';
-import { acquireTreeLock } from '../tree/lock.js';
+import { acquireTreeLock, isAlive } from '../tree/lock.js';
 import { openSumStore } from '../tree/sums.js';
 import { readKey } from './keygen.js';
 import { indexSums } from './index-format.js';
@@ -162,14 +162,6 @@ async function sweepStaleStaging(stateDir: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function exists(file: string): Promise<boolean> {
   try {

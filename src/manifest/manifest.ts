@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import { checkModuleVersion, checkPath, parseVersionQuery, type VersionQuery } from '../module/index.js';
@@ -125,4 +126,15 @@ function describeJsonError(err: Error, text: string): string {
   const line = before.split('\n').length;
   const col = pos - before.lastIndexOf('\n');
   return `${reason} at line ${line}, column ${col}`;
+}
+
+/** Reads and validates a manifest file; an unreadable file is E_MANIFEST (exit 2). */
+export async function loadManifest(file: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new GomirrorError('E_MANIFEST', `${file}: cannot read the manifest: ${(err as Error).message}`);
+  }
+  return parseManifest(text, file);
 }

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import type { Agent, Dispatcher } from 'undici';
+import type { Agent, Dispatcher, request as undiciRequest } from 'undici';
 import { GomirrorError } from '../errors.js';
 import { basicAuthFor, type NetrcEntry } from './netrc.js';
 import { redactUrl } from './proxy-list.js';
@@ -76,7 +76,7 @@ export function createTransport(options: TransportOptions): Transport {
   const useEnvProxy = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => env[k]);
   // undici loads on the first request: a sync with nothing to download
   // (the nightly common case) does not pay for it.
-  let client: Promise<{ dispatcher: Dispatcher; request: typeof import('undici').request }> | undefined;
+  let client: Promise<{ dispatcher: Dispatcher; request: typeof undiciRequest }> | undefined;
   const connect = (): NonNullable<typeof client> =>
     (client ??= import('undici').then((u) => {
       const base: Dispatcher = useEnvProxy ? new u.EnvHttpProxyAgent(agentOptions) : new u.Agent(agentOptions);

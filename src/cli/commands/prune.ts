@@ -1,9 +1,7 @@
 /** `gomirror prune`: remove the versions no manifest input needs any longer. */
-import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { buildSyncConfig } from '../../config/sync-config.js';
-import { GomirrorError } from '../../errors.js';
-import { parseManifest, type Manifest } from '../../manifest/index.js';
+import { loadManifest, type Manifest } from '../../manifest/index.js';
 import { pruneTree } from '../../prune/index.js';
 import { formatBytes } from '../../sync/report.js';
 import { createOutput } from '../output.js';
@@ -46,13 +44,7 @@ export const pruneCommand = {
   handler: async (argv: PruneArgs): Promise<void> => {
     let manifest: Manifest | undefined;
     if (argv.manifest) {
-      let text: string;
-      try {
-        text = await readFile(argv.manifest, 'utf8');
-      } catch (err) {
-        throw new GomirrorError('E_MANIFEST', `${argv.manifest}: cannot read the manifest: ${(err as Error).message}`);
-      }
-      manifest = parseManifest(text, argv.manifest);
+      manifest = await loadManifest(argv.manifest);
     }
     // The same inputs as sync, so prune needs exactly what sync mirrors.
     const inputs = buildSyncConfig(

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { buildSyncConfig, type SyncConfig } from '../../config/sync-config.js';
-import { GomirrorError, isGomirrorError } from '../../errors.js';
-import { parseManifest, type Manifest } from '../../manifest/index.js';
+import { isGomirrorError } from '../../errors.js';
+import { loadManifest, type Manifest } from '../../manifest/index.js';
 import { writeSyncMetrics } from '../../sync/metrics.js';
 import { formatSyncSummary } from '../../sync/report.js';
 import { syncTree } from '../../sync/service.js';
@@ -99,13 +98,7 @@ export const syncCommand = {
 async function loadSyncConfig(argv: SyncArgs): Promise<SyncConfig> {
   let manifest: Manifest | undefined;
   if (argv.manifest) {
-    let text: string;
-    try {
-      text = await readFile(argv.manifest, 'utf8');
-    } catch (err) {
-      throw new GomirrorError('E_MANIFEST', `${argv.manifest}: cannot read the manifest: ${(err as Error).message}`);
-    }
-    manifest = parseManifest(text, argv.manifest);
+    manifest = await loadManifest(argv.manifest);
   }
   return buildSyncConfig(
     {
