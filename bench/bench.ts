@@ -11,7 +11,7 @@
  * Environment: BENCH_VERSIONS (default 640), BENCH_ROUNDS (default 3),
  * BENCH_BIG_MB (default 300; 0 skips the memory run), BENCH_CONCURRENCY (16).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -128,8 +128,14 @@ async function main(): Promise<void> {
   }
 }
 
-/** Runs a command to completion, timing it and sampling its peak RSS (VmHWM). */
+/**
+ * Runs a command to completion, timing it and sampling its peak RSS (VmHWM).
+ * Dirty pages of the previous contender are flushed first (`sync`), so no
+ * contender pays for another's write-back. gomirror fsyncs what it writes
+ * (a crash never leaves a half-written file); curl and go do not.
+ */
 function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<Timed> {
+  spawnSync('sync');
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
