@@ -125,23 +125,37 @@ export async function acquireTreeLock(
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   let tookOver: string | undefined;
 
-  // A few rounds: each lost race re-reads the lock and judges it afresh.
-  for (let round = 0; ; round++) {
-    if (await createExclusive(file, content)) break;
-    const found = await readLock(file);
-    // Released between our attempt and the read: try again.
-    if (found === undefined && round < 5) continue;
-    if (found === undefined) throw new TreeLockedError(file, undefined, 'the lock keeps changing hands', 'Try again later');
-    const judgement = judgeLock(found.holder, now() - found.mtimeMs, self, options.isAlive ?? isAlive, staleAfterMs);
-    if (!judgement.stale || round >= 5) {
-      throw new TreeLockedError(file, found.holder, judgement.reason, lockedHint(file, found.holder, self.host, staleAfterMs));
+  // A signal that lands while the lock is being created must still release
+  // it: hold such signals until the release-on-signal handlers are in place.
+  const held: NodeJS.Signals[] = [];
+  const hold = (signal: NodeJS.Signals): void => void held.push(signal);
+  const releaseOnExit = options.releaseOnExit ?? true;
+  if (releaseOnExit) for (const sig of LOCK_SIGNALS) process.on(sig, hold);
+  let lock: TreeLock;
+  try {
+    // A few rounds: each lost race re-reads the lock and judges it afresh.
+    for (let round = 0; ; round++) {
+      if (await createExclusive(file, content)) break;
+      const found = await readLock(file);
+      // Released between our attempt and the read: try again.
+      if (found === undefined && round < 5) continue;
+      if (found === undefined) throw new TreeLockedError(file, undefined, 'the lock keeps changing hands', 'Try again later');
+      const judgement = judgeLock(found.holder, now() - found.mtimeMs, self, options.isAlive ?? isAlive, staleAfterMs);
+      if (!judgement.stale || round >= 5) {
+        throw new TreeLockedError(file, found.holder, judgement.reason, lockedHint(file, found.holder, self.host, staleAfterMs));
+      }
+      if (await takeOver(file, found.raw, content)) {
+        tookOver = judgement.reason;
+        break;
+      }
     }
-    if (await takeOver(file, found.raw, content)) {
-      tookOver = judgement.reason;
-      break;
-    }
+    lock = track(file, content, options);
+  } finally {
+    if (releaseOnExit) for (const sig of LOCK_SIGNALS) process.off(sig, hold);
   }
-  return { ...track(file, content, options), ...(tookOver ? { tookOver } : {}) };
+  // Delivered now, to the handlers that release the lock and re-raise it.
+  if (held[0]) process.emit(held[0], held[0]);
+  return { ...lock, ...(tookOver ? { tookOver } : {}) };
 }
 
 /** Reads a lock file without judging it; undefined when there is none. */
@@ -237,6 +251,8 @@ async function createGuard(guard: string): Promise<boolean> {
   return false;
 }
 
+const LOCK_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** Heartbeat and release-on-exit for a lock we hold. */
 function track(file: string, content: string, options: AcquireLockOptions): TreeLock {
   const holder = JSON.parse(content) as LockHolder;
@@ -257,7 +273,7 @@ function track(file: string, content: string, options: AcquireLockOptions): Tree
       // Already gone: nothing to release.
     }
   };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const signals = LOCK_SIGNALS;
   const onSignal = (signal: NodeJS.Signals): void => {
     releaseSync();
     detach();
