@@ -54,6 +54,12 @@ export interface SyncOptions {
    * closure, go.sum lines). Default: each resolved version with its zip.
    */
   expand?: (roots: ResolvedRoot[]) => Promise<Expansion>;
+  /**
+   * Runs after every version is in place and before any `list`/`@latest` is
+   * rewritten (the checksum database publishes its lookups and tiles here),
+   * so no index offers a version a GOSUMDB client cannot yet verify.
+   */
+  beforeIndex?: () => Promise<void>;
 }
 
 /** A version a target's queries picked, with the manifest entry that named it. */
@@ -150,15 +156,20 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     // A new module none of whose versions made it (refused by the checksum
     // database, say) gets no files at all, not even an empty list.
     if (onDisk.size === 0 && outcome.versions.length > 0 && outcome.versions.every((v) => v.status === 'failed')) return;
-    try {
-      // list is rewritten only now that every version it names is in place.
-      await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo));
-    } catch (err) {
-      const e = asError(err, module);
-      outcome.errors.push(e);
-      events?.onModuleError?.(module, e);
-    }
+    const index = async (): Promise<void> => {
+      try {
+        // list is rewritten only now that every version it names is in place.
+        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo));
+      } catch (err) {
+        const e = asError(err, module);
+        outcome.errors.push(e);
+        events?.onModuleError?.(module, e);
+      }
+    };
+    if (options.beforeIndex) deferredIndexes.push(index);
+    else await index();
   }
+  const deferredIndexes: (() => Promise<void>)[] = [];
 
   try {
     const resolved = await Promise.all(mergeTargets(options.targets).map(resolveTarget));
@@ -196,6 +207,11 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       return s.outcome;
     };
     const done = await Promise.all([...outcomes].map(timed));
+    if (options.beforeIndex && !options.dryRun) {
+      await options.beforeIndex();
+      const indexLimit = pLimit(options.concurrency);
+      await Promise.all(deferredIndexes.map((index) => indexLimit(index)));
+    }
     return done.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
   } finally {
     clearInterval(flushTimer);

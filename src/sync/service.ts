@@ -153,6 +153,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
     return { entries: closure.plan.entries, errors: closure.errors };
   };
   try {
+    let sumdbError: GomirrorError | undefined;
     const outcomes = await runSync({
       targets,
       expand,
@@ -164,6 +165,14 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       expected: (m, v, goMod) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
       checkZip: (file, opts) => zipChecker.check(file, opts),
       ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
+      // Publish the database's lookups and tiles before any list names the new versions.
+      ...(sumdb
+        ? {
+            beforeIndex: async () => {
+              sumdbError = await finishSumdb(sumdb, logger);
+            },
+          }
+        : {}),
       events: {
         onResolved: (_m, versions) => {
           total += versions.length;
@@ -183,7 +192,6 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
         onModuleError: (m, e) => logger.error(e.message, { module: m, code: e.code, hint: e.hint }),
       },
     });
-    const sumdbError = sumdb ? await finishSumdb(sumdb, logger) : undefined;
     const report = buildSyncReport({
       outcomes,
       toolVersion: TOOL_VERSION,
