@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
+import { createSecureContext } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { Agent, Dispatcher, request as undiciRequest } from 'undici';
@@ -71,7 +72,12 @@ export function createTransport(options: TransportOptions): Transport {
     keepAliveMaxTimeout: 120_000,
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyIdleTimeoutMs ?? 30_000,
-    connect: { timeout: options.connectTimeoutMs ?? 10_000, ...(options.ca ? { ca: options.ca } : {}) },
+    // One secure context for every connection: passing `ca` would parse the
+    // whole CA bundle again for each TLS connection.
+    connect: {
+      timeout: options.connectTimeoutMs ?? 10_000,
+      ...(options.ca ? { secureContext: createSecureContext({ ca: options.ca }) } : {}),
+    },
   };
   const useEnvProxy = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => env[k]);
   // undici loads on the first request: a sync with nothing to download
