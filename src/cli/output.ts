@@ -61,7 +61,8 @@ export function createOutput(format: OutputFormat, streams: Streams = process, n
       if (tty) {
         if (t - lastDraw < 100 && p.done < p.total) return;
         lastDraw = t;
-        status = formatStatus(p, (t - started) / 1000, streams.stderr.columns ?? 80);
+        // A pty without a size reports 0 columns.
+        status = formatStatus(p, (t - started) / 1000, streams.stderr.columns || 80);
         streams.stderr.write(`\r\x1b[K${status}`);
       } else if (format === 'json' && t - lastProgressLog >= 10_000) {
         lastProgressLog = t;
