@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { escapePath, escapeVersion } from '../module/index.js';
 import { BundleRefusedError } from './errors.js';
@@ -16,6 +16,7 @@ import type { VerifiedBundle } from './import-verify.js';
 import { listVersions, mergeListText, pickLatest, pickSumdbFile } from './merge.js';
 import { classifyTreePath, commitRank, isImmutable, type TreePath } from './tree-paths.js';
 import type { BundleSource } from './volumes.js';
+import { pathExists } from '../tree/path-exists.js';
 
 /** One change to the root. `from` is the staged file to move in. */
 export type CommitAction =
@@ -127,7 +128,7 @@ async function checkListComplete(
   for (const v of listVersions(text)) {
     for (const ext of ['info', 'mod', 'zip']) {
       const rel = `${dir}${escapeVersion(v)}.${ext}`;
-      if (staged.files.has(rel) || (await exists(path.join(root, ...rel.split('/'))))) continue;
+      if (staged.files.has(rel) || (await pathExists(path.join(root, ...rel.split('/'))))) continue;
       throw new BundleRefusedError(
         source.name,
         listRel,
@@ -139,14 +140,6 @@ async function checkListComplete(
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function sha256IfPresent(file: string): Promise<string | undefined> {
   const hash = createHash('sha256');

@@ -12,7 +12,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +26,7 @@ import { planCommit, type CommitAction } from './import-plan.js';
 import { verifyStaged } from './import-verify.js';
 import { parsePublicKey } from './signature.js';
 import { discoverVolumes, groupBundleArgs, type BundleSource } from './volumes.js';
+import { pathExists } from '../tree/path-exists.js';
 
 export interface ImportOptions {
   readonly root: string;
@@ -70,8 +71,8 @@ export async function importBundles(opts: ImportOptions, logger: Logger): Promis
 
 async function importOne(root: string, source: BundleSource, key: KeyObject | undefined, logger: Logger): Promise<BundleImportResult> {
   const layout = treeLayout(root);
-  const rootExisted = await exists(root);
-  const stateExisted = await exists(layout.stateDir());
+  const rootExisted = await pathExists(root);
+  const stateExisted = await pathExists(layout.stateDir());
   // One writer per tree: a sync or prune running now would race the commit.
   const lock = await acquireTreeLock(root, { command: 'bundle import' });
   await sweepStaleStaging(layout.stateDir());
@@ -163,11 +164,3 @@ async function sweepStaleStaging(stateDir: string): Promise<void> {
 }
 
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -10,6 +10,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { GomirrorError } from '../errors.js';
 import { commitTempFile, tempPathFor } from '../tree/atomic.js';
+import { pathExists } from '../tree/path-exists.js';
 
 /** One written bundle file. */
 export interface Volume {
@@ -96,7 +97,7 @@ export class VolumeWriter extends Writable {
   async commit(): Promise<Volume[]> {
     for (const t of this.temps) await commitTempFile(t.tmp, t.file);
     if (this.splitSize !== undefined) {
-      for (let n = this.volumes.length + 1; await exists(volumeName(this.out, n)); n++) {
+      for (let n = this.volumes.length + 1; await pathExists(volumeName(this.out, n)); n++) {
         await rm(volumeName(this.out, n));
       }
     }
@@ -111,14 +112,6 @@ export class VolumeWriter extends Writable {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A bundle named on the command line: one tar, or its volumes in order. */
 export interface BundleSource {
@@ -173,9 +166,9 @@ function volumeError(base: string, problem: string): GomirrorError {
  * it exists, else `X.001`, `X.002`, ... as far as they go.
  */
 export async function discoverVolumes(source: BundleSource): Promise<BundleSource> {
-  if (source.volumes.length !== 1 || source.volumes[0] !== source.name || (await exists(source.name))) return source;
+  if (source.volumes.length !== 1 || source.volumes[0] !== source.name || (await pathExists(source.name))) return source;
   const volumes: string[] = [];
-  while (await exists(volumeName(source.name, volumes.length + 1))) volumes.push(volumeName(source.name, volumes.length + 1));
+  while (await pathExists(volumeName(source.name, volumes.length + 1))) volumes.push(volumeName(source.name, volumes.length + 1));
   return volumes.length > 0 ? { name: source.name, volumes } : source;
 }
 

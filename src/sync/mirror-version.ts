@@ -108,7 +108,8 @@ export async function mirrorVersion(
     // .zip: trusted on disk once its hash is recorded (verify re-checks it);
     // a zip on disk without a record (a crash before the record was flushed)
     // is checked again rather than downloaded again.
-    const zipPresent = mayExist(files.zip) && (await store.exists(files.zip));
+    // The caller's listing, when given, already says whether the zip is there.
+    const zipPresent = onDisk ? onDisk.has(path.basename(files.zip)) : await store.exists(files.zip);
     const checkZip = async (): Promise<string> => {
       let zipFile = files.zip;
       if (!zipPresent) {
@@ -196,8 +197,8 @@ const TREE_RECORD = 'the tree record (.gomirror/go.sum)';
  * When both exist they must agree, or the tree holds something go.sum says
  * is not genuine.
  */
-function expectedHash(
-  ctx: MirrorContext,
+export function expectedHash(
+  ctx: Pick<MirrorContext, 'sums' | 'expected'>,
   module: string,
   version: string,
   goMod: boolean,

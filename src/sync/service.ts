@@ -23,6 +23,7 @@ import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache } from './closure.js';
 import { readProjectInputs } from './project-inputs.js';
 import { buildSyncReport, type SyncReport } from './report.js';
+import { expectedHash } from './mirror-version.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget } from './run.js';
 
 export interface SyncServiceOptions {
@@ -108,6 +109,10 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   let total = 0;
   let bytes = 0;
   const upstream = createUpstreamClient({ entries: [...config.upstream], transport });
+  const hashSources = {
+    sums,
+    expected: (m: string, v: string, goMod: boolean) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
+  };
   // .mod files fetched to walk the graph, kept so mirroring does not fetch them again.
   const modCache = new Map<string, Buffer>();
   let graphBytes = 0;
@@ -130,12 +135,10 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
         const data = await upstream.mod(p, v);
         graphBytes += data.length;
         // Checked as mirrorVersion checks it, so a tampered .mod never steers the graph.
-        const recorded = sums.get(p, v, true);
-        const want = recorded ?? expected.get(`${p} ${v}/go.mod`);
+        const want = expectedHash(hashSources, p, v, true);
         const got = hashGoMod(data);
-        if (want && want !== got) {
-          const source = recorded ? 'the tree record (.gomirror/go.sum)' : 'go.sum';
-          throw new ChecksumMismatchError({ module: p, version: v, file: '.mod', expected: want, actual: got, source });
+        if (want && want.hash !== got) {
+          throw new ChecksumMismatchError({ module: p, version: v, file: '.mod', expected: want.hash, actual: got, source: want.source });
         }
         modCache.set(`${p}@${v}`, data);
         return data;
@@ -162,7 +165,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       sums,
       concurrency: config.concurrency,
       dryRun: config.dryRun,
-      expected: (m, v, goMod) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
+      expected: hashSources.expected,
       checkZip: (file, opts) => zipChecker.check(file, opts),
       ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.

@@ -1,10 +1,11 @@
-import { readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
 import { commitTempFile, syncDir, tempPathFor, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
 import { TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
 import { isAlive } from './lock.js';
+import { pathExists } from './path-exists.js';
 
 /**
  * File access to a gomirror tree. The sync orchestrator goes through this and
@@ -48,41 +49,13 @@ export function createTreeStore(root: string): TreeStore {
   };
 
   async function completeVersions(modulePath: string): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await readdir(layout.versionDir(modulePath));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const have = new Set(names);
-    const out: string[] = [];
-    for (const n of names) {
-      if (!n.endsWith('.zip')) continue;
-      const base = n.slice(0, -4);
-      if (!have.has(`${base}.info`) || !have.has(`${base}.mod`)) continue;
-      let v: string;
-      try {
-        v = unescapeVersion(base);
-      } catch {
-        continue;
-      }
-      out.push(v);
-    }
-    return out;
+    return versionsIn(await namesIn(layout.versionDir(modulePath)));
   }
 
   return {
     layout,
     read,
-    async exists(file) {
-      try {
-        await stat(file);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    exists: pathExists,
     writeAtomic: writeFileAtomic,
     async tempFor(dest) {
       await mkdir(path.dirname(dest), { recursive: true });
@@ -94,21 +67,19 @@ export function createTreeStore(root: string): TreeStore {
     },
     completeVersions,
     async versionDirNames(modulePath) {
-      try {
-        return new Set(await readdir(layout.versionDir(modulePath)));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
-        throw err;
-      }
+      return new Set(await namesIn(layout.versionDir(modulePath)));
     },
     async rebuildIndex(modulePath, latestInfo) {
-      // @latest's temp files sit in the module directory, the rest in @v.
-      await sweepStaleTemps(layout.versionDir(modulePath));
+      // One listing of @v serves the sweep and the index. @latest's temp
+      // files sit in the module directory, the rest in @v.
+      const versionDir = layout.versionDir(modulePath);
+      const names = await namesIn(versionDir);
+      const swept = new Set(await removeStaleTemps(versionDir, names));
       await sweepStaleTemps(layout.moduleDir(modulePath));
       // Version files were renamed in without a directory fsync; persist those
       // renames before any index names them.
-      await syncDir(layout.versionDir(modulePath));
-      const versions = await completeVersions(modulePath);
+      await syncDir(versionDir);
+      const versions = versionsIn(names.filter((n) => !swept.has(n)));
       // Go: pseudo-versions never go in list; they are reached through @latest.
       const tagged = sortVersions(versions.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
       const listText = tagged.map((v) => `${v}\n`).join('');
@@ -146,12 +117,10 @@ export function createTreeStore(root: string): TreeStore {
  * files of a live process (another run) are left alone.
  */
 export async function sweepStaleTemps(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
+  return removeStaleTemps(dir, await namesIn(dir));
+}
+
+async function removeStaleTemps(dir: string, names: readonly string[]): Promise<string[]> {
   const removed: string[] = [];
   for (const n of names) {
     const m = TEMP_FILE_PATTERN.exec(n);
@@ -162,4 +131,31 @@ export async function sweepStaleTemps(dir: string): Promise<string[]> {
     removed.push(n);
   }
   return removed;
+}
+
+/** A directory's entries; a missing directory has none. */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw err;
+  }
+}
+
+/** Versions whose .info, .mod and .zip are all among `names` (an @v listing). */
+function versionsIn(names: readonly string[]): string[] {
+  const have = new Set(names);
+  const out: string[] = [];
+  for (const n of names) {
+    if (!n.endsWith('.zip')) continue;
+    const base = n.slice(0, -4);
+    if (!have.has(`${base}.info`) || !have.has(`${base}.mod`)) continue;
+    try {
+      out.push(unescapeVersion(base));
+    } catch {
+      // Not a version file name: ignored, as the go command would.
+    }
+  }
+  return out;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
@@ -14,8 +13,6 @@ import { computeRetryDelay, DEFAULT_RETRY, type AttemptFailure, type RetryOption
 /** Result of streaming a body to a file. */
 export interface FileFetchResult {
   size: number;
-  /** sha256 of the bytes written, hex. */
-  sha256: string;
 }
 
 /**
@@ -25,7 +22,11 @@ export interface FileFetchResult {
  */
 export interface Transport {
   getBuffer(url: string, maxBytes: number): Promise<Buffer>;
-  /** Streams the body into `file` (created or truncated, fsynced before close), hashing as it goes. */
+  /**
+   * Streams the body into `file` (created or truncated, fsynced before close),
+   * counting and limiting bytes as they go. The content is hashed where it is
+   * checked: per zip entry (h1) by the zip check, so not twice here.
+   */
   getToFile(url: string, file: string, maxBytes: number): Promise<FileFetchResult>;
   readonly stats: TransportStats;
   close(): Promise<void>;
@@ -183,7 +184,7 @@ export function createTransport(options: TransportOptions): Transport {
       if (url.startsWith('file:')) return copyLocal(url, file, maxBytes);
       return withRetries(url, async () => {
         const { res, declared } = await openLimited(url, maxBytes);
-        const meter = new HashingMeter(maxBytes, () => tooLarge(url, maxBytes));
+        const meter = new ByteMeter(maxBytes, () => tooLarge(url, maxBytes));
         // 'w' truncates what an earlier failed attempt left behind.
         try {
           await pipeline(res.body, meter, createWriteStream(file, { flags: 'w', flush: true }));
@@ -192,7 +193,7 @@ export function createTransport(options: TransportOptions): Transport {
         }
         if (declared !== null && meter.size !== declared) throw new ShortBodyError(meter.size, declared);
         stats.bytes += meter.size;
-        return { size: meter.size, sha256: meter.digest() };
+        return { size: meter.size };
       });
     },
     async close() {
@@ -201,10 +202,9 @@ export function createTransport(options: TransportOptions): Transport {
   };
 }
 
-/** Counts, limits and hashes bytes on their way to disk. */
-class HashingMeter extends Transform {
+/** Counts and limits bytes on their way to disk. */
+class ByteMeter extends Transform {
   size = 0;
-  private readonly hash = createHash('sha256');
   constructor(
     private readonly limit: number,
     private readonly onTooLarge: () => Error,
@@ -214,11 +214,7 @@ class HashingMeter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
     this.size += chunk.length;
     if (this.size > this.limit) return cb(this.onTooLarge());
-    this.hash.update(chunk);
     cb(null, chunk);
-  }
-  digest(): string {
-    return this.hash.digest('hex');
   }
 }
 
@@ -338,9 +334,9 @@ async function readLocal(url: string, maxBytes: number): Promise<Buffer> {
 async function copyLocal(url: string, dest: string, maxBytes: number): Promise<FileFetchResult> {
   const file = fileURLToPath(url);
   try {
-    const meter = new HashingMeter(maxBytes, () => tooLarge(url, maxBytes));
+    const meter = new ByteMeter(maxBytes, () => tooLarge(url, maxBytes));
     await pipeline(createReadStream(file), meter, createWriteStream(dest, { flags: 'w', flush: true }));
-    return { size: meter.size, sha256: meter.digest() };
+    return { size: meter.size };
   } catch (err) {
     throw localError(err, url);
   }

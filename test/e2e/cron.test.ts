@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { escapeVersion } from '../../src/module/index.js';
 import { parseGoSum } from '../../src/verify/index.js';
 import { describeCli, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
-import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
+import { mulberry32, startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { basicSpec, buildUpstream, type Upstream, type UpstreamSpec } from '../helpers/fixture-upstream.js';
 import { treeFiles } from '../helpers/tree.js';
 
@@ -265,13 +265,3 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

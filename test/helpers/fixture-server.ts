@@ -302,7 +302,7 @@ function sendRange(res: ServerResponse, file: string, start: number, end: number
 }
 
 /** mulberry32: a tiny seeded PRNG, so probabilistic faults replay identically. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -3,7 +3,7 @@
  * true hashes recorded is a valid tree).
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +15,7 @@ import { acquireTreeLock } from '../../../src/tree/lock.js';
 import { createTreeStore } from '../../../src/tree/store.js';
 import { verifyTree } from '../../../src/verify-tree/index.js';
 import { BASIC, BASIC_PSEUDO, basicSpec, buildUpstream, type Upstream } from '../../helpers/fixture-upstream.js';
-import { treeFiles } from '../../helpers/tree.js';
+import { treeFiles, treeFromUpstream } from '../../helpers/tree.js';
 
 describe('pruneTree', () => {
   let upstream: Upstream;
@@ -30,13 +30,7 @@ describe('pruneTree', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  async function freshTree(): Promise<string> {
-    const root = path.join(work, `tree-${n++}`);
-    await cp(upstream.dir, root, { recursive: true });
-    await mkdir(path.join(root, '.gomirror'));
-    await writeFile(path.join(root, '.gomirror/go.sum'), upstream.goSum);
-    return root;
-  }
+  const freshTree = (): Promise<string> => treeFromUpstream(upstream, path.join(work, `tree-${n++}`));
   const modules = (mods: unknown[], deps = false): PruneConfig['modules'] =>
     parseManifest(JSON.stringify({ deps, modules: mods }), path.join(work, 'm.json')).modules ?? [];
   const config = (root: string, over: Partial<PruneConfig>): PruneConfig => ({

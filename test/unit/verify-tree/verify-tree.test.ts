@@ -4,7 +4,7 @@
  * recorded in .gomirror/go.sum. Each test damages a fresh copy.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +16,7 @@ import { openSumStore } from '../../../src/tree/sums.js';
 import type { UpstreamClient } from '../../../src/upstream/client.js';
 import { compareListWithDisk, repairTree, verifyTree, type TreeProblem } from '../../../src/verify-tree/index.js';
 import { BASIC, BASIC_PSEUDO, basicSpec, buildUpstream, type Upstream } from '../../helpers/fixture-upstream.js';
-import { treeFiles } from '../../helpers/tree.js';
+import { treeFiles, treeFromUpstream } from '../../helpers/tree.js';
 
 describe('compareListWithDisk', () => {
   const cases = [
@@ -46,13 +46,7 @@ describe('verifyTree and repairTree', () => {
 
   let n = 0;
   /** A fresh, valid tree: the upstream plus its true hashes. */
-  async function freshTree(): Promise<string> {
-    const root = path.join(work, `tree-${n++}`);
-    await cp(upstream.dir, root, { recursive: true });
-    await mkdir(path.join(root, '.gomirror'));
-    await writeFile(path.join(root, '.gomirror/go.sum'), upstream.goSum);
-    return root;
-  }
+  const freshTree = (): Promise<string> => treeFromUpstream(upstream, path.join(work, `tree-${n++}`));
   const vfile = (m: string, v: string, ext: string): string => `${escapePath(m)}/@v/${escapeVersion(v)}.${ext}`;
   const brief = (ps: TreeProblem[]): string[] => ps.map((p) => `${p.kind} ${p.file}`);
 
