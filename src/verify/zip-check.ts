@@ -1,13 +1,17 @@
 /**
  * Checks a downloaded module zip against the module zip rules and computes its
  * h1 hash in the same single pass over the file (Go: modfetch downloadZip +
- * zip.CheckZip + dirhash.HashZip). Entry data is streamed through SHA-256 and
- * CRC-32; only the root go.mod (at most 16 MiB) is kept in memory.
+ * zip.CheckZip + dirhash.HashZip). Entry data goes through SHA-256 and CRC-32
+ * whole when it is at most 1 MiB, in 1 MiB chunks when larger; only the root
+ * go.mod (at most 16 MiB) is kept.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import fs, { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { pipeline } from 'node:stream/promises';
+import { isMainThread } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { GomirrorError, ZipInvalidError } from '../errors.js';
@@ -69,20 +73,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export async function checkModuleZip(file: string, opts: CheckModuleZipOptions): Promise<ModuleZipSummary> {
   checkModuleVersion(opts.modulePath, opts.version);
-  const size = await statSize(file);
-  if (size > MAX_ZIP_FILE) {
-    throw new ZipInvalidError(file, `module zip file is too large (${size} bytes; limit is ${MAX_ZIP_FILE} bytes)`);
-  }
-  const zip = await openZip(file);
+  const source = await ZipSource.open(file);
   try {
-    return await walkZip(file, zip, size, opts);
+    if (source.size > MAX_ZIP_FILE) {
+      throw new ZipInvalidError(file, `module zip file is too large (${source.size} bytes; limit is ${MAX_ZIP_FILE} bytes)`);
+    }
+    const zip = await openZip(file, source);
+    try {
+      return await walkZip(file, zip, source, opts);
+    } finally {
+      zip.close();
+    }
   } finally {
-    // Entry streams are finished or destroyed by now, so this releases the fd.
-    zip.close();
+    await source.release();
   }
 }
 
-async function walkZip(file: string, zip: ZipFile, size: number, opts: CheckModuleZipOptions): Promise<ModuleZipSummary> {
+async function walkZip(file: string, zip: ZipFile, source: ZipSource, opts: CheckModuleZipOptions): Promise<ModuleZipSummary> {
   const prefix = `${opts.modulePath}@${opts.version}/`;
   const readEntry = createEntryReader(file, zip);
   const collisions = new CollisionChecker();
@@ -126,46 +133,54 @@ async function walkZip(file: string, zip: ZipFile, size: number, opts: CheckModu
     if (entry.compressionMethod === METHOD_STORE && entry.compressedSize !== entry.uncompressedSize) {
       fail(`stored entry's size ${entry.compressedSize} differs from its declared uncompressed size ${entry.uncompressedSize}`);
     }
-    const data = await readEntryData(zip, entry, rel === 'go.mod', fail);
+    const data = await readEntryData(zip, source, entry, rel === 'go.mod', fail);
     hashed.push({ name, sha256: data.sha256 });
     if (data.content !== undefined) {
       goMod = data.content;
       if (opts.goMod !== undefined && !goMod.equals(opts.goMod)) fail('go.mod in zip differs from .mod file');
     }
   }
-  return { h1: hash1(hashed), goMod, fileCount, size, uncompressedSize };
+  return { h1: hash1(hashed), goMod, fileCount, size: source.size, uncompressedSize };
 }
 
 /**
- * Streams one entry's data through SHA-256 and CRC-32, enforcing its declared
- * size as the bytes arrive (so a deflate bomb is cut off at size + 1 byte), and
- * keeps the content only when asked.
+ * Reads one entry's data through SHA-256 and CRC-32, enforcing its declared
+ * size (so a deflate bomb is cut off at size + 1 byte), and keeps the content
+ * only when asked. Entries up to ENTRY_IN_MEMORY bytes (nearly all of them)
+ * are read and inflated in one call, with no stream machinery; larger ones are
+ * streamed in chunks.
  */
 async function readEntryData(
   zip: ZipFile,
+  source: ZipSource,
   entry: Entry,
   keep: boolean,
   fail: (problem: string) => never,
 ): Promise<{ sha256: Buffer; content: Buffer | undefined }> {
   const declared = entry.uncompressedSize;
-  const stream = await openEntryStream(zip, entry).catch((err: unknown) => fail(`cannot read data: ${messageOf(err)}`));
+  const start = await localDataStart(zip, entry).catch((err: unknown) => fail(`cannot read data: ${messageOf(err)}`));
   const sha256 = createHash('sha256');
-  const chunks: Buffer[] = [];
   let crc = 0;
   let read = 0;
+  const chunks: Buffer[] = [];
+  const take = (chunk: Buffer): void => {
+    read += chunk.length;
+    if (read > declared) fail(`uncompressed size is larger than declared size (${declared} bytes)`);
+    sha256.update(chunk);
+    crc = crc32(chunk, crc);
+    if (keep) chunks.push(Buffer.from(chunk));
+  };
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      read += chunk.length;
-      if (read > declared) fail(`uncompressed size is larger than declared size (${declared} bytes)`);
-      sha256.update(chunk);
-      crc = crc32(chunk, crc);
-      if (keep) chunks.push(chunk);
+    if (entry.compressedSize <= ENTRY_IN_MEMORY && declared <= ENTRY_IN_MEMORY) {
+      const raw = await source.bytesAt(start, entry.compressedSize);
+      take(entry.compressionMethod === METHOD_STORE ? raw : inflateRawSync(raw, { maxOutputLength: declared + 1 }));
+    } else {
+      await streamEntry(source, start, entry.compressedSize, entry.compressionMethod === METHOD_DEFLATE, take);
     }
   } catch (err) {
     if (err instanceof ZipInvalidError) throw err;
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') fail(`uncompressed size is larger than declared size (${declared} bytes)`);
     fail(`corrupt data: ${messageOf(err)}`);
-  } finally {
-    stream.destroy();
   }
   if (read < declared) fail(`uncompressed size ${read} is smaller than declared size (${declared} bytes)`);
   // Go checks the CRC when the header has one, and always after a data descriptor.
@@ -174,31 +189,118 @@ async function readEntryData(
   return { sha256: sha256.digest(), content: keep ? Buffer.concat(chunks) : undefined };
 }
 
-async function statSize(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch (err) {
-    throw new GomirrorError('E_FS', `cannot read module zip ${file}: ${messageOf(err)}`, { cause: err });
+/** Feeds a large entry to `take` in chunks, inflating on the way when `deflated`. */
+async function streamEntry(source: ZipSource, start: number, length: number, deflated: boolean, take: (chunk: Buffer) => void): Promise<void> {
+  async function* raw(): AsyncGenerator<Buffer> {
+    for (let off = 0; off < length; off += STREAM_CHUNK) yield await source.bytesAt(start + off, Math.min(STREAM_CHUNK, length - off));
+  }
+  if (!deflated) {
+    for await (const chunk of raw()) take(chunk);
+    return;
+  }
+  await pipeline(raw(), createInflateRaw(), async (inflated: AsyncIterable<Buffer>) => {
+    for await (const chunk of inflated) take(chunk);
+  });
+}
+
+/** Where an entry's data begins, from its local header. */
+function localDataStart(zip: ZipFile, entry: Entry): Promise<number> {
+  return new Promise((resolve, reject) => {
+    zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header.fileDataStart)));
+  });
+}
+
+/** Entries whose sizes are both at most this are read and inflated whole. */
+const ENTRY_IN_MEMORY = 1 << 20;
+const STREAM_CHUNK = 1 << 20;
+
+/**
+ * The zip file, read at offsets. yauzl reads the directory and local headers
+ * through it. On worker threads, which have nothing else to do, reads are
+ * synchronous: a zip that was just written is in the page cache, and a
+ * thread-pool round trip per read would cost more than the read itself.
+ */
+class ZipSource extends yauzl.RandomAccessReader {
+  private constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {
+    super();
+  }
+
+  static async open(file: string): Promise<ZipSource> {
+    let fd: number | undefined;
+    try {
+      fd = SYNC_IO ? openSync(file, 'r') : await fsAsync.open(file, 'r');
+      return new ZipSource(fd, (SYNC_IO ? fstatSync(fd) : await fsAsync.fstat(fd)).size);
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      throw new GomirrorError('E_FS', `cannot read module zip ${file}: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  /** Exactly `length` bytes at `position`, or an "unexpected end of file" error. */
+  async bytesAt(position: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(length);
+    if ((await this.readInto(buffer, 0, length, position)) < length) throw new Error('unexpected end of file');
+    return buffer;
+  }
+
+  /** yauzl's read, for the directory and local headers. */
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+    this.readInto(buffer, offset, length, position).then(
+      (n) => callback(null, n),
+      (err: Error) => callback(err),
+    );
+  }
+
+  private async readInto(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    let done = 0;
+    while (done < length) {
+      const n = SYNC_IO
+        ? readSync(this.fd, buffer, offset + done, length - done, position + done)
+        : (await fsAsync.read(this.fd, buffer, offset + done, length - done, position + done)).bytesRead;
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  // yauzl streams only through read(): entry data is read by readEntryData.
+  override _readStreamForRange(): Readable {
+    throw new Error('ZipSource: streamed reads are not used');
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    setImmediate(() => callback(null));
+  }
+
+  /** Releases the file (yauzl's close only drops its reference). */
+  async release(): Promise<void> {
+    if (SYNC_IO) closeSync(this.fd);
+    else await fsAsync.close(this.fd);
   }
 }
 
-function openZip(file: string): Promise<ZipFile> {
+const SYNC_IO = !isMainThread;
+const fsAsync = { open: promisify(fs.open), fstat: promisify(fs.fstat), read: promisify(fs.read), close: promisify(fs.close) };
+
+function openZip(file: string, source: ZipSource): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
     // decodeStrings: false keeps names as raw bytes: Go hashes and checks the
     // bytes as they are, ignoring the UTF-8 flag and the Info-ZIP Unicode path
     // field that yauzl would otherwise decode (and its backslash rewriting).
     // validateEntrySizes: false because readEntryData enforces sizes itself and
     // can then name the entry; yauzl's own check reports no entry name.
-    yauzl.open(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false }, (err, zip) => {
-      if (err) reject(new ZipInvalidError(file, `not a valid zip file: ${err.message}`, { cause: err }));
-      else resolve(zip);
-    });
-  });
-}
-
-function openEntryStream(zip: ZipFile, entry: Entry): Promise<Readable> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream)));
+    yauzl.fromRandomAccessReader(
+      source,
+      source.size,
+      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false },
+      (err, zip) => {
+        if (err) reject(new ZipInvalidError(file, `not a valid zip file: ${err.message}`, { cause: err }));
+        else resolve(zip);
+      },
+    );
   });
 }
 

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { ZipInvalidError } from '../../../src/errors.js';
-import { checkModuleZip, MAX_ZIP_FILE } from '../../../src/verify/index.js';
-import { goTool } from '../../helpers/go-tools.js';
+import type { ZipInvalidError } from '../../../src/errors.js';
+import type { createZipChecker as CreateZipChecker } from '../../../src/verify/zip-pool.js';
+import { checkModuleZip, MAX_ZIP_FILE, type CheckModuleZipOptions, type ModuleZipSummary } from '../../../src/verify/index.js';
+import { goTool, REPO_ROOT } from '../../helpers/go-tools.js';
 
 const run = promisify(execFile);
 
@@ -97,6 +99,11 @@ const HOSTILE: { zip: string; entry: string; reason: RegExp; go: 'check' | 'hash
   { zip: 'big-license.zip', entry: `${P}LICENSE`, reason: /LICENSE file too large \(max size is 16777216 bytes\)/, go: 'check' },
   { zip: 'big-gomod.zip', entry: `${P}go.mod`, reason: /go\.mod file too large \(max size is 16777216 bytes\)/, go: 'check' },
   { zip: 'too-large-total.zip', entry: `${P}big.bin`, reason: /total uncompressed size of module contents too large/, go: 'check' },
+  // Entries over 1 MiB are streamed in chunks rather than read whole.
+  { zip: 'big-size-lie.zip', entry: `${P}lie.bin`, reason: /larger than declared size \(5242880 bytes\)/, go: 'hash' },
+  { zip: 'big-size-short.zip', entry: `${P}short.bin`, reason: /1048576 is smaller than declared size \(5242880 bytes\)/, go: 'hash' },
+  { zip: 'big-bad-crc.zip', entry: `${P}crc.bin`, reason: /CRC-32 checksum mismatch/, go: 'hash' },
+  { zip: 'big-bad-deflate.zip', entry: `${P}cut.bin`, reason: /corrupt data: unexpected end of file/, go: 'hash' },
 ];
 
 /** How the entry appears in our messages: JSON-quoted, except raw bytes already spelled \xNN. */
@@ -106,8 +113,10 @@ function quoted(entry: string): string {
 
 /** Asserts that fn rejects with a ZipInvalidError for zip that names entry and matches reason. */
 async function assertZipInvalid(promise: Promise<unknown>, zip: string, entry: string | undefined, reason: RegExp): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ZipInvalidError, `want ZipInvalidError, got ${String(err)}`);
+  await assert.rejects(promise, (e: unknown) => {
+    // By name: the worker way's errors are built from dist/, a copy of the class.
+    assert.ok(e instanceof Error && e.name === 'ZipInvalidError', `want ZipInvalidError, got ${String(e)}`);
+    const err = e as ZipInvalidError;
     assert.equal(err.code, 'E_ZIP_INVALID');
     assert.equal(err.file, zip);
     assert.ok(err.message.startsWith(`${zip}: `), err.message);
@@ -117,7 +126,30 @@ async function assertZipInvalid(promise: Promise<unknown>, zip: string, entry: s
   });
 }
 
-describe('checkModuleZip', () => {
+/**
+ * Both ways a zip gets checked: inline on the main thread (async reads; verify,
+ * bundle import and export) and on a sync's worker threads (synchronous reads),
+ * the latter through the built pool, as `gomirror sync` runs it.
+ */
+type Check = (file: string, opts: CheckModuleZipOptions) => Promise<ModuleZipSummary>;
+
+const WAYS: { name: string; open: () => Promise<{ check: Check; close: () => Promise<void> }> }[] = [
+  { name: 'inline', open: async () => ({ check: checkModuleZip, close: async () => undefined }) },
+  {
+    name: 'on a worker thread',
+    open: async () => {
+      const pool = path.join(REPO_ROOT, 'dist/verify/zip-pool.js');
+      if (!existsSync(pool)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+      const { createZipChecker } = (await import(pool)) as { createZipChecker: typeof CreateZipChecker };
+      const checker = createZipChecker(1);
+      return { check: (file, opts) => checker.check(file, opts), close: () => checker.close() };
+    },
+  },
+];
+
+for (const way of WAYS) describe(`checkModuleZip ${way.name}`, () => {
+  let check: Check;
+  let closeWay: () => Promise<void>;
   let dir: string;
   let hashtool: string;
   let hostileDir: string;
@@ -128,8 +160,10 @@ describe('checkModuleZip', () => {
     const [ht, mk] = await Promise.all([goTool('hashtool'), goTool('mkhostile')]);
     hashtool = ht;
     await run(mk, [hostileDir]);
+    ({ check, close: closeWay } = await way.open());
   });
   after(async () => {
+    await closeWay();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -150,7 +184,7 @@ describe('checkModuleZip', () => {
     for (const [i, mod] of MODULES.entries()) {
       const zip = zips[i] ?? '';
       const goMod = mod.files['go.mod'];
-      const summary = await checkModuleZip(zip, { modulePath: mod.path, version: mod.version });
+      const summary = await check(zip, { modulePath: mod.path, version: mod.version });
       assert.equal(summary.h1, want[i], `${mod.path}@${mod.version}`);
       assert.equal(summary.fileCount, Object.keys(mod.files).length);
       assert.equal(summary.size, (await stat(zip)).size);
@@ -158,7 +192,7 @@ describe('checkModuleZip', () => {
       assert.equal(summary.uncompressedSize, contentBytes);
       assert.equal(summary.goMod?.toString(), goMod);
       if (goMod !== undefined) {
-        const same = await checkModuleZip(zip, { modulePath: mod.path, version: mod.version, goMod: Buffer.from(goMod) });
+        const same = await check(zip, { modulePath: mod.path, version: mod.version, goMod: Buffer.from(goMod) });
         assert.equal(same.h1, summary.h1);
       }
     }
@@ -167,22 +201,30 @@ describe('checkModuleZip', () => {
   it('hashes directory entries as empty files, as HashZip does', async () => {
     const zip = path.join(hostileDir, 'dir-entry.zip');
     const { stdout } = await run(hashtool, ['zip', zip]);
-    const summary = await checkModuleZip(zip, HOSTILE_MODULE);
+    const summary = await check(zip, HOSTILE_MODULE);
     assert.equal(summary.h1, stdout.trim());
     assert.equal(summary.fileCount, 2);
+  });
+
+  it('streams entries over 1 MiB (deflated, stored, highly compressed) to the same h1 as HashZip', async () => {
+    const zip = path.join(hostileDir, 'big-good.zip');
+    const { stdout } = await run(hashtool, ['zip', zip]);
+    const summary = await check(zip, HOSTILE_MODULE);
+    assert.equal(summary.h1, stdout.trim());
+    assert.equal(summary.uncompressedSize, 36 + (6 << 20) + (20 << 20) + (5 << 20));
   });
 
   it('accepts the good hostile-suite zip, which Go accepts too', async () => {
     const zip = path.join(hostileDir, 'good.zip');
     const { stdout } = await run(hashtool, ['zip', zip]);
-    assert.equal((await checkModuleZip(zip, HOSTILE_MODULE)).h1, stdout.trim());
+    assert.equal((await check(zip, HOSTILE_MODULE)).h1, stdout.trim());
     assert.equal((await run(hashtool, ['check', '-path', HOSTILE_MODULE.modulePath, '-version', 'v1.0.0', zip])).stdout.trim(), 'ok');
   });
 
   for (const c of HOSTILE) {
     it(`rejects ${c.zip}, naming the entry`, async () => {
       const zip = path.join(hostileDir, c.zip);
-      await assertZipInvalid(checkModuleZip(zip, HOSTILE_MODULE), zip, c.entry, c.reason);
+      await assertZipInvalid(check(zip, HOSTILE_MODULE), zip, c.entry, c.reason);
       // The fixture is hostile for Go too, or deliberately beyond Go's rules.
       const [goCheck, goHash] = await Promise.allSettled([
         run(hashtool, ['check', '-path', HOSTILE_MODULE.modulePath, '-version', HOSTILE_MODULE.version, zip]),
@@ -196,33 +238,33 @@ describe('checkModuleZip', () => {
   it('rejects a root go.mod that differs from the .mod file', async () => {
     const zip = path.join(hostileDir, 'good.zip');
     const other = Buffer.from('module example.com/hostile\n\ngo 1.20\n');
-    await assertZipInvalid(checkModuleZip(zip, { ...HOSTILE_MODULE, goMod: other }), zip, `${P}go.mod`, /^.*: go\.mod in zip differs from \.mod file$/);
+    await assertZipInvalid(check(zip, { ...HOSTILE_MODULE, goMod: other }), zip, `${P}go.mod`, /^.*: go\.mod in zip differs from \.mod file$/);
   });
 
   it('rejects a zip file over 500 MiB before reading it', async () => {
     const zip = path.join(dir, 'huge.zip');
     await writeFile(zip, '');
     await truncate(zip, MAX_ZIP_FILE + 1); // sparse: no disk space used
-    await assertZipInvalid(checkModuleZip(zip, HOSTILE_MODULE), zip, undefined, /module zip file is too large \(524288001 bytes; limit is 524288000 bytes\)/);
+    await assertZipInvalid(check(zip, HOSTILE_MODULE), zip, undefined, /module zip file is too large \(524288001 bytes; limit is 524288000 bytes\)/);
   });
 
   it('rejects a file that is not a zip', async () => {
     const zip = path.join(dir, 'not.zip');
     await writeFile(zip, 'this is not a zip file\n');
-    await assertZipInvalid(checkModuleZip(zip, HOSTILE_MODULE), zip, undefined, /not a valid zip file/);
+    await assertZipInvalid(check(zip, HOSTILE_MODULE), zip, undefined, /not a valid zip file/);
   });
 
   it('rejects an invalid module version and a missing file with their own codes', async () => {
     const zip = path.join(hostileDir, 'good.zip');
-    await assert.rejects(checkModuleZip(zip, { modulePath: 'example.com/hostile', version: 'v1.0' }), { code: 'E_VERSION' });
-    await assert.rejects(checkModuleZip(path.join(dir, 'missing.zip'), HOSTILE_MODULE), { code: 'E_FS', message: /missing\.zip/ });
+    await assert.rejects(check(zip, { modulePath: 'example.com/hostile', version: 'v1.0' }), { code: 'E_VERSION' });
+    await assert.rejects(check(path.join(dir, 'missing.zip'), HOSTILE_MODULE), { code: 'E_FS', message: /missing\.zip/ });
   });
 
   it('closes the zip file on every path', async () => {
     const openFds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
     const baseline = await openFds();
-    for (const c of HOSTILE) await checkModuleZip(path.join(hostileDir, c.zip), HOSTILE_MODULE).catch(() => undefined);
-    await checkModuleZip(path.join(hostileDir, 'good.zip'), HOSTILE_MODULE);
+    for (const c of HOSTILE) await check(path.join(hostileDir, c.zip), HOSTILE_MODULE).catch(() => undefined);
+    await check(path.join(hostileDir, 'good.zip'), HOSTILE_MODULE);
     // yauzl closes the descriptor asynchronously after the last reference goes.
     let now = await openFds();
     for (let i = 0; i < 50 && now > baseline; i++) {
@@ -233,7 +275,7 @@ describe('checkModuleZip', () => {
   });
 
   it('reads go.mod bytes exactly as stored', async () => {
-    const summary = await checkModuleZip(path.join(hostileDir, 'good.zip'), HOSTILE_MODULE);
+    const summary = await check(path.join(hostileDir, 'good.zip'), HOSTILE_MODULE);
     assert.equal(summary.goMod?.toString(), 'module example.com/hostile\n\ngo 1.19\n');
     assert.equal(summary.fileCount, 3);
     // good.zip holds go.mod, hello.go and an empty file.
