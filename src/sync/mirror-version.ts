@@ -4,8 +4,9 @@ import type { PlanSource, ZipNeed } from '../graph/index.js';
 import type { SumStore } from '../tree/sums.js';
 import type { TreeStore } from '../tree/store.js';
 import type { UpstreamClient } from '../upstream/client.js';
-import { checkModuleZip, hashGoMod } from '../verify/index.js';
+import { hashGoMod } from '../verify/index.js';
 import { parseInfo } from './info.js';
+import { stageVersion, type Stager } from './stage.js';
 
 /** What happened to one module version. */
 export interface VersionOutcome {
@@ -33,8 +34,8 @@ export interface MirrorContext {
    * Checks the verified hashes against an outside authority (the checksum
    * database) before anything is written; throws ChecksumMismatchError.
    */
-  /** Zip checking, e.g. on worker threads; default checkModuleZip inline. */
-  checkZip?: typeof checkModuleZip;
+  /** Zip checks and fsyncs, e.g. on worker threads (stage-pool.ts); default inline. */
+  stage?: Stager;
   authenticate?: (module: string, version: string, hashes: { mod: string; zip?: string }) => Promise<void>;
 }
 
@@ -66,6 +67,8 @@ export async function mirrorVersion(
   const mayExist = (file: string): boolean => onDisk === undefined || onDisk.has(path.basename(file));
   let bytes = 0;
   let zipTmp: string | undefined;
+  let modTmp: string | undefined;
+  let infoTmp: string | undefined;
   try {
     const recordedMod = expectedHash(ctx, module, version, true);
     const recordedZip = expectedHash(ctx, module, version, false);
@@ -86,13 +89,29 @@ export async function mirrorVersion(
       return { module, version, status: 'present', bytes: 0, ...(zipOnDisk ? {} : { modOnly: true }) };
     }
 
+    // Everything missing is fetched at once: .mod and .info into memory, the
+    // zip streamed to a temp file beside its final name.
+    const zipPresent = onDisk ? zipOnDisk : await store.exists(files.zip);
+    const zipTrusted = zipPresent && recordedZip?.source === TREE_RECORD;
+    const fetchZip = zip !== 'no' && !zipPresent;
+    if (fetchZip) zipTmp = await store.tempFor(files.zip);
+    const [modGot, zipGot, infoGot] = await Promise.allSettled([
+      (async () => {
+        const onDiskMod = mayExist(files.mod) ? await store.read(files.mod) : undefined;
+        return onDiskMod ? { data: onDiskMod, present: true } : { data: await upstream.mod(module, version), present: false };
+      })(),
+      fetchZip && zipTmp ? upstream.zip(module, version, zipTmp) : undefined,
+      (async () => {
+        const onDiskInfo = mayExist(files.info) ? await store.read(files.info) : undefined;
+        if (onDiskInfo && isInfoFor(onDiskInfo, version)) return { data: onDiskInfo, present: true };
+        const data = await upstream.info(module, version);
+        return { data, present: false };
+      })(),
+    ]);
+
     // .mod: small, so it is hashed every time it is looked at.
-    let mod = mayExist(files.mod) ? await store.read(files.mod) : undefined;
-    const modPresent = mod !== undefined;
-    if (mod === undefined) {
-      mod = await upstream.mod(module, version);
-      bytes += mod.length;
-    }
+    const { data: mod, present: modPresent } = settled(modGot);
+    if (!modPresent) bytes += mod.length;
     const modHash = hashGoMod(mod);
     if (recordedMod && recordedMod.hash !== modHash) {
       throw new ChecksumMismatchError({
@@ -107,64 +126,61 @@ export async function mirrorVersion(
 
     // .zip: trusted on disk once its hash is recorded (verify re-checks it);
     // a zip on disk without a record (a crash before the record was flushed)
-    // is checked again rather than downloaded again.
-    // The caller's listing, when given, already says whether the zip is there.
-    const zipPresent = onDisk ? onDisk.has(path.basename(files.zip)) : await store.exists(files.zip);
-    const checkZip = async (): Promise<string> => {
-      let zipFile = files.zip;
-      if (!zipPresent) {
-        zipTmp = await store.tempFor(files.zip);
-        const got = await upstream.zip(module, version, zipTmp);
-        bytes += got.size;
-        zipFile = zipTmp;
-      }
-      const checked = await (ctx.checkZip ?? checkModuleZip)(zipFile, { modulePath: module, version, goMod: mod });
-      if (recordedZip && recordedZip.hash !== checked.h1) {
-        throw new ChecksumMismatchError({
-          module,
-          version,
-          file: zipPresent ? files.zip : '.zip',
-          expected: recordedZip.hash,
-          actual: checked.h1,
-          source: recordedZip.source,
-        });
-      }
-      return checked.h1;
-    };
-    let zipHash: string | undefined;
-    if (zip !== 'no') {
-      try {
-        zipHash = zipPresent && recordedZip?.source === TREE_RECORD ? recordedZip.hash : await checkZip();
-      } catch (err) {
-        // A zip picked by version selection may not exist (a version only ever
-        // published as go.mod); the go command cannot need it either.
-        if (zip !== 'wanted' || zipPresent || !(err instanceof GomirrorError) || err.code !== 'E_NOT_FOUND') throw err;
+    // is checked again rather than downloaded again. A zip picked by version
+    // selection may not exist (a version only ever published as go.mod); the
+    // go command cannot need it either.
+    let checkZipAt: string | undefined = zip !== 'no' && zipPresent && !zipTrusted ? files.zip : undefined;
+    if (fetchZip) {
+      if (zipGot.status === 'fulfilled') {
+        bytes += zipGot.value?.size ?? 0;
+        checkZipAt = zipTmp;
+      } else {
+        const err = zipGot.reason as unknown;
+        if (zip !== 'wanted' || !(err instanceof GomirrorError) || err.code !== 'E_NOT_FOUND') throw err;
         if (zipTmp) await store.discard(zipTmp);
         zipTmp = undefined;
       }
     }
 
     // .info: not authenticated; must name the version asked for.
-    let info = mayExist(files.info) ? await store.read(files.info) : undefined;
-    const infoPresent = info !== undefined && isInfoFor(info, version);
+    const { data: info, present: infoPresent } = settled(infoGot);
     if (!infoPresent) {
-      info = await upstream.info(module, version);
       bytes += info.length;
       parseInfo(info, `${module}@${version}: .info`, version);
     }
+
+    // Check the zip and put every new file on disk, fsynced, under temp names.
+    if (!modPresent) modTmp = await store.tempFor(files.mod);
+    if (!infoPresent) infoTmp = await store.tempFor(files.info);
+    const staged = await (ctx.stage ?? stageVersion)({
+      ...(checkZipAt ? { zip: { file: checkZipAt, modulePath: module, version, goMod: mod, fsync: checkZipAt === zipTmp } } : {}),
+      files: [...(modTmp ? [{ file: modTmp, data: mod }] : []), ...(infoTmp ? [{ file: infoTmp, data: info }] : [])],
+    });
+    let zipHash = zipTrusted ? recordedZip.hash : staged.zip?.h1;
+    if (staged.zip && recordedZip && recordedZip.hash !== staged.zip.h1) {
+      throw new ChecksumMismatchError({
+        module,
+        version,
+        file: checkZipAt === files.zip ? files.zip : '.zip',
+        expected: recordedZip.hash,
+        actual: staged.zip.h1,
+        source: recordedZip.source,
+      });
+    }
+    if (zip === 'no') zipHash = undefined;
 
     await ctx.authenticate?.(module, version, { mod: modHash, ...(zipHash !== undefined ? { zip: zipHash } : {}) });
 
     // Everything verified: make it visible. Order matters for readers of the
     // tree: .mod, then .zip, then .info; list is rebuilt by the caller later.
     // The @v directory is fsynced when list is rewritten, before any index names this version.
-    const noDirSync = { syncDir: false };
-    if (!modPresent) await store.writeAtomic(files.mod, mod, noDirSync);
-    if (zipTmp) {
-      await store.commit(zipTmp, files.zip, { ...noDirSync, synced: true });
-      zipTmp = undefined;
-    }
-    if (!infoPresent && info) await store.writeAtomic(files.info, info, noDirSync);
+    const renamed = { syncDir: false, synced: true };
+    if (modTmp) await store.commit(modTmp, files.mod, renamed);
+    modTmp = undefined;
+    if (zipTmp) await store.commit(zipTmp, files.zip, renamed);
+    zipTmp = undefined;
+    if (infoTmp) await store.commit(infoTmp, files.info, renamed);
+    infoTmp = undefined;
     sums.set(module, version, true, modHash);
     if (zipHash !== undefined) sums.set(module, version, false, zipHash);
     const zipInTree = zipPresent || zipHash !== undefined;
@@ -177,8 +193,14 @@ export async function mirrorVersion(
         : new GomirrorError('E_INTERNAL', `${module}@${version}: ${(err as Error).message}`, { cause: err });
     return { module, version, status: 'failed', bytes, error };
   } finally {
-    if (zipTmp) await store.discard(zipTmp);
+    for (const tmp of [zipTmp, modTmp, infoTmp]) if (tmp) await store.discard(tmp);
   }
+}
+
+/** A fetch's value, or its error thrown. */
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
 }
 
 function isInfoFor(data: Buffer, version: string): boolean {

@@ -44,7 +44,7 @@ export interface SyncOptions {
   dryRun?: boolean;
   events?: SyncEvents;
   expected?: MirrorContext['expected'];
-  checkZip?: MirrorContext['checkZip'];
+  stage?: MirrorContext['stage'];
   /** Checks each version's hashes with the checksum database before it is written. */
   authenticate?: MirrorContext['authenticate'];
   /** How often recorded hashes are flushed to disk while the run goes on. */
@@ -89,7 +89,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     store,
     sums,
     ...(options.expected ? { expected: options.expected } : {}),
-    ...(options.checkZip ? { checkZip: options.checkZip } : {}),
+    ...(options.stage ? { stage: options.stage } : {}),
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
   };
   // Two limiters, so a module waiting for its versions never holds a slot

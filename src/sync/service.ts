@@ -14,7 +14,7 @@ import { loadNetrc } from '../upstream/netrc.js';
 import { redactUrl } from '../upstream/proxy-list.js';
 import { DEFAULT_RETRY } from '../upstream/retry.js';
 import { createTransport } from '../upstream/transport.js';
-import { createZipChecker, hashGoMod } from '../verify/index.js';
+import { hashGoMod } from '../verify/index.js';
 import { parseGosumdb } from '../verify/sumdb/index.js';
 import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/index.js';
 import { unescapePath } from '../module/index.js';
@@ -25,6 +25,7 @@ import { readProjectInputs } from './project-inputs.js';
 import { buildSyncReport, type SyncReport } from './report.js';
 import { expectedHash } from './mirror-version.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget } from './run.js';
+import { createStagePool } from './stage-pool.js';
 
 export interface SyncServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -91,7 +92,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   });
   const store = createTreeStore(config.out);
   const sums = await openSumStore(store.layout.sumsFile());
-  const zipChecker = createZipChecker();
+  const stagePool = createStagePool();
   const sumdb =
     sumdbSpec && !config.dryRun
       ? createSumdbVerifier({
@@ -166,7 +167,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       concurrency: config.concurrency,
       dryRun: config.dryRun,
       expected: hashSources.expected,
-      checkZip: (file, opts) => zipChecker.check(file, opts),
+      stage: (job) => stagePool.stage(job),
       ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.
       ...(sumdb
@@ -213,7 +214,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
     if (sumdbError && report.ok) throw sumdbError;
     return report;
   } finally {
-    await Promise.all([transport.close(), zipChecker.close()]);
+    await Promise.all([transport.close(), stagePool.close()]);
   }
 }
 

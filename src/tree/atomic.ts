@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * Atomic file creation. Crash cases and how they recover:
@@ -49,14 +52,7 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string, o
 
 /** fsyncs a file that was written by a stream, then renames it into place. */
 export async function commitTempFile(tmp: string, dest: string, options: AtomicWriteOptions & { synced?: boolean } = {}): Promise<void> {
-  if (!options.synced) {
-    const fh = await open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  }
+  if (!options.synced) await syncFile(tmp);
   await rename(tmp, dest);
   if (options.syncDir !== false) await syncDir(path.dirname(dest));
 }
@@ -84,3 +80,51 @@ export async function syncDir(dir: string): Promise<void> {
     // Some filesystems refuse fsync on directories; the rename is still atomic.
   }
 }
+
+/**
+ * Creates `file` (which must not exist) holding `data`, fsynced; no rename.
+ * Off the main thread, open, write and close are synchronous (a worker has
+ * nothing else to do meanwhile, and a thread-pool round trip costs more than
+ * the call); fsync, a wait on the disk, still goes to the thread pool so the
+ * worker can start on other files.
+ */
+export async function createSyncedFile(file: string, data: Uint8Array): Promise<void> {
+  if (isMainThread) {
+    const fh = await openCreating(file);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return;
+  }
+  const fd = openSync(file, 'wx', 0o644);
+  try {
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    await fsyncFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** fsyncs a file written earlier without it. */
+export async function syncFile(file: string): Promise<void> {
+  if (isMainThread) {
+    const fh = await open(file, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return;
+  }
+  const fd = openSync(file, 'r+');
+  try {
+    await fsyncFd(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const fsyncFd = promisify(fsync);

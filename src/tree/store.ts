@@ -17,7 +17,7 @@ export interface TreeStore {
   read(file: string): Promise<Buffer | undefined>;
   exists(file: string): Promise<boolean>;
   writeAtomic(file: string, data: Uint8Array | string, options?: AtomicWriteOptions): Promise<void>;
-  /** A fresh temp path beside `dest` (its directory is created). */
+  /** A fresh temp path beside `dest` (its directory is created, once per run). */
   tempFor(dest: string): Promise<string>;
   /** Renames a temp file into place; `synced` when the writer already fsynced it. */
   commit(tmp: string, dest: string, options?: AtomicWriteOptions & { synced?: boolean }): Promise<void>;
@@ -48,6 +48,9 @@ export function createTreeStore(root: string): TreeStore {
     }
   };
 
+  // Directories this store made or found: one mkdir per directory, not per file.
+  const madeDirs = new Set<string>();
+
   async function completeVersions(modulePath: string): Promise<string[]> {
     return versionsIn(await namesIn(layout.versionDir(modulePath)));
   }
@@ -58,7 +61,11 @@ export function createTreeStore(root: string): TreeStore {
     exists: pathExists,
     writeAtomic: writeFileAtomic,
     async tempFor(dest) {
-      await mkdir(path.dirname(dest), { recursive: true });
+      const dir = path.dirname(dest);
+      if (!madeDirs.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        madeDirs.add(dir);
+      }
       return tempPathFor(dest);
     },
     commit: commitTempFile,

@@ -1,10 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { createSecureContext } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import type { Agent, Dispatcher, request as undiciRequest } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { GomirrorError } from '../errors.js';
 import { basicAuthFor, type NetrcEntry } from './netrc.js';
 import { redactUrl } from './proxy-list.js';
@@ -23,9 +23,11 @@ export interface FileFetchResult {
 export interface Transport {
   getBuffer(url: string, maxBytes: number): Promise<Buffer>;
   /**
-   * Streams the body into `file` (created or truncated, fsynced before close),
-   * counting and limiting bytes as they go. The content is hashed where it is
-   * checked: per zip entry (h1) by the zip check, so not twice here.
+   * Streams the body into `file` (created or truncated), counting and
+   * limiting bytes as they go. Not fsynced: whoever renames the file into
+   * place fsyncs it first, together with the version's other files. The
+   * content is hashed where it is checked: per zip entry (h1) by the zip
+   * check, so not twice here.
    */
   getToFile(url: string, file: string, maxBytes: number): Promise<FileFetchResult>;
   readonly stats: TransportStats;
@@ -64,30 +66,30 @@ export interface TransportOptions {
 /** Builds the one shared HTTP agent and the transport around it. */
 export function createTransport(options: TransportOptions): Transport {
   const env = options.env ?? process.env;
-  // Keep-alive pool sized to the download concurrency: every in-flight request
-  // gets a warm connection and no more sockets are opened than can be used.
-  const agentOptions: Agent.Options = {
-    connections: Math.max(options.concurrency, 1),
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 120_000,
-    headersTimeout: options.headersTimeoutMs ?? 30_000,
-    bodyTimeout: options.bodyIdleTimeoutMs ?? 30_000,
-    // One secure context for every connection: passing `ca` would parse the
-    // whole CA bundle again for each TLS connection.
-    connect: {
-      timeout: options.connectTimeoutMs ?? 10_000,
-      ...(options.ca ? { secureContext: createSecureContext({ ca: options.ca }) } : {}),
-    },
-  };
   const useEnvProxy = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => env[k]);
-  // undici loads on the first request: a sync with nothing to download
-  // (the nightly common case) does not pay for it.
-  let client: Promise<{ dispatcher: Dispatcher; request: typeof undiciRequest }> | undefined;
+  // undici loads, and the CA bundle is parsed, on the first request: a sync
+  // with nothing to download (the nightly common case) pays for neither.
+  let client: Promise<{ dispatcher: Dispatcher }> | undefined;
   const connect = (): NonNullable<typeof client> =>
     (client ??= import('undici').then((u) => {
+      // Keep-alive pool sized to the download concurrency: every in-flight request
+      // gets a warm connection and no more sockets are opened than can be used.
+      const agentOptions: Agent.Options = {
+        connections: Math.max(options.concurrency, 1),
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 120_000,
+        headersTimeout: options.headersTimeoutMs ?? 30_000,
+        bodyTimeout: options.bodyIdleTimeoutMs ?? 30_000,
+        // One secure context for every connection: passing `ca` would parse the
+        // whole CA bundle again for each TLS connection.
+        connect: {
+          timeout: options.connectTimeoutMs ?? 10_000,
+          ...(options.ca ? { secureContext: createSecureContext({ ca: options.ca }) } : {}),
+        },
+      };
       const base: Dispatcher = useEnvProxy ? new u.EnvHttpProxyAgent(agentOptions) : new u.Agent(agentOptions);
-      return { dispatcher: base.compose(u.interceptors.redirect({ maxRedirections: 10 })), request: u.request };
+      return { dispatcher: base.compose(u.interceptors.redirect({ maxRedirections: 10 })) };
     }));
   const retry = options.retry ?? DEFAULT_RETRY;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -126,7 +128,13 @@ export function createTransport(options: TransportOptions): Transport {
     }
   }
 
-  async function open(url: string): Promise<Dispatcher.ResponseData> {
+  /**
+   * GETs `url`, handing the body of a 200 to `sink` chunk by chunk as it
+   * arrives (undici's dispatch API: no stream objects per request). Any
+   * other status becomes a StatusError once its body is drained, so the
+   * connection stays reusable. Returns the body size.
+   */
+  async function fetchInto(url: string, maxBytes: number, sink: BodySink): Promise<number> {
     const u = new URL(url);
     const headers: Record<string, string> = { 'user-agent': userAgent, accept: '*/*' };
     // Go: .netrc credentials only ever go over https.
@@ -134,25 +142,67 @@ export function createTransport(options: TransportOptions): Transport {
       const auth = basicAuthFor(options.netrc, u.hostname);
       if (auth) headers.authorization = auth;
     }
-    const { dispatcher, request } = await connect();
-    const res = await request(url, { method: 'GET', headers, dispatcher });
-    if (res.statusCode !== 200) {
-      const retryAfter = res.headers['retry-after'];
-      await res.body.dump().catch(() => undefined);
-      throw new StatusError(res.statusCode, typeof retryAfter === 'string' ? retryAfter : null);
-    }
-    return res;
-  }
-
-  /** Opens a 200 response whose declared length (if any) is within the limit. */
-  async function openLimited(url: string, maxBytes: number): Promise<{ res: Dispatcher.ResponseData; declared: number | null }> {
-    const res = await open(url);
-    const declared = contentLength(res);
-    if (declared !== null && declared > maxBytes) {
-      await res.body.dump().catch(() => undefined);
-      throw tooLarge(url, maxBytes);
-    }
-    return { res, declared };
+    const { dispatcher } = await connect();
+    return new Promise<number>((resolve, reject) => {
+      let status = 0;
+      let retryAfter: string | null = null;
+      let declared: number | null = null;
+      let size = 0;
+      let settled = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        sink.abort();
+        reject(err);
+      };
+      const handler: Dispatcher.DispatchHandler = {
+        // Its presence tells undici this handler speaks the controller API.
+        onRequestStart() {},
+        onResponseStart(controller, statusCode, resHeaders) {
+          status = statusCode;
+          if (status !== 200) {
+            const ra = resHeaders['retry-after'];
+            retryAfter = typeof ra === 'string' ? ra : null;
+            return;
+          }
+          declared = contentLength(resHeaders['content-length']);
+          try {
+            if (declared !== null && declared > maxBytes) throw tooLarge(url, maxBytes);
+            sink.start();
+          } catch (err) {
+            fail(err);
+            controller.abort(err as Error);
+          }
+        },
+        onResponseData(controller, chunk) {
+          if (status !== 200 || settled) return;
+          size += chunk.length;
+          try {
+            if (size > maxBytes) throw tooLarge(url, maxBytes);
+            sink.chunk(chunk);
+          } catch (err) {
+            fail(err);
+            controller.abort(err as Error);
+          }
+        },
+        onResponseEnd() {
+          if (settled) return;
+          if (status !== 200) return fail(new StatusError(status, retryAfter));
+          if (declared !== null && size !== declared) return fail(new ShortBodyError(size, declared));
+          try {
+            sink.end();
+          } catch (err) {
+            return fail(err);
+          }
+          settled = true;
+          resolve(size);
+        },
+        onResponseError(_controller, err) {
+          fail(status === 200 ? asShortBody(err, size, declared) : err);
+        },
+      };
+      dispatcher.dispatch({ origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers }, handler);
+    });
   }
 
   return {
@@ -160,46 +210,61 @@ export function createTransport(options: TransportOptions): Transport {
     async getBuffer(url, maxBytes) {
       if (url.startsWith('file:')) return readLocal(url, maxBytes);
       return withRetries(url, async () => {
-        const { res, declared } = await openLimited(url, maxBytes);
         const chunks: Buffer[] = [];
-        let size = 0;
-        try {
-          for await (const chunk of res.body) {
-            size += (chunk as Buffer).length;
-            if (size > maxBytes) {
-              res.body.destroy();
-              throw tooLarge(url, maxBytes);
-            }
-            chunks.push(chunk as Buffer);
-          }
-        } catch (err) {
-          throw asShortBody(err, size, declared);
-        }
-        if (declared !== null && size !== declared) throw new ShortBodyError(size, declared);
+        const size = await fetchInto(url, maxBytes, {
+          start: () => (chunks.length = 0),
+          chunk: (c) => chunks.push(c),
+          end: () => undefined,
+          abort: () => undefined,
+        });
         stats.bytes += size;
-        return Buffer.concat(chunks);
+        return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       });
     },
     async getToFile(url, file, maxBytes) {
       if (url.startsWith('file:')) return copyLocal(url, file, maxBytes);
       return withRetries(url, async () => {
-        const { res, declared } = await openLimited(url, maxBytes);
-        const meter = new ByteMeter(maxBytes, () => tooLarge(url, maxBytes));
+        // Written with plain synchronous calls, as curl does: a chunk goes to
+        // the page cache in microseconds, less than a thread-pool round trip.
         // 'w' truncates what an earlier failed attempt left behind.
-        try {
-          await pipeline(res.body, meter, createWriteStream(file, { flags: 'w', flush: true }));
-        } catch (err) {
-          throw asShortBody(err, meter.size, declared);
-        }
-        if (declared !== null && meter.size !== declared) throw new ShortBodyError(meter.size, declared);
-        stats.bytes += meter.size;
-        return { size: meter.size };
+        let fd: number | undefined;
+        const closeFd = (): void => {
+          if (fd !== undefined) closeSync(fd);
+          fd = undefined;
+        };
+        const size = await fetchInto(url, maxBytes, {
+          start: () => {
+            closeFd();
+            fd = openSync(file, 'w', 0o644);
+          },
+          chunk: (c) => {
+            for (let off = 0; off < c.length; ) off += writeSync(fd!, c, off, c.length - off);
+          },
+          end: closeFd,
+          abort: () => {
+            try {
+              closeFd();
+            } catch {
+              // The attempt already failed; its error is the one to report.
+            }
+          },
+        });
+        stats.bytes += size;
+        return { size };
       });
     },
     async close() {
       if (client) await (await client).dispatcher.close();
     },
   };
+}
+
+/** Where fetchInto puts a 200's body; start may run again for a new attempt. */
+interface BodySink {
+  start(): void;
+  chunk(chunk: Buffer): void;
+  end(): void;
+  abort(): void;
 }
 
 /** Counts and limits bytes on their way to disk. */
@@ -248,8 +313,7 @@ function asShortBody(err: unknown, got: number, declared: number | null): unknow
   return new ShortBodyError(got, declared);
 }
 
-function contentLength(res: Dispatcher.ResponseData): number | null {
-  const v = res.headers['content-length'];
+function contentLength(v: string | string[] | undefined): number | null {
   if (typeof v !== 'string' || !/^\d+$/.test(v)) return null;
   return Number(v);
 }
@@ -335,7 +399,7 @@ async function copyLocal(url: string, dest: string, maxBytes: number): Promise<F
   const file = fileURLToPath(url);
   try {
     const meter = new ByteMeter(maxBytes, () => tooLarge(url, maxBytes));
-    await pipeline(createReadStream(file), meter, createWriteStream(dest, { flags: 'w', flush: true }));
+    await pipeline(createReadStream(file), meter, createWriteStream(dest, { flags: 'w' }));
     return { size: meter.size };
   } catch (err) {
     throw localError(err, url);

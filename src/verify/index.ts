@@ -6,4 +6,3 @@ export { hash1, hashGoMod, type HashEntry } from './h1.js';
 export { formatGoSum, formatGoSumLine, parseGoSum, type GoSumEntry, type GoSumLine } from './go-sum.js';
 export { checkModuleZip, type CheckModuleZipOptions, type ModuleZipSummary } from './zip-check.js';
 export { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './zip-rules.js';
-export { createZipChecker, type ZipChecker } from './zip-pool.js';

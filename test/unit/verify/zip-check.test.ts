@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { ZipInvalidError } from '../../../src/errors.js';
-import type { createZipChecker as CreateZipChecker } from '../../../src/verify/zip-pool.js';
+import type { createStagePool as CreateStagePool } from '../../../src/sync/stage-pool.js';
 import { checkModuleZip, MAX_ZIP_FILE, type CheckModuleZipOptions, type ModuleZipSummary } from '../../../src/verify/index.js';
 import { goTool, REPO_ROOT } from '../../helpers/go-tools.js';
 
@@ -129,7 +129,7 @@ async function assertZipInvalid(promise: Promise<unknown>, zip: string, entry: s
 /**
  * Both ways a zip gets checked: inline on the main thread (async reads; verify,
  * bundle import and export) and on a sync's worker threads (synchronous reads),
- * the latter through the built pool, as `gomirror sync` runs it.
+ * the latter through the built staging pool, as `gomirror sync` runs it.
  */
 type Check = (file: string, opts: CheckModuleZipOptions) => Promise<ModuleZipSummary>;
 
@@ -138,11 +138,16 @@ const WAYS: { name: string; open: () => Promise<{ check: Check; close: () => Pro
   {
     name: 'on a worker thread',
     open: async () => {
-      const pool = path.join(REPO_ROOT, 'dist/verify/zip-pool.js');
-      if (!existsSync(pool)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
-      const { createZipChecker } = (await import(pool)) as { createZipChecker: typeof CreateZipChecker };
-      const checker = createZipChecker(1);
-      return { check: (file, opts) => checker.check(file, opts), close: () => checker.close() };
+      const built = path.join(REPO_ROOT, 'dist/sync/stage-pool.js');
+      if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+      const { createStagePool } = (await import(built)) as { createStagePool: typeof CreateStagePool };
+      const pool = createStagePool(1);
+      const check: Check = async (file, opts) => {
+        const { zip } = await pool.stage({ zip: { file, ...opts, fsync: false }, files: [] });
+        assert.ok(zip);
+        return zip;
+      };
+      return { check, close: () => pool.close() };
     },
   },
 ];

@@ -1,23 +1,22 @@
 /**
- * Worker-thread entry: runs checkModuleZip off the main thread, so zip
- * inflating and hashing overlap with downloads on another core.
+ * Worker-thread entry: runs stageVersion off the main thread, so zip checks
+ * and fsyncs overlap with downloads, with synchronous file calls.
  */
 import { parentPort } from 'node:worker_threads';
 import { isGomirrorError } from '../errors.js';
-import { checkModuleZip, type CheckModuleZipOptions } from './zip-check.js';
+import { stageVersion, type StageJob } from './stage.js';
 
-export interface ZipJob {
+export interface WorkerJob {
   id: number;
-  file: string;
-  opts: CheckModuleZipOptions;
+  job: StageJob;
 }
 
-parentPort?.on('message', (job: ZipJob) => {
-  checkModuleZip(job.file, job.opts).then(
-    (summary) => parentPort?.postMessage({ id: job.id, summary }),
+parentPort?.on('message', ({ id, job }: WorkerJob) => {
+  stageVersion(job).then(
+    (result) => parentPort?.postMessage({ id, result }),
     (err: unknown) =>
       parentPort?.postMessage({
-        id: job.id,
+        id,
         error: {
           name: (err as Error).name,
           message: (err as Error).message,

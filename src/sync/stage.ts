@@ -1,0 +1,56 @@
+/**
+ * Staging a module version: the disk work between downloading its files and
+ * renaming them into place. The zip is checked (module zip rules, h1) and
+ * fsynced, and the small files are written to new temp files and fsynced;
+ * nothing is renamed, so nothing becomes visible. The caller compares the
+ * hashes, asks the checksum database, and only then renames.
+ *
+ * A sync runs this on worker threads (stage-pool.ts), where file calls are
+ * synchronous; `gomirror verify --repair` runs it inline.
+ */
+import { GomirrorError } from '../errors.js';
+import { createSyncedFile, syncFile } from '../tree/atomic.js';
+import { checkModuleZip, type ModuleZipSummary } from '../verify/index.js';
+
+export interface StageJob {
+  /** A zip to check for modulePath@version; `fsync` when it was just downloaded. */
+  zip?: { file: string; modulePath: string; version: string; goMod?: Uint8Array; fsync: boolean };
+  /** New files (temp names) to create with these bytes, fsynced. */
+  files: { file: string; data: Uint8Array }[];
+}
+
+export interface StageResult {
+  zip?: ModuleZipSummary;
+}
+
+export type Stager = (job: StageJob) => Promise<StageResult>;
+
+export async function stageVersion(job: StageJob): Promise<StageResult> {
+  let zip: ModuleZipSummary | undefined;
+  const writes: Promise<void>[] = [];
+  try {
+    if (job.zip) {
+      const { file, modulePath, version, goMod } = job.zip;
+      zip = await checkModuleZip(file, { modulePath, version, ...(goMod ? { goMod } : {}) });
+      if (job.zip.fsync) writes.push(onDisk(file, () => syncFile(file)));
+    }
+    // The fsyncs wait on the disk together.
+    for (const f of job.files) writes.push(onDisk(f.file, () => createSyncedFile(f.file, f.data)));
+  } finally {
+    const results = await Promise.allSettled(writes);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+  return zip ? { zip } : {};
+}
+
+async function onDisk(file: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    throw new GomirrorError('E_FS', `writing ${file} failed: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'Check free space and permissions under the output directory',
+    });
+  }
+}
