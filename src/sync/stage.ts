@@ -27,20 +27,16 @@ export type Stager = (job: StageJob) => Promise<StageResult>;
 
 export async function stageVersion(job: StageJob): Promise<StageResult> {
   let zip: ModuleZipSummary | undefined;
-  const writes: Promise<void>[] = [];
-  try {
-    if (job.zip) {
-      const { file, modulePath, version, goMod } = job.zip;
-      zip = await checkModuleZip(file, { modulePath, version, ...(goMod ? { goMod } : {}) });
-      if (job.zip.fsync) writes.push(onDisk(file, () => syncFile(file)));
-    }
-    // The fsyncs wait on the disk together.
-    for (const f of job.files) writes.push(onDisk(f.file, () => createSyncedFile(f.file, f.data)));
-  } finally {
-    const results = await Promise.allSettled(writes);
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+  if (job.zip) {
+    const { file, modulePath, version, goMod } = job.zip;
+    zip = await checkModuleZip(file, { modulePath, version, ...(goMod ? { goMod } : {}) });
   }
+  // The fsyncs wait on the disk together.
+  const writes = job.files.map((f) => onDisk(f.file, () => createSyncedFile(f.file, f.data)));
+  const zipFile = job.zip?.fsync ? job.zip.file : undefined;
+  if (zipFile) writes.push(onDisk(zipFile, () => syncFile(zipFile)));
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return zip ? { zip } : {};
 }
 
