@@ -8,8 +8,16 @@
  * the bottleneck of any contender. Also measured: a no-op re-sync, and the
  * peak memory of gomirror mirroring one 300 MB zip.
  *
+ * Every contender writes into a fresh directory, and nothing is deleted until
+ * the end: on ext4 the inode allocator skips inodes freed in the last ~30
+ * seconds, so deleting one contender's output right before the next makes
+ * the next one's file creations several times slower, and the results say
+ * more about the order of the contenders than about them.
+ *
  * Environment: BENCH_VERSIONS (default 640), BENCH_ROUNDS (default 3),
- * BENCH_BIG_MB (default 300; 0 skips the memory run), BENCH_CONCURRENCY (16).
+ * BENCH_BIG_MB (default 300; 0 skips the memory run), BENCH_CONCURRENCY (16),
+ * BENCH_DIR (where the work directory goes; default the system temp dir;
+ * about 0.5 GB per round).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +42,7 @@ interface Timed {
 async function main(): Promise<void> {
   await requireCommand('go', 'golang-go');
   await requireCommand('curl', 'curl');
-  const work = await mkdtemp(path.join(tmpdir(), 'gomirror-bench-'));
+  const work = await mkdtemp(path.join(process.env.BENCH_DIR ?? tmpdir(), 'gomirror-bench-'));
   let nginx: StaticNginx | undefined;
   try {
     log(`building a ${VERSIONS}-version upstream with golang.org/x/mod ...`);
@@ -60,7 +68,6 @@ async function main(): Promise<void> {
       results.gomirror!.push(g.seconds);
       const noop = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--log-format', 'json'], {});
       results['no-op re-sync']!.push(noop.seconds);
-      await rm(out, { recursive: true, force: true });
 
       const goHome = path.join(work, `go-${round}`);
       await mkdir(goHome, { recursive: true });
@@ -80,13 +87,11 @@ async function main(): Promise<void> {
       const goArgs = ['mod', 'download', ...versions.map(([m, v]) => `${m}@${v}`)];
       const go = await timed('go', goArgs, { cwd: goHome, env: goEnv });
       results['go mod download']!.push(go.seconds);
-      await rm(goHome, { recursive: true, force: true });
 
       const rawOut = path.join(work, `raw-${round}`);
       await writeCurlConfig(curlConfig, nginx.url, rawOut, versions);
       const raw = await timed('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '--fail', '--silent', '--show-error', '--create-dirs', '-K', curlConfig], {});
       results['curl --parallel']!.push(raw.seconds);
-      await rm(rawOut, { recursive: true, force: true });
       log(`round ${round}: gomirror ${g.seconds.toFixed(2)}s, go mod download ${go.seconds.toFixed(2)}s, curl ${raw.seconds.toFixed(2)}s, no-op ${noop.seconds.toFixed(2)}s`);
     }
 

@@ -25,9 +25,19 @@ function unescapeString(escaped: string): string | undefined {
  * valid module path.
  */
 export function escapePath(path: string): string {
-  checkPath(path);
-  return escapeString(path);
+  let escaped = escapedPaths.get(path);
+  if (escaped === undefined) {
+    checkPath(path);
+    escaped = escapeString(path);
+    // A sync asks for the same few hundred paths thousands of times; valid
+    // ones are remembered (a bounded cache, so a long-lived caller cannot grow it without end).
+    if (escapedPaths.size >= 10_000) escapedPaths.clear();
+    escapedPaths.set(path, escaped);
+  }
+  return escaped;
 }
+
+const escapedPaths = new Map<string, string>();
 
 /**
  * The escaped form of version (module.EscapeVersion). The version need not be

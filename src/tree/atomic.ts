@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsync, openSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -53,7 +53,10 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string, o
 /** fsyncs a file that was written by a stream, then renames it into place. */
 export async function commitTempFile(tmp: string, dest: string, options: AtomicWriteOptions & { synced?: boolean } = {}): Promise<void> {
   if (!options.synced) await syncFile(tmp);
-  await rename(tmp, dest);
+  // A rename alone updates metadata and never waits on the disk: done
+  // synchronously it costs less than a thread-pool round trip.
+  if (options.synced && options.syncDir === false) renameSync(tmp, dest);
+  else await rename(tmp, dest);
   if (options.syncDir !== false) await syncDir(path.dirname(dest));
 }
 

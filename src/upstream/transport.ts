@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { Agent, Dispatcher } from 'undici';
@@ -70,6 +70,8 @@ export function createTransport(options: TransportOptions): Transport {
   // undici loads, and the CA bundle is parsed, on the first request: a sync
   // with nothing to download (the nightly common case) pays for neither.
   let client: Promise<{ dispatcher: Dispatcher }> | undefined;
+  const timeout = options.connectTimeoutMs ?? 10_000;
+  const secureContext = (): { secureContext?: SecureContext } => (options.ca ? { secureContext: createSecureContext({ ca: options.ca }) } : {});
   const connect = (): NonNullable<typeof client> =>
     (client ??= import('undici').then((u) => {
       // Keep-alive pool sized to the download concurrency: every in-flight request
@@ -81,14 +83,23 @@ export function createTransport(options: TransportOptions): Transport {
         keepAliveMaxTimeout: 120_000,
         headersTimeout: options.headersTimeoutMs ?? 30_000,
         bodyTimeout: options.bodyIdleTimeoutMs ?? 30_000,
-        // One secure context for every connection: passing `ca` would parse the
-        // whole CA bundle again for each TLS connection.
-        connect: {
-          timeout: options.connectTimeoutMs ?? 10_000,
-          ...(options.ca ? { secureContext: createSecureContext({ ca: options.ca }) } : {}),
-        },
+        connect: { timeout },
       };
-      const base: Dispatcher = useEnvProxy ? new u.EnvHttpProxyAgent(agentOptions) : new u.Agent(agentOptions);
+      let base: Dispatcher;
+      if (useEnvProxy) {
+        base = new u.EnvHttpProxyAgent({ ...agentOptions, connect: { timeout, ...secureContext() } });
+      } else {
+        // One secure context for every connection (passing `ca` would parse the
+        // whole CA bundle again for each TLS connection), made on the first
+        // https connection: plain http never pays for it.
+        const plain = u.buildConnector({ timeout });
+        let tls: ReturnType<typeof u.buildConnector> | undefined;
+        base = new u.Agent({
+          ...agentOptions,
+          connect: (opts, callback) =>
+            opts.protocol === 'https:' ? (tls ??= u.buildConnector({ timeout, ...secureContext() }))(opts, callback) : plain(opts, callback),
+        });
+      }
       return { dispatcher: base.compose(u.interceptors.redirect({ maxRedirections: 10 })) };
     }));
   const retry = options.retry ?? DEFAULT_RETRY;
