@@ -198,7 +198,8 @@ async function streamEntry(source: ZipSource, start: number, length: number, def
     for await (const chunk of raw()) take(chunk);
     return;
   }
-  await pipeline(raw(), createInflateRaw(), async (inflated: AsyncIterable<Buffer>) => {
+  // Large output chunks: the default 16 KiB would mean a thread-pool round trip per 16 KiB.
+  await pipeline(raw(), createInflateRaw({ chunkSize: STREAM_CHUNK }), async (inflated: AsyncIterable<Buffer>) => {
     for await (const chunk of inflated) take(chunk);
   });
 }
@@ -213,6 +214,8 @@ function localDataStart(zip: ZipFile, entry: Entry): Promise<number> {
 /** Entries whose sizes are both at most this are read and inflated whole. */
 const ENTRY_IN_MEMORY = 1 << 20;
 const STREAM_CHUNK = 1 << 20;
+/** The smallest first read kept as the file's cached tail. */
+const TAIL_MIN = 4096;
 
 /**
  * The zip file, read at offsets. yauzl reads the directory and local headers
@@ -241,6 +244,8 @@ class ZipSource extends yauzl.RandomAccessReader {
 
   /** Exactly `length` bytes at `position`, or an "unexpected end of file" error. */
   async bytesAt(position: number, length: number): Promise<Buffer> {
+    const cached = this.cached(position, length);
+    if (cached) return cached;
     const buffer = Buffer.allocUnsafe(length);
     if ((await this.readInto(buffer, 0, length, position)) < length) throw new Error('unexpected end of file');
     return buffer;
@@ -248,10 +253,31 @@ class ZipSource extends yauzl.RandomAccessReader {
 
   /** yauzl's read, for the directory and local headers. */
   override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+    const cached = this.cached(position, length);
+    if (cached) {
+      cached.copy(buffer, offset);
+      queueMicrotask(() => callback(null, length));
+      return;
+    }
     this.readInto(buffer, offset, length, position).then(
-      (n) => callback(null, n),
+      (n) => {
+        // yauzl's first read is the end of the file (up to 64 KiB, where the
+        // end-of-directory record is looked for): it holds the central
+        // directory and, for most module zips, every entry too. Later reads
+        // inside it are served from memory.
+        if (this.tail === undefined && n >= TAIL_MIN) this.tail = { position, data: Buffer.from(buffer.subarray(offset, offset + n)) };
+        callback(null, n);
+      },
       (err: Error) => callback(err),
     );
+  }
+
+  private tail: { position: number; data: Buffer } | undefined;
+
+  private cached(position: number, length: number): Buffer | undefined {
+    const t = this.tail;
+    if (t === undefined || position < t.position || position + length > t.position + t.data.length) return undefined;
+    return t.data.subarray(position - t.position, position - t.position + length);
   }
 
   private async readInto(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
