@@ -1,5 +1,5 @@
-import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream, ftruncateSync, writeSync } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
@@ -163,7 +163,6 @@ export function createTransport(options: TransportOptions): Transport {
       const fail = (err: unknown): void => {
         if (settled) return;
         settled = true;
-        sink.abort();
         reject(err);
       };
       const handler: Dispatcher.DispatchHandler = {
@@ -200,11 +199,6 @@ export function createTransport(options: TransportOptions): Transport {
           if (settled) return;
           if (status !== 200) return fail(new StatusError(status, retryAfter));
           if (declared !== null && size !== declared) return fail(new ShortBodyError(size, declared));
-          try {
-            sink.end();
-          } catch (err) {
-            return fail(err);
-          }
           settled = true;
           resolve(size);
         },
@@ -225,8 +219,6 @@ export function createTransport(options: TransportOptions): Transport {
         const size = await fetchInto(url, maxBytes, {
           start: () => (chunks.length = 0),
           chunk: (c) => chunks.push(c),
-          end: () => undefined,
-          abort: () => undefined,
         });
         stats.bytes += size;
         return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
@@ -234,35 +226,36 @@ export function createTransport(options: TransportOptions): Transport {
     },
     async getToFile(url, file, maxBytes) {
       if (url.startsWith('file:')) return copyLocal(url, file, maxBytes);
-      return withRetries(url, async () => {
-        // Written with plain synchronous calls, as curl does: a chunk goes to
-        // the page cache in microseconds, less than a thread-pool round trip.
-        // 'w' truncates what an earlier failed attempt left behind.
-        let fd: number | undefined;
-        const closeFd = (): void => {
-          if (fd !== undefined) closeSync(fd);
-          fd = undefined;
-        };
-        const size = await fetchInto(url, maxBytes, {
-          start: () => {
-            closeFd();
-            fd = openSync(file, 'w', 0o644);
-          },
-          chunk: (c) => {
-            for (let off = 0; off < c.length; ) off += writeSync(fd!, c, off, c.length - off);
-          },
-          end: closeFd,
-          abort: () => {
-            try {
-              closeFd();
-            } catch {
-              // The attempt already failed; its error is the one to report.
-            }
-          },
-        });
-        stats.bytes += size;
-        return { size };
+      // Created off the main thread (a file creation can take a millisecond on
+      // a busy file system), before the request, so it overlaps the round trip.
+      const fh = await open(file, 'w', 0o644).catch((err: unknown) => {
+        throw new GomirrorError('E_FS', `cannot create ${file}: ${(err as Error).message}`, { cause: err });
       });
+      try {
+        return await withRetries(url, async () => {
+          // Chunks are written with plain synchronous calls, as curl does: a
+          // chunk goes to the page cache in microseconds, less than a
+          // thread-pool round trip. A new attempt starts the file over.
+          let position = 0;
+          const size = await fetchInto(url, maxBytes, {
+            start: () => {
+              if (position > 0) ftruncateSync(fh.fd, 0);
+              position = 0;
+            },
+            chunk: (c) => {
+              for (let off = 0; off < c.length; ) {
+                const n = writeSync(fh.fd, c, off, c.length - off, position);
+                off += n;
+                position += n;
+              }
+            },
+          });
+          stats.bytes += size;
+          return { size };
+        });
+      } finally {
+        await fh.close();
+      }
     },
     async close() {
       if (client) await (await client).dispatcher.close();
@@ -270,12 +263,10 @@ export function createTransport(options: TransportOptions): Transport {
   };
 }
 
-/** Where fetchInto puts a 200's body; start may run again for a new attempt. */
+/** Where fetchInto puts a 200's body; start runs again for each new attempt. */
 interface BodySink {
   start(): void;
   chunk(chunk: Buffer): void;
-  end(): void;
-  abort(): void;
 }
 
 /** Counts and limits bytes on their way to disk. */
