@@ -30,12 +30,14 @@ export interface MirrorContext {
   sums: SumStore;
   /** Hashes that must match (from go.sum inputs); a mismatch is a security error. */
   expected?: (module: string, version: string, goMod: boolean) => string | undefined;
+  /** Zip checks and fsyncs, e.g. on worker threads (stage-pool.ts); default inline. */
+  stage?: Stager;
+  /** Called when a version is about to be downloaded, so a stager can get ready meanwhile. */
+  willStage?: () => void;
   /**
    * Checks the verified hashes against an outside authority (the checksum
    * database) before anything is written; throws ChecksumMismatchError.
    */
-  /** Zip checks and fsyncs, e.g. on worker threads (stage-pool.ts); default inline. */
-  stage?: Stager;
   authenticate?: (module: string, version: string, hashes: { mod: string; zip?: string }) => Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function mirrorVersion(
     const zipPresent = onDisk ? zipOnDisk : await store.exists(files.zip);
     const zipTrusted = zipPresent && recordedZip?.source === TREE_RECORD;
     const fetchZip = zip !== 'no' && !zipPresent;
+    ctx.willStage?.();
     if (fetchZip) zipTmp = await store.tempFor(files.zip);
     const [modGot, zipGot, infoGot] = await Promise.allSettled([
       (async () => {

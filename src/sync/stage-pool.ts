@@ -7,6 +7,8 @@ import type { WorkerJob } from './stage-worker.js';
 /** stageVersion, on worker threads. */
 export interface StagePool {
   stage(job: StageJob): Promise<StageResult>;
+  /** Starts the first worker now (it takes tens of milliseconds to load), if none runs yet. */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ interface Slot {
  * have work, so a sync of one version starts one.
  */
 export function createStagePool(threads = Math.max(1, Math.min(4, availableParallelism() - 1))): StagePool {
-  if (threads <= 0) return { stage: stageVersion, close: async () => undefined };
+  if (threads <= 0) return { stage: stageVersion, warm: () => undefined, close: async () => undefined };
   const slots: Slot[] = [];
   let nextId = 0;
   let broken: Error | undefined;
@@ -62,6 +64,9 @@ export function createStagePool(threads = Math.max(1, Math.min(4, availableParal
   };
 
   return {
+    warm() {
+      if (slots.length === 0 && !broken) slots.push(spawn());
+    },
     async stage(job) {
       if (broken) return stageVersion(job);
       let slot = slots.reduce<Slot | undefined>((a, b) => (a === undefined || b.pending.size < a.pending.size ? b : a), undefined);
