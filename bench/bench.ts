@@ -63,36 +63,48 @@ async function main(): Promise<void> {
 
     const results: Record<string, number[]> = { gomirror: [], 'go mod download': [], 'curl --parallel': [], 'no-op re-sync': [] };
     for (let round = 1; round <= ROUNDS; round++) {
-      const out = path.join(work, `tree-${round}`);
-      const g = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--concurrency', String(CONCURRENCY), '--log-format', 'json'], {});
-      results.gomirror!.push(g.seconds);
-      const noop = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--log-format', 'json'], {});
-      results['no-op re-sync']!.push(noop.seconds);
-
-      const goHome = path.join(work, `go-${round}`);
-      await mkdir(goHome, { recursive: true });
-      const goEnv = {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: goHome,
-        GOPATH: path.join(goHome, 'gopath'),
-        GOMODCACHE: path.join(goHome, 'modcache'),
-        GOCACHE: path.join(goHome, 'cache'),
-        GOPROXY: nginx.url,
-        GOSUMDB: 'off',
-        GOFLAGS: '-mod=mod -modcacherw',
-        GOTOOLCHAIN: 'local',
-        GOENV: 'off',
-        GO111MODULE: 'on',
+      const times: Record<string, number> = {};
+      const contenders: Record<string, () => Promise<void>> = {
+        gomirror: async () => {
+          const out = path.join(work, `tree-${round}`);
+          const g = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--concurrency', String(CONCURRENCY), '--log-format', 'json'], {});
+          const noop = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--log-format', 'json'], {});
+          times.gomirror = g.seconds;
+          times['no-op re-sync'] = noop.seconds;
+        },
+        'go mod download': async () => {
+          const goHome = path.join(work, `go-${round}`);
+          await mkdir(goHome, { recursive: true });
+          const goEnv = {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: goHome,
+            GOPATH: path.join(goHome, 'gopath'),
+            GOMODCACHE: path.join(goHome, 'modcache'),
+            GOCACHE: path.join(goHome, 'cache'),
+            GOPROXY: nginx!.url,
+            GOSUMDB: 'off',
+            GOFLAGS: '-mod=mod -modcacherw',
+            GOTOOLCHAIN: 'local',
+            GOENV: 'off',
+            GO111MODULE: 'on',
+          };
+          const goArgs = ['mod', 'download', ...versions.map(([m, v]) => `${m}@${v}`)];
+          times['go mod download'] = (await timed('go', goArgs, { cwd: goHome, env: goEnv })).seconds;
+        },
+        'curl --parallel': async () => {
+          await writeCurlConfig(curlConfig, nginx!.url, path.join(work, `raw-${round}`), versions);
+          const args = ['--parallel', '--parallel-max', String(CONCURRENCY), '--fail', '--silent', '--show-error', '--create-dirs', '-K', curlConfig];
+          times['curl --parallel'] = (await timed('curl', args, {})).seconds;
+        },
       };
-      const goArgs = ['mod', 'download', ...versions.map(([m, v]) => `${m}@${v}`)];
-      const go = await timed('go', goArgs, { cwd: goHome, env: goEnv });
-      results['go mod download']!.push(go.seconds);
-
-      const rawOut = path.join(work, `raw-${round}`);
-      await writeCurlConfig(curlConfig, nginx.url, rawOut, versions);
-      const raw = await timed('curl', ['--parallel', '--parallel-max', String(CONCURRENCY), '--fail', '--silent', '--show-error', '--create-dirs', '-K', curlConfig], {});
-      results['curl --parallel']!.push(raw.seconds);
-      log(`round ${round}: gomirror ${g.seconds.toFixed(2)}s, go mod download ${go.seconds.toFixed(2)}s, curl ${raw.seconds.toFixed(2)}s, no-op ${noop.seconds.toFixed(2)}s`);
+      // Each round starts with a different contender, so none always runs first or last.
+      const names = Object.keys(contenders);
+      for (let i = 0; i < names.length; i++) await contenders[names[(i + round - 1) % names.length]!]!();
+      for (const [k, v] of Object.entries(times)) results[k]!.push(v);
+      log(
+        `round ${round}: gomirror ${times.gomirror!.toFixed(2)}s, go mod download ${times['go mod download']!.toFixed(2)}s, ` +
+          `curl ${times['curl --parallel']!.toFixed(2)}s, no-op ${times['no-op re-sync']!.toFixed(2)}s`,
+      );
     }
 
     let peak: Timed | undefined;
