@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,13 +35,7 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(dest: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
   const tmp = tempPathFor(dest);
   try {
-    const fh = await openCreating(tmp);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await createSyncedFile(tmp, typeof data === 'string' ? Buffer.from(data) : data);
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true });
@@ -71,6 +65,16 @@ async function openCreating(file: string): Promise<FileHandle> {
   }
 }
 
+function openCreatingSync(file: string): number {
+  try {
+    return openSync(file, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(path.dirname(file), { recursive: true });
+    return openSync(file, 'wx', 0o644);
+  }
+}
+
 export async function syncDir(dir: string): Promise<void> {
   try {
     const fh = await open(dir, 'r');
@@ -85,7 +89,8 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * Creates `file` (which must not exist) holding `data`, fsynced; no rename.
+ * Creates `file` (which must not exist; its directory is made when missing)
+ * holding `data`, fsynced; no rename.
  * Off the main thread, open, write and close are synchronous (a worker has
  * nothing else to do meanwhile, and a thread-pool round trip costs more than
  * the call); fsync, a wait on the disk, still goes to the thread pool so the
@@ -102,7 +107,7 @@ export async function createSyncedFile(file: string, data: Uint8Array): Promise<
     }
     return;
   }
-  const fd = openSync(file, 'wx', 0o644);
+  const fd = openCreatingSync(file);
   try {
     for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
     await fsyncFd(fd);

@@ -4,16 +4,14 @@
  * pool a sync uses. The zip check itself is covered by zip-check.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { escapePath, escapeVersion } from '../../../src/module/index.js';
-import type { createStagePool as CreateStagePool } from '../../../src/sync/stage-pool.js';
 import { stageVersion, type Stager } from '../../../src/sync/stage.js';
 import { buildUpstream, type Upstream } from '../../helpers/fixture-upstream.js';
-import { REPO_ROOT } from '../../helpers/go-tools.js';
+import { builtStagePool } from '../../helpers/built.js';
 
 const MODULE = 'example.com/Staged';
 const VERSION = 'v1.2.0';
@@ -24,10 +22,7 @@ const WAYS: { name: string; open: () => Promise<{ stage: Stager; close: () => Pr
   {
     name: 'on a worker thread',
     open: async () => {
-      const built = path.join(REPO_ROOT, 'dist/sync/stage-pool.js');
-      if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
-      const { createStagePool } = (await import(built)) as { createStagePool: typeof CreateStagePool };
-      const pool = createStagePool(1);
+      const pool = await builtStagePool(1);
       return { stage: (job) => pool.stage(job), close: () => pool.close() };
     },
   },

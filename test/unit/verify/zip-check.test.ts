@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { ZipInvalidError } from '../../../src/errors.js';
-import type { createStagePool as CreateStagePool } from '../../../src/sync/stage-pool.js';
 import { checkModuleZip, MAX_ZIP_FILE, type CheckModuleZipOptions, type ModuleZipSummary } from '../../../src/verify/index.js';
-import { goTool, REPO_ROOT } from '../../helpers/go-tools.js';
+import { builtStagePool } from '../../helpers/built.js';
+import { goTool } from '../../helpers/go-tools.js';
 
 const run = promisify(execFile);
 
@@ -138,10 +137,7 @@ const WAYS: { name: string; open: () => Promise<{ check: Check; close: () => Pro
   {
     name: 'on a worker thread',
     open: async () => {
-      const built = path.join(REPO_ROOT, 'dist/sync/stage-pool.js');
-      if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
-      const { createStagePool } = (await import(built)) as { createStagePool: typeof CreateStagePool };
-      const pool = createStagePool(1);
+      const pool = await builtStagePool(1);
       const check: Check = async (file, opts) => {
         const { zip } = await pool.stage({ zip: { file, ...opts, fsync: false }, files: [] });
         assert.ok(zip);
