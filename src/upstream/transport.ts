@@ -330,6 +330,10 @@ function ownCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+function isRedirectLoop(err: unknown): boolean {
+  return ownCode(err) === 'UND_ERR_INVALID_ARG' && /redirect loop/i.test((err as Error).message);
+}
+
 function errCode(err: unknown): string | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } };
   // undici wraps socket errors; the useful code may sit on the cause.
@@ -344,6 +348,8 @@ function classify(err: unknown): AttemptFailure | null {
     return { kind: 'status', status: err.status, retryAfter: err.retryAfter };
   }
   if (err instanceof ShortBodyError) return { kind: 'short-body' };
+  // undici refuses a redirect back to where it came from: asking again loops again.
+  if (isRedirectLoop(err)) return null;
   if (ownCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return { kind: 'short-body' };
   if (
     // undici's own error codes (its classes would need undici loaded here).
@@ -375,6 +381,11 @@ function toGomirrorError(err: unknown, url: string): GomirrorError {
   }
   if (err instanceof ShortBodyError || ownCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
     return new GomirrorError('E_SHORT_BODY', `${where}: ${(err as Error).message}`, { cause: err });
+  }
+  if (isRedirectLoop(err)) {
+    return new GomirrorError('E_HTTP', `${where}: the server redirects in a loop`, {
+      hint: 'Check the upstream URL in the manifest or GOPROXY; the server sends this request back to itself',
+    });
   }
   const code = errCode(err);
   if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') {

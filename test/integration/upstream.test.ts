@@ -4,6 +4,8 @@
  * bodies, size limits, netrc credentials (https only) and file:// upstreams.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -94,6 +96,34 @@ describe('upstream client over HTTP', () => {
     assert.match(info.toString(), /"Version":"v1\.0\.0"/);
     assert.equal(t.stats.retries, 1);
     assert.ok(Date.now() - started < 1400, 'the stalled body must be abandoned at the idle timeout');
+  });
+
+  it('follows redirects to where a file really is; a redirect loop or endless chain fails at once', async () => {
+    // Some proxies answer .zip with a redirect to blob storage.
+    const hops = createServer((req, res) => {
+      const hop = /^\/hop\/(\d+)$/.exec(req.url ?? '');
+      if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
+      else if (hop) res.writeHead(302, { location: `/hop/${Number(hop[1]) + 1}` }).end();
+      else res.writeHead(302, { location: `${server.url}${req.url ?? '/'}` }).end('see elsewhere');
+    });
+    await new Promise<void>((resolve) => hops.listen(0, '127.0.0.1', resolve));
+    try {
+      server.setFaults([]);
+      const base = `http://127.0.0.1:${(hops.address() as AddressInfo).port}`;
+      const t = transport();
+      const file = path.join(work, 'redirected.zip');
+      const got = await t.getToFile(`${base}/example.com/alpha/@v/v1.0.0.zip`, file, 1 << 20);
+      const want = await readFile(path.join(upstream.dir, 'example.com/alpha/@v/v1.0.0.zip'));
+      assert.ok((await readFile(file)).equals(want));
+      assert.equal(got.size, want.length);
+      assert.match((await t.getBuffer(`${base}/example.com/alpha/@v/v1.0.0.mod`, 1000)).toString(), /^module example\.com\/alpha/);
+      await assert.rejects(t.getBuffer(`${base}/loop`, 1000), { code: 'E_HTTP', message: /\/loop: the server redirects in a loop/ });
+      // An endless chain ends after 10 redirects, with the last answer.
+      await assert.rejects(t.getBuffer(`${base}/hop/0`, 1000), { code: 'E_HTTP', message: /\/hop\/0: HTTP 302/ });
+      assert.equal(t.stats.retries, 0);
+    } finally {
+      await new Promise((resolve) => hops.close(resolve));
+    }
   });
 
   it('enforces size limits while the body streams', async () => {
