@@ -1,14 +1,13 @@
-import { createReadStream, createWriteStream, ftruncateSync, writeSync } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { ftruncateSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import type { Agent, Dispatcher } from 'undici';
 import { GomirrorError } from '../errors.js';
+import { asShortBody, classify, contentLength, describe, ShortBodyError, StatusError, toGomirrorError, tooLarge } from './http-errors.js';
+import { copyLocal, readLocal } from './local-files.js';
 import { basicAuthFor, type NetrcEntry } from './netrc.js';
 import { redactUrl } from './proxy-list.js';
-import { computeRetryDelay, DEFAULT_RETRY, type AttemptFailure, type RetryOptions } from './retry.js';
+import { computeRetryDelay, DEFAULT_RETRY, type RetryOptions } from './retry.js';
 
 /** Result of streaming a body to a file. */
 export interface FileFetchResult {
@@ -267,162 +266,4 @@ export function createTransport(options: TransportOptions): Transport {
 interface BodySink {
   start(): void;
   chunk(chunk: Buffer): void;
-}
-
-/** Counts and limits bytes on their way to disk. */
-class ByteMeter extends Transform {
-  size = 0;
-  constructor(
-    private readonly limit: number,
-    private readonly onTooLarge: () => Error,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    this.size += chunk.length;
-    if (this.size > this.limit) return cb(this.onTooLarge());
-    cb(null, chunk);
-  }
-}
-
-class StatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly retryAfter: string | null,
-  ) {
-    super(`HTTP ${status}`);
-  }
-}
-
-class ShortBodyError extends Error {
-  constructor(
-    readonly got: number,
-    readonly want: number,
-  ) {
-    super(`body ended after ${got} of ${want} bytes`);
-  }
-}
-
-/**
- * A connection that dies after the headers is a short body: the server
- * promised more bytes than arrived. That is retried like any short body.
- */
-function asShortBody(err: unknown, got: number, declared: number | null): unknown {
-  if (err instanceof GomirrorError || declared === null || got >= declared) return err;
-  const code = errCode(err);
-  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') return err;
-  if (ownCode(err) === 'UND_ERR_BODY_TIMEOUT') return err;
-  return new ShortBodyError(got, declared);
-}
-
-function contentLength(v: string | string[] | undefined): number | null {
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) return null;
-  return Number(v);
-}
-
-function tooLarge(url: string, maxBytes: number): GomirrorError {
-  return new GomirrorError('E_TOO_LARGE', `${redactUrl(url)}: response larger than ${maxBytes} bytes`);
-}
-
-/** The error's own code (undici's UND_ERR_*), ignoring any cause. */
-function ownCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function isRedirectLoop(err: unknown): boolean {
-  return ownCode(err) === 'UND_ERR_INVALID_ARG' && /redirect loop/i.test((err as Error).message);
-}
-
-function errCode(err: unknown): string | undefined {
-  const e = err as { code?: unknown; cause?: { code?: unknown } };
-  // undici wraps socket errors; the useful code may sit on the cause.
-  if (typeof e?.cause?.code === 'string') return e.cause.code;
-  return typeof e?.code === 'string' ? e.code : undefined;
-}
-
-function classify(err: unknown): AttemptFailure | null {
-  if (err instanceof GomirrorError) return null;
-  if (err instanceof StatusError) {
-    if (err.status === 404 || err.status === 410) return null;
-    return { kind: 'status', status: err.status, retryAfter: err.retryAfter };
-  }
-  if (err instanceof ShortBodyError) return { kind: 'short-body' };
-  // undici refuses a redirect back to where it came from: asking again loops again.
-  if (isRedirectLoop(err)) return null;
-  if (ownCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return { kind: 'short-body' };
-  if (
-    // undici's own error codes (its classes would need undici loaded here).
-    ['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'].includes(ownCode(err) ?? '')
-  ) {
-    return { kind: 'timeout' };
-  }
-  const code = errCode(err);
-  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EMFILE') return null;
-  return { kind: 'network', ...(code ? { code } : {}) };
-}
-
-function describe(err: unknown): string {
-  if (err instanceof StatusError) return `HTTP ${err.status}`;
-  const code = errCode(err);
-  return code ? `${code}: ${(err as Error).message}` : (err as Error).message;
-}
-
-function toGomirrorError(err: unknown, url: string): GomirrorError {
-  if (err instanceof GomirrorError) return err;
-  const where = redactUrl(url);
-  if (err instanceof StatusError) {
-    if (err.status === 404 || err.status === 410) {
-      return new GomirrorError('E_NOT_FOUND', `${where}: not found (HTTP ${err.status})`);
-    }
-    return new GomirrorError('E_HTTP', `${where}: HTTP ${err.status}`, {
-      hint: err.status === 401 || err.status === 403 ? 'Check the credentials for this host in ~/.netrc or $NETRC' : undefined,
-    });
-  }
-  if (err instanceof ShortBodyError || ownCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
-    return new GomirrorError('E_SHORT_BODY', `${where}: ${(err as Error).message}`, { cause: err });
-  }
-  if (isRedirectLoop(err)) {
-    return new GomirrorError('E_HTTP', `${where}: the server redirects in a loop`, {
-      hint: 'Check the upstream URL in the manifest or GOPROXY; the server sends this request back to itself',
-    });
-  }
-  const code = errCode(err);
-  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') {
-    return new GomirrorError('E_FS', `writing ${where} to disk failed: ${(err as Error).message}`, { cause: err });
-  }
-  return new GomirrorError('E_NETWORK', `${where}: ${describe(err)}`, {
-    cause: err,
-    hint: 'Check that the upstream is reachable from this host (gomirror retried with backoff)',
-  });
-}
-
-async function readLocal(url: string, maxBytes: number): Promise<Buffer> {
-  const file = fileURLToPath(url);
-  try {
-    const st = await stat(file);
-    if (st.size > maxBytes) throw tooLarge(url, maxBytes);
-    return await readFile(file);
-  } catch (err) {
-    throw localError(err, url);
-  }
-}
-
-async function copyLocal(url: string, dest: string, maxBytes: number): Promise<FileFetchResult> {
-  const file = fileURLToPath(url);
-  try {
-    const meter = new ByteMeter(maxBytes, () => tooLarge(url, maxBytes));
-    await pipeline(createReadStream(file), meter, createWriteStream(dest, { flags: 'w' }));
-    return { size: meter.size };
-  } catch (err) {
-    throw localError(err, url);
-  }
-}
-
-function localError(err: unknown, url: string): GomirrorError {
-  if (err instanceof GomirrorError) return err;
-  const code = errCode(err);
-  // Go: a missing file:// file counts as 404, so a comma list falls through.
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new GomirrorError('E_NOT_FOUND', `${url}: not found`);
-  return new GomirrorError('E_FS', `${url}: ${(err as Error).message}`, { cause: err });
 }

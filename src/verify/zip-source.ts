@@ -1,0 +1,107 @@
+/**
+ * A module zip file read at offsets, for yauzl (directory and local headers)
+ * and for the zip check (entry data).
+ */
+import fs, { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
+import yauzl from 'yauzl';
+import { GomirrorError } from '../errors.js';
+
+/** The smallest first read kept as the file's cached tail. */
+const TAIL_MIN = 4096;
+
+/**
+ * The zip file, read at offsets. yauzl reads the directory and local headers
+ * through it. On worker threads, which have nothing else to do, reads are
+ * synchronous: a zip that was just written is in the page cache, and a
+ * thread-pool round trip per read would cost more than the read itself.
+ */
+export class ZipSource extends yauzl.RandomAccessReader {
+  private constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {
+    super();
+  }
+
+  static async open(file: string): Promise<ZipSource> {
+    let fd: number | undefined;
+    try {
+      fd = SYNC_IO ? openSync(file, 'r') : await fsAsync.open(file, 'r');
+      return new ZipSource(fd, (SYNC_IO ? fstatSync(fd) : await fsAsync.fstat(fd)).size);
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      throw new GomirrorError('E_FS', `cannot read module zip ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /** Exactly `length` bytes at `position`, or an "unexpected end of file" error. */
+  async bytesAt(position: number, length: number): Promise<Buffer> {
+    const cached = this.cached(position, length);
+    if (cached) return cached;
+    const buffer = Buffer.allocUnsafe(length);
+    if ((await this.readInto(buffer, 0, length, position)) < length) throw new Error('unexpected end of file');
+    return buffer;
+  }
+
+  /** yauzl's read, for the directory and local headers. */
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+    const cached = this.cached(position, length);
+    if (cached) {
+      cached.copy(buffer, offset);
+      queueMicrotask(() => callback(null, length));
+      return;
+    }
+    this.readInto(buffer, offset, length, position).then(
+      (n) => {
+        // yauzl's first read is the end of the file (up to 64 KiB, where the
+        // end-of-directory record is looked for): it holds the central
+        // directory and, for most module zips, every entry too. Later reads
+        // inside it are served from memory.
+        if (this.tail === undefined && n >= TAIL_MIN) this.tail = { position, data: Buffer.from(buffer.subarray(offset, offset + n)) };
+        callback(null, n);
+      },
+      (err: Error) => callback(err),
+    );
+  }
+
+  private tail: { position: number; data: Buffer } | undefined;
+
+  private cached(position: number, length: number): Buffer | undefined {
+    const t = this.tail;
+    if (t === undefined || position < t.position || position + length > t.position + t.data.length) return undefined;
+    return t.data.subarray(position - t.position, position - t.position + length);
+  }
+
+  private async readInto(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    let done = 0;
+    while (done < length) {
+      const n = SYNC_IO
+        ? readSync(this.fd, buffer, offset + done, length - done, position + done)
+        : (await fsAsync.read(this.fd, buffer, offset + done, length - done, position + done)).bytesRead;
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  // yauzl streams only through read(): entry data is read by readEntryData.
+  override _readStreamForRange(): Readable {
+    throw new Error('ZipSource: streamed reads are not used');
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    setImmediate(() => callback(null));
+  }
+
+  /** Releases the file (yauzl's close only drops its reference). */
+  async release(): Promise<void> {
+    if (SYNC_IO) closeSync(this.fd);
+    else await fsAsync.close(this.fd);
+  }
+}
+
+const SYNC_IO = !isMainThread;
+const fsAsync = { open: promisify(fs.open), fstat: promisify(fs.fstat), read: promisify(fs.read), close: promisify(fs.close) };
