@@ -22,7 +22,7 @@ interface WorkerError {
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (s: StageResult) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { job: StageJob; resolve: (s: StageResult) => void; reject: (e: Error) => void }>;
 }
 
 /**
@@ -34,14 +34,18 @@ interface Slot {
  * the disk it checks the next zip. Workers start only when the busy ones
  * have work, so a sync of one version starts one.
  */
-export function createStagePool(threads = Math.max(1, Math.min(4, availableParallelism() - 1))): StagePool {
+export function createStagePool(
+  threads = Math.max(1, Math.min(4, availableParallelism() - 1)),
+  /** The worker's entry file (tests point it elsewhere). */
+  entry: URL = new URL('./stage-worker.js', import.meta.url),
+): StagePool {
   if (threads <= 0) return { stage: stageVersion, warm: () => undefined, close: async () => undefined };
   const slots: Slot[] = [];
   let nextId = 0;
   let broken: Error | undefined;
 
   const spawn = (): Slot => {
-    const worker = new Worker(new URL('./stage-worker.js', import.meta.url));
+    const worker = new Worker(entry);
     worker.unref();
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (m: { id: number; result?: StageResult; error?: WorkerError }) => {
@@ -55,9 +59,11 @@ export function createStagePool(threads = Math.max(1, Math.min(4, availableParal
         p.resolve(zip ? { zip: { ...zip, goMod: zip.goMod ? Buffer.from(zip.goMod) : undefined } } : {});
       }
     });
+    // A worker that fails (it could not load, or crashed) hands its jobs back:
+    // they run on this thread, as every later job does.
     worker.on('error', (err) => {
       broken = err;
-      for (const p of slot.pending.values()) p.reject(err);
+      for (const p of slot.pending.values()) stageVersion(p.job).then(p.resolve, p.reject);
       slot.pending.clear();
     });
     return slot;
@@ -77,7 +83,7 @@ export function createStagePool(threads = Math.max(1, Math.min(4, availableParal
       const id = nextId++;
       const message: WorkerJob = { id, job };
       return new Promise<StageResult>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
+        slot.pending.set(id, { job, resolve, reject });
         slot.worker.ref();
         slot.worker.postMessage(message);
       });

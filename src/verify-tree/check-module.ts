@@ -16,6 +16,8 @@ export interface ModuleCheckContext {
   versionLimit: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Called once per version checked. */
   onVersion?: (ok: boolean, zipBytes: number) => void;
+  /** Zip checking, e.g. on worker threads; default checkModuleZip on this thread. */
+  checkZip?: typeof checkModuleZip;
 }
 
 /** The verdict on one module directory. */
@@ -171,7 +173,7 @@ async function checkVersionFiles(
   return ctx.limit(async () => {
     try {
       // The zip's go.mod is compared with the .mod only when the .mod itself is genuine.
-      const summary = await checkModuleZip(zipFile, { modulePath: module, version, ...(goMod ? { goMod } : {}) });
+      const summary = await (ctx.checkZip ?? checkModuleZip)(zipFile, { modulePath: module, version, ...(goMod ? { goMod } : {}) });
       const recorded = sums.get(module, version, false);
       if (recorded === undefined) {
         if (claimsComplete) add('zip', 'unrecorded', `no hash recorded in .gomirror/go.sum (file has ${summary.h1})`);

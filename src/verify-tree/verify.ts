@@ -3,7 +3,8 @@ import pLimit from 'p-limit';
 import type { Logger } from '../logger.js';
 import { createTreeStore } from '../tree/store.js';
 import { openSumStore } from '../tree/sums.js';
-import { checkModuleDir } from './check-module.js';
+import { createStagePool } from '../sync/stage-pool.js';
+import { checkModuleDir, type ModuleCheckContext } from './check-module.js';
 import { sortProblems, type TreeProblem, type TreeWarning } from './problems.js';
 import { scanTree } from './scan.js';
 
@@ -13,6 +14,8 @@ export type SumdbVerifier = (root: string) => Promise<TreeProblem[]>;
 export interface VerifyTreeOptions {
   /** Parallel zip checks (default: the number of CPUs, at least 2). */
   concurrency?: number;
+  /** Zip checks on this many worker threads (default: one per core, at most 4; 0: on this thread). */
+  threads?: number;
   logger?: Logger;
   sumdb?: SumdbVerifier;
 }
@@ -61,29 +64,43 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
   }
   for (const rel of scan.unexpected) warnings.push({ file: rel, message: 'unexpected file in a GOPROXY tree' });
 
-  // Modules are walked a few at a time; the zip limiter bounds the heavy work.
+  // Modules are walked a few at a time; the zip limiter bounds the heavy work,
+  // which runs on worker threads so that it uses every core.
   const moduleLimit = pLimit(8);
-  const checks = await Promise.all(
-    scan.modules.map((dir) =>
-      moduleLimit(() =>
-        checkModuleDir(
-          {
-            store,
-            sums,
-            limit,
-            versionLimit,
-            onVersion: (ok, bytes) => {
-              done++;
-              if (!ok) failed++;
-              zipBytes += bytes;
-              logger?.progress({ done, total, failed, bytes: zipBytes });
+  // This thread only reads directories and small files, so every core can check zips.
+  const pool = createStagePool(options.threads ?? Math.min(4, availableParallelism()));
+  const checkZip: ModuleCheckContext['checkZip'] = async (file, opts) => {
+    const { zip } = await pool.stage({ zip: { file, ...opts, fsync: false }, files: [] });
+    if (!zip) throw new Error(`no zip check result for ${file}`);
+    return zip;
+  };
+  let checks: Awaited<ReturnType<typeof checkModuleDir>>[];
+  try {
+    checks = await Promise.all(
+      scan.modules.map((dir) =>
+        moduleLimit(() =>
+          checkModuleDir(
+            {
+              store,
+              sums,
+              limit,
+              versionLimit,
+              checkZip,
+              onVersion: (ok, bytes) => {
+                done++;
+                if (!ok) failed++;
+                zipBytes += bytes;
+                logger?.progress({ done, total, failed, bytes: zipBytes });
+              },
             },
-          },
-          dir,
+            dir,
+          ),
         ),
       ),
-    ),
-  );
+    );
+  } finally {
+    await pool.close();
+  }
   for (const c of checks) {
     problems.push(...c.problems);
     warnings.push(...c.warnings);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { escapePath, escapeVersion } from '../../../src/module/index.js';
+import { createStagePool } from '../../../src/sync/stage-pool.js';
 import { stageVersion, type Stager } from '../../../src/sync/stage.js';
 import { buildUpstream, type Upstream } from '../../helpers/fixture-upstream.js';
 import { builtStagePool } from '../../helpers/built.js';
@@ -87,3 +88,18 @@ for (const way of WAYS) {
     });
   });
 }
+
+describe('the staging pool', () => {
+  it('runs the jobs on this thread when its worker cannot start', async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'gomirror-stage-'));
+    const pool = createStagePool(2, new URL('file:///nonexistent/stage-worker.js'));
+    try {
+      const files = [1, 2, 3].map((i) => ({ file: path.join(work, `f${i}.tmp`), data: Buffer.from(`file ${i}\n`) }));
+      await Promise.all(files.map((f) => pool.stage({ files: [f] })));
+      for (const f of files) assert.equal(await readFile(f.file, 'utf8'), f.data.toString());
+    } finally {
+      await pool.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
