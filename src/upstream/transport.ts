@@ -234,11 +234,12 @@ export function createTransport(options: TransportOptions): Transport {
         return await withRetries(url, async () => {
           // Chunks are written with plain synchronous calls, as curl does: a
           // chunk goes to the page cache in microseconds, less than a
-          // thread-pool round trip. A new attempt starts the file over.
+          // thread-pool round trip. Every attempt starts the file over, so
+          // nothing of a longer failed one is left at the end.
           let position = 0;
           const size = await fetchInto(url, maxBytes, {
             start: () => {
-              if (position > 0) ftruncateSync(fh.fd, 0);
+              ftruncateSync(fh.fd, 0);
               position = 0;
             },
             chunk: (c) => {

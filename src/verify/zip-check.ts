@@ -211,6 +211,7 @@ function localDataStart(zip: ZipFile, entry: Entry): Promise<number> {
 /** Entries whose sizes are both at most this are read and inflated whole. */
 const ENTRY_IN_MEMORY = 1 << 20;
 const STREAM_CHUNK = 1 << 20;
+
 function openZip(file: string, source: ZipSource): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
     // decodeStrings: false keeps names as raw bytes: Go hashes and checks the

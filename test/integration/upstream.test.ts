@@ -126,6 +126,31 @@ describe('upstream client over HTTP', () => {
     }
   });
 
+  it('starts the file over on each attempt: a longer failed attempt leaves nothing behind', async () => {
+    let calls = 0;
+    const flaky = createServer((_req, res) => {
+      calls++;
+      if (calls === 1) {
+        // Promises 200 bytes, sends 150, then drops the connection.
+        res.writeHead(200, { 'content-length': '200' });
+        res.write('x'.repeat(150), () => res.destroy());
+      } else {
+        res.writeHead(200, { 'content-length': '100' }).end('y'.repeat(100));
+      }
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    try {
+      const t = transport();
+      const file = path.join(work, 'retried.bin');
+      const got = await t.getToFile(`http://127.0.0.1:${(flaky.address() as AddressInfo).port}/f.zip`, file, 1000);
+      assert.equal(got.size, 100);
+      assert.equal(await readFile(file, 'utf8'), 'y'.repeat(100));
+      assert.equal(t.stats.retries, 1);
+    } finally {
+      await new Promise((resolve) => flaky.close(resolve));
+    }
+  });
+
   it('enforces size limits while the body streams', async () => {
     server.setFaults([]);
     const t = transport();
