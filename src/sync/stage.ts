@@ -6,7 +6,8 @@
  * hashes, asks the checksum database, and only then renames.
  *
  * A sync runs this on worker threads (stage-pool.ts), where file calls are
- * synchronous; `gomirror verify --repair` runs it inline.
+ * synchronous, and `gomirror verify` checks its zips through the same pool;
+ * `verify --repair` refetches versions with it inline.
  */
 import { GomirrorError } from '../errors.js';
 import { createSyncedFile, syncFile } from '../tree/atomic.js';
