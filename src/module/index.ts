@@ -16,7 +16,7 @@ export {
 export { checkModuleVersion, isValidModuleVersion } from './check.js';
 export { escapePath, escapeVersion, unescapePath, unescapeVersion } from './escape.js';
 export { matchPrefixPatterns } from './match.js';
-export { isValidPathPattern, matchPathPattern } from './path-pattern.js';
+export { isValidPathPattern, matchPathPattern, parsePathPattern, type ParsedPattern, type PatternToken } from './path-pattern.js';
 export { isPseudoVersion, pseudoVersionBase, pseudoVersionRev, pseudoVersionTime } from './pseudo.js';
 export {
   parseVersionQuery,

@@ -14,35 +14,45 @@
  * does for GOPRIVATE.
  */
 
-type Token =
+/** One unit of a pattern. */
+export type PatternToken =
   | { type: 'star' }
   | { type: 'any' }
   | { type: 'char'; char: string }
   | { type: 'class'; negated: boolean; ranges: Array<[string, string]> };
 
-/** Reads one class member at chars[i]; undefined when the pattern is malformed there. */
-function readClassChar(chars: readonly string[], i: number): { char: string; next: number } | undefined {
+/** A parsed pattern: its tokens, or those before `error`, which says why the rest is malformed. */
+export interface ParsedPattern {
+  tokens: PatternToken[];
+  error?: string;
+}
+
+/** Reads one class member at chars[i], or says why the pattern is malformed there. */
+function readClassChar(chars: readonly string[], i: number): { char: string; next: number } | string {
   let c = chars[i];
-  if (c === undefined || c === '-' || c === ']') return undefined;
+  if (c === undefined) return 'unterminated character class';
+  // Go's getEsc: an unescaped "-" or "]" cannot start a class item.
+  if (c === '-' || c === ']') return `unescaped "${c}" in character class`;
   let next = i + 1;
   if (c === '\\') {
     c = chars[next];
-    if (c === undefined) return undefined;
+    if (c === undefined) return 'trailing "\\"';
     next++;
   }
   // Go: a class member must be followed by something (at least the closing `]`).
-  if (next >= chars.length) return undefined;
+  if (next >= chars.length) return 'unterminated character class';
   return { char: c, next };
 }
 
-/** Splits a pattern into tokens; undefined when it is malformed. */
-function tokenize(pattern: string): Token[] | undefined {
+/** Splits a pattern into tokens (Go's path.Match syntax), stopping at the first malformed spot. */
+export function parsePathPattern(pattern: string): ParsedPattern {
   const chars = Array.from(pattern);
-  const tokens: Token[] = [];
+  const tokens: PatternToken[] = [];
   let i = 0;
   while (i < chars.length) {
     const c = chars[i] as string;
     if (c === '*') {
+      // Consecutive stars mean the same as one.
       if (tokens.at(-1)?.type !== 'star') tokens.push({ type: 'star' });
       i++;
     } else if (c === '?') {
@@ -50,7 +60,7 @@ function tokenize(pattern: string): Token[] | undefined {
       i++;
     } else if (c === '\\') {
       const escaped = chars[i + 1];
-      if (escaped === undefined) return undefined;
+      if (escaped === undefined) return { tokens, error: 'trailing "\\"' };
       tokens.push({ type: 'char', char: escaped });
       i += 2;
     } else if (c === '[') {
@@ -60,11 +70,11 @@ function tokenize(pattern: string): Token[] | undefined {
       const ranges: Array<[string, string]> = [];
       while (!(chars[i] === ']' && ranges.length > 0)) {
         const lo = readClassChar(chars, i);
-        if (lo === undefined) return undefined;
+        if (typeof lo === 'string') return { tokens, error: lo };
         let hi = lo;
         if (chars[lo.next] === '-') {
           const h = readClassChar(chars, lo.next + 1);
-          if (h === undefined) return undefined;
+          if (typeof h === 'string') return { tokens, error: h };
           hi = h;
         }
         ranges.push([lo.char, hi.char]);
@@ -77,10 +87,10 @@ function tokenize(pattern: string): Token[] | undefined {
       i++;
     }
   }
-  return tokens;
+  return { tokens };
 }
 
-function matchOne(token: Token, c: string): boolean {
+function matchOne(token: PatternToken, c: string): boolean {
   switch (token.type) {
     case 'any':
       return c !== '/';
@@ -99,7 +109,7 @@ function matchOne(token: Token, c: string): boolean {
 
 /** Reports whether pattern is well-formed path.Match syntax. */
 export function isValidPathPattern(pattern: string): boolean {
-  return tokenize(pattern) !== undefined;
+  return parsePathPattern(pattern).error === undefined;
 }
 
 /**
@@ -107,8 +117,8 @@ export function isValidPathPattern(pattern: string): boolean {
  * false for a malformed pattern.
  */
 export function matchPathPattern(pattern: string, name: string): boolean {
-  const tokens = tokenize(pattern);
-  if (tokens === undefined) return false;
+  const { tokens, error } = parsePathPattern(pattern);
+  if (error !== undefined) return false;
   const chars = Array.from(name);
   // memo[t][n]: whether tokens[t:] match chars[n:]; filled lazily.
   const memo = new Map<number, boolean>();

@@ -11,6 +11,7 @@
  * matching `a!b` (module element `aB`), exactly as Go's case-sensitive match would.
  */
 import { GomirrorError } from '../errors.js';
+import { parsePathPattern, type PatternToken } from '../module/index.js';
 
 /** Characters Go allows in a module path element (module.CheckPath), in code-point order. */
 const MODULE_PATH_CHARS = [
@@ -24,8 +25,8 @@ const MODULE_PATH_CHARS = [
 ];
 const MODULE_CHAR_SET = new Set(MODULE_PATH_CHARS);
 
-/** One pattern element, parsed: literal characters, `?`, `*` and character classes. */
-type Token = { kind: 'char'; char: string } | { kind: 'any' } | { kind: 'star' } | { kind: 'set'; chars: Set<string> };
+/** One pattern element's unit, with each character class resolved to the module path characters it admits. */
+type Token = Exclude<PatternToken, { type: 'class' }> | { type: 'set'; chars: Set<string> };
 
 /**
  * Splits a comma-separated pattern list the way the go command does for
@@ -72,68 +73,31 @@ function splitPatternElements(pattern: string, fail: (why: string) => never): st
   return elements;
 }
 
-/** Parses one element with path.Match's rules: `*`, `?`, `[...]`, `[^...]`, `\` escapes. */
+/**
+ * Parses one element with path.Match's rules (`*`, `?`, `[...]`, `[^...]`,
+ * `\` escapes), then holds it to what a module path can contain.
+ */
 function parseElement(el: string, fail: (why: string) => never): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const takeEscaped = (): string => {
-    // Go's getEsc: an unescaped "-" or "]" cannot start a class item.
-    let c = el[i];
-    if (c === undefined) return fail('unterminated character class');
-    if (c === '-' || c === ']') fail(`unescaped "${c}" in character class`);
-    if (c === '\\') {
-      i++;
-      c = el[i];
-      if (c === undefined) return fail('trailing "\\"');
-    }
-    i++;
-    return c;
-  };
-  while (i < el.length) {
-    const c = el[i] as string;
-    if (c === '*') {
-      // Consecutive stars mean the same as one.
-      if (tokens.at(-1)?.kind !== 'star') tokens.push({ kind: 'star' });
-      i++;
-    } else if (c === '?') {
-      tokens.push({ kind: 'any' });
-      i++;
-    } else if (c === '[') {
-      i++;
-      const negated = el[i] === '^';
-      if (negated) i++;
-      const members = new Set<string>();
-      let items = 0;
-      while (el[i] !== ']' || items === 0) {
-        const lo = takeEscaped();
-        let hi = lo;
-        if (el[i] === '-') {
-          i++;
-          hi = takeEscaped();
-        }
-        if (lo > hi) fail(`character range "${lo}-${hi}" is reversed`);
-        if (lo === '/' || (lo < '/' && hi >= '/')) fail('"/" inside a character class');
-        for (const m of MODULE_PATH_CHARS) if (m >= lo && m <= hi) members.add(m);
-        items++;
-      }
-      i++;
-      const chars = negated ? new Set(MODULE_PATH_CHARS.filter((m) => !members.has(m))) : members;
-      tokens.push({ kind: 'set', chars });
-    } else {
-      const literal = c === '\\' ? el[i + 1] : c;
-      if (literal === undefined) fail('trailing "\\"');
-      if (!MODULE_CHAR_SET.has(literal as string)) {
-        fail(`"${literal}" cannot appear in a module path`);
-      }
-      tokens.push({ kind: 'char', char: literal as string });
-      i += c === '\\' ? 2 : 1;
-    }
+  const { tokens, error } = parsePathPattern(el);
+  const out = tokens.map((t) => forModulePaths(t, fail));
+  if (error !== undefined) fail(error);
+  return out;
+}
+
+function forModulePaths(token: PatternToken, fail: (why: string) => never): Token {
+  if (token.type === 'char' && !MODULE_CHAR_SET.has(token.char)) fail(`"${token.char}" cannot appear in a module path`);
+  if (token.type !== 'class') return token;
+  const members = new Set<string>();
+  for (const [lo, hi] of token.ranges) {
+    if (lo > hi) fail(`character range "${lo}-${hi}" is reversed`);
+    if (lo === '/' || (lo < '/' && hi >= '/')) fail('"/" inside a character class');
+    for (const m of MODULE_PATH_CHARS) if (m >= lo && m <= hi) members.add(m);
   }
-  return tokens;
+  return { type: 'set', chars: token.negated ? new Set(MODULE_PATH_CHARS.filter((m) => !members.has(m))) : members };
 }
 
 function tokenToRegex(token: Token): string {
-  switch (token.kind) {
+  switch (token.type) {
     case 'char':
       return isUpper(token.char) ? '!' + token.char.toLowerCase() : escapeRegexChar(token.char);
     case 'any':
