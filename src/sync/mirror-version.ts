@@ -32,8 +32,6 @@ export interface MirrorContext {
   expected?: (module: string, version: string, goMod: boolean) => string | undefined;
   /** Zip checks and fsyncs, e.g. on worker threads (stage-pool.ts); default inline. */
   stage?: Stager;
-  /** Called when a version is about to be downloaded, so a stager can get ready meanwhile. */
-  willStage?: () => void;
   /**
    * Checks the verified hashes against an outside authority (the checksum
    * database) before anything is written; throws ChecksumMismatchError.
@@ -96,7 +94,6 @@ export async function mirrorVersion(
     const zipPresent = onDisk ? zipOnDisk : await store.exists(files.zip);
     const zipTrusted = zipPresent && recordedZip?.source === TREE_RECORD;
     const fetchZip = zip !== 'no' && !zipPresent;
-    ctx.willStage?.();
     if (fetchZip) zipTmp = await store.tempFor(files.zip);
     const [modGot, zipGot, infoGot] = await Promise.allSettled([
       (async () => {

@@ -45,7 +45,6 @@ export interface SyncOptions {
   events?: SyncEvents;
   expected?: MirrorContext['expected'];
   stage?: MirrorContext['stage'];
-  willStage?: MirrorContext['willStage'];
   /** Checks each version's hashes with the checksum database before it is written. */
   authenticate?: MirrorContext['authenticate'];
   /** How often recorded hashes are flushed to disk while the run goes on. */
@@ -91,7 +90,6 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     sums,
     ...(options.expected ? { expected: options.expected } : {}),
     ...(options.stage ? { stage: options.stage } : {}),
-    ...(options.willStage ? { willStage: options.willStage } : {}),
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
   };
   // Two limiters, so a module waiting for its versions never holds a slot

@@ -168,7 +168,6 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       dryRun: config.dryRun,
       expected: hashSources.expected,
       stage: (job) => stagePool.stage(job),
-      willStage: () => stagePool.warm(),
       ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.
       ...(sumdb

@@ -7,8 +7,6 @@ import type { WorkerJob } from './stage-worker.js';
 /** stageVersion, on worker threads. */
 export interface StagePool {
   stage(job: StageJob): Promise<StageResult>;
-  /** Starts the first worker now (it takes tens of milliseconds to load), if none runs yet. */
-  warm(): void;
   close(): Promise<void>;
 }
 
@@ -39,7 +37,7 @@ export function createStagePool(
   /** The worker's entry file (tests point it elsewhere). */
   entry: URL = new URL('./stage-worker.js', import.meta.url),
 ): StagePool {
-  if (threads <= 0) return { stage: stageVersion, warm: () => undefined, close: async () => undefined };
+  if (threads <= 0) return { stage: stageVersion, close: async () => undefined };
   const slots: Slot[] = [];
   let nextId = 0;
   let broken: Error | undefined;
@@ -70,9 +68,6 @@ export function createStagePool(
   };
 
   return {
-    warm() {
-      if (slots.length === 0 && !broken) slots.push(spawn());
-    },
     async stage(job) {
       if (broken) return stageVersion(job);
       let slot = slots.reduce<Slot | undefined>((a, b) => (a === undefined || b.pending.size < a.pending.size ? b : a), undefined);

@@ -1,18 +1,10 @@
 /** `gomirror verify`: check the whole tree, name every bad file; `--repair` fetches them again. */
 import type { Argv } from 'yargs';
 import { formatBytes } from '../../sync/report.js';
-import { buildVerifyConfig, verifyTreeService, type VerifyTreeResult } from '../../verify-tree/index.js';
+import { buildVerifyConfig, verifyTreeService, type VerifyFlags, type VerifyTreeResult } from '../../verify-tree/index.js';
 import { createOutput, type Output } from '../output.js';
 
-interface VerifyArgs {
-  root?: string;
-  repair?: boolean;
-  upstream?: string;
-  concurrency?: number;
-  retries?: number;
-  sumdb?: string;
-  'log-format'?: string;
-}
+type VerifyArgs = VerifyFlags & { 'log-format'?: string };
 
 export const verifyCommand = {
   command: 'verify',
