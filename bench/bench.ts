@@ -5,7 +5,10 @@
  *
  * The upstream is a generated GOPROXY tree (test/fixtures/mkupstream, zips
  * from golang.org/x/mod) served by nginx on 127.0.0.1, so the server is not
- * the bottleneck of any contender. Also measured: a no-op re-sync, and the
+ * the bottleneck of any contender. A second scenario is what users live
+ * with: the same tree served by test/fixtures/delayserve, which answers every
+ * request after BENCH_DELAY_MS (default 20 ms; 0 skips it), like a proxy
+ * across the internet. Also measured: a no-op re-sync, and the
  * peak memory of gomirror mirroring one 300 MB zip.
  *
  * Every contender writes into a fresh directory, and nothing is deleted until
@@ -16,6 +19,7 @@
  *
  * Environment: BENCH_VERSIONS (default 640), BENCH_ROUNDS (default 3),
  * BENCH_BIG_MB (default 300; 0 skips the memory run), BENCH_CONCURRENCY (16),
+ * BENCH_DELAY_MS (20),
  * BENCH_DIR (where the work directory goes; default the system temp dir;
  * about 0.5 GB per round).
  */
@@ -26,12 +30,14 @@ import path from 'node:path';
 import { escapePath, escapeVersion } from '../src/module/index.js';
 import { buildBenchUpstream, buildUpstream } from '../test/helpers/fixture-upstream.js';
 import { REPO_ROOT, requireCommand } from '../test/helpers/go-tools.js';
-import { startStaticNginx, type StaticNginx } from './static-nginx.js';
+import { startDelayServer } from './delay-server.js';
+import { startStaticNginx } from './static-nginx.js';
 
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 640);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 20);
 const BIN = path.join(REPO_ROOT, 'bin/gomirror.js');
 
 interface Timed {
@@ -39,72 +45,37 @@ interface Timed {
   peakRssMb: number;
 }
 
+interface Scenario {
+  name: string;
+  /** Median seconds per contender. */
+  med: Record<string, number>;
+}
+
 async function main(): Promise<void> {
   await requireCommand('go', 'golang-go');
   await requireCommand('curl', 'curl');
   const work = await mkdtemp(path.join(process.env.BENCH_DIR ?? tmpdir(), 'gomirror-bench-'));
-  let nginx: StaticNginx | undefined;
   try {
     log(`building a ${VERSIONS}-version upstream with golang.org/x/mod ...`);
     const upstream = await buildBenchUpstream(VERSIONS, { dir: path.join(work, 'upstream') });
     const versions = [...upstream.hashes.keys()].filter((k) => !k.endsWith('/go.mod')).map((k) => k.split(' ') as [string, string]);
-    nginx = await startStaticNginx(upstream.dir, path.join(work, 'nginx'));
     const totalBytes = await sumZipBytes(upstream.dir, versions);
-    log(`upstream: ${versions.length} module versions, ${(totalBytes / 1048576).toFixed(1)} MiB of zips, served by nginx at ${nginx.url}`);
+    log(`upstream: ${versions.length} module versions, ${(totalBytes / 1048576).toFixed(1)} MiB of zips`);
 
-    const manifest = path.join(work, 'manifest.json');
-    const byModule = new Map<string, string[]>();
-    for (const [m, v] of versions) byModule.set(m, [...(byModule.get(m) ?? []), v]);
-    await writeFile(
-      manifest,
-      JSON.stringify({ upstream: nginx.url, sumdb: 'off', deps: false, modules: [...byModule].map(([p, vs]) => ({ path: p, versions: vs })) }),
-    );
-    const curlConfig = path.join(work, 'curl.cfg');
-
-    const results: Record<string, number[]> = { gomirror: [], 'go mod download': [], 'curl --parallel': [], 'no-op re-sync': [] };
-    for (let round = 1; round <= ROUNDS; round++) {
-      const times: Record<string, number> = {};
-      const contenders: Record<string, () => Promise<void>> = {
-        gomirror: async () => {
-          const out = path.join(work, `tree-${round}`);
-          const g = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--concurrency', String(CONCURRENCY), '--log-format', 'json'], {});
-          const noop = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--log-format', 'json'], {});
-          times.gomirror = g.seconds;
-          times['no-op re-sync'] = noop.seconds;
-        },
-        'go mod download': async () => {
-          const goHome = path.join(work, `go-${round}`);
-          await mkdir(goHome, { recursive: true });
-          const goEnv = {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: goHome,
-            GOPATH: path.join(goHome, 'gopath'),
-            GOMODCACHE: path.join(goHome, 'modcache'),
-            GOCACHE: path.join(goHome, 'cache'),
-            GOPROXY: nginx!.url,
-            GOSUMDB: 'off',
-            GOFLAGS: '-mod=mod -modcacherw',
-            GOTOOLCHAIN: 'local',
-            GOENV: 'off',
-            GO111MODULE: 'on',
-          };
-          const goArgs = ['mod', 'download', ...versions.map(([m, v]) => `${m}@${v}`)];
-          times['go mod download'] = (await timed('go', goArgs, { cwd: goHome, env: goEnv })).seconds;
-        },
-        'curl --parallel': async () => {
-          await writeCurlConfig(curlConfig, nginx!.url, path.join(work, `raw-${round}`), versions);
-          const args = ['--parallel', '--parallel-max', String(CONCURRENCY), '--fail', '--silent', '--show-error', '--create-dirs', '-K', curlConfig];
-          times['curl --parallel'] = (await timed('curl', args, {})).seconds;
-        },
-      };
-      // Each round starts with a different contender, so none always runs first or last.
-      const names = Object.keys(contenders);
-      for (let i = 0; i < names.length; i++) await contenders[names[(i + round - 1) % names.length]!]!();
-      for (const [k, v] of Object.entries(times)) results[k]!.push(v);
-      log(
-        `round ${round}: gomirror ${times.gomirror!.toFixed(2)}s, go mod download ${times['go mod download']!.toFixed(2)}s, ` +
-          `curl ${times['curl --parallel']!.toFixed(2)}s, no-op ${times['no-op re-sync']!.toFixed(2)}s`,
-      );
+    const scenarios: Scenario[] = [];
+    const nginx = await startStaticNginx(upstream.dir, path.join(work, 'nginx'));
+    try {
+      scenarios.push(await runScenario('loopback', nginx.url, path.join(work, 'loopback'), versions));
+    } finally {
+      await nginx.stop();
+    }
+    if (DELAY_MS > 0) {
+      const slow = await startDelayServer(upstream.dir, DELAY_MS);
+      try {
+        scenarios.push(await runScenario(`${DELAY_MS} ms`, slow.url, path.join(work, 'delay'), versions));
+      } finally {
+        await slow.stop();
+      }
     }
 
     let peak: Timed | undefined;
@@ -124,25 +95,93 @@ async function main(): Promise<void> {
       }
     }
 
-    const med = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;
     const rows: [string, string][] = [
       ['versions mirrored', String(versions.length)],
       ['zip bytes', `${(totalBytes / 1048576).toFixed(1)} MiB`],
       ['rounds', String(ROUNDS)],
-      ['concurrency', String(CONCURRENCY)],
-      ...Object.entries(med).map(([k, v]): [string, string] => [`median ${k}`, `${v.toFixed(2)} s`]),
-      ['gomirror / go mod download', `${(med.gomirror! / med['go mod download']!).toFixed(3)}  (goal <= 0.25)`],
-      ['gomirror / curl --parallel', `${(med.gomirror! / med['curl --parallel']!).toFixed(3)}  (goal <= 2)`],
-      ['no-op re-sync / full sync', `${(med['no-op re-sync']! / med.gomirror!).toFixed(3)}  (goal <= 0.1)`],
+      ['concurrency (gomirror, curl)', String(CONCURRENCY)],
     ];
-    if (peak) rows.push([`peak RSS mirroring a ${BIG_MB} MB zip`, `${peak.peakRssMb.toFixed(0)} MB in ${peak.seconds.toFixed(2)} s  (goal < 200 MB)`]);
+    for (const { name, med } of scenarios) {
+      for (const [k, v] of Object.entries(med)) rows.push([`${name}: median ${k}`, `${v.toFixed(2)} s`]);
+    }
+    const [loop, delayed] = scenarios;
+    const ratio = (a: number, b: number): string => (a / b).toFixed(3);
+    rows.push([`loopback: gomirror / go mod download`, `${ratio(loop!.med.gomirror!, loop!.med['go mod download']!)}  (goal <= 1.0)`]);
+    rows.push([`loopback: gomirror / curl --parallel`, ratio(loop!.med.gomirror!, loop!.med['curl --parallel']!)]);
+    if (delayed) {
+      rows.push([`${delayed.name}: gomirror / go mod download`, `${ratio(delayed.med.gomirror!, delayed.med['go mod download']!)}  (goal <= 0.15)`]);
+      rows.push([`${delayed.name}: gomirror / curl --parallel`, `${ratio(delayed.med.gomirror!, delayed.med['curl --parallel']!)}  (goal <= 1.15)`]);
+      rows.push([`${delayed.name}: no-op re-sync / full sync`, `${ratio(delayed.med['no-op re-sync']!, delayed.med.gomirror!)}  (goal <= 0.15)`]);
+    }
+    rows.push([`loopback: no-op re-sync / full sync`, ratio(loop!.med['no-op re-sync']!, loop!.med.gomirror!)]);
+    if (peak) rows.push([`peak RSS mirroring a ${BIG_MB} MB zip`, `${peak.peakRssMb.toFixed(0)} MB in ${peak.seconds.toFixed(2)} s  (goal <= 200 MB)`]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    console.log('\ngomirror benchmark (loopback, nginx upstream)');
+    console.log('\ngomirror benchmark');
     for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   } finally {
-    await nginx?.stop();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs every contender ROUNDS times against one upstream URL, each round
+ * starting with a different contender, and returns the medians.
+ */
+async function runScenario(name: string, url: string, work: string, versions: [string, string][]): Promise<Scenario> {
+  await mkdir(work, { recursive: true });
+  log(`scenario ${name}: upstream ${url}`);
+  const manifest = path.join(work, 'manifest.json');
+  const byModule = new Map<string, string[]>();
+  for (const [m, v] of versions) byModule.set(m, [...(byModule.get(m) ?? []), v]);
+  await writeFile(manifest, JSON.stringify({ upstream: url, sumdb: 'off', deps: false, modules: [...byModule].map(([p, vs]) => ({ path: p, versions: vs })) }));
+  const curlConfig = path.join(work, 'curl.cfg');
+
+  const results: Record<string, number[]> = { gomirror: [], 'go mod download': [], 'curl --parallel': [], 'no-op re-sync': [] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    const times: Record<string, number> = {};
+    const contenders: Record<string, () => Promise<void>> = {
+      gomirror: async () => {
+        const out = path.join(work, `tree-${round}`);
+        const g = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--concurrency', String(CONCURRENCY), '--log-format', 'json'], {});
+        const noop = await timed(process.execPath, [BIN, 'sync', '--manifest', manifest, '--out', out, '--log-format', 'json'], {});
+        times.gomirror = g.seconds;
+        times['no-op re-sync'] = noop.seconds;
+      },
+      'go mod download': async () => {
+        // The go command with its default parallelism, as a developer runs it.
+        const goHome = path.join(work, `go-${round}`);
+        await mkdir(goHome, { recursive: true });
+        const goEnv = {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: goHome,
+          GOPATH: path.join(goHome, 'gopath'),
+          GOMODCACHE: path.join(goHome, 'modcache'),
+          GOCACHE: path.join(goHome, 'cache'),
+          GOPROXY: url,
+          GOSUMDB: 'off',
+          GOFLAGS: '-mod=mod -modcacherw',
+          GOTOOLCHAIN: 'local',
+          GOENV: 'off',
+          GO111MODULE: 'on',
+        };
+        const goArgs = ['mod', 'download', ...versions.map(([m, v]) => `${m}@${v}`)];
+        times['go mod download'] = (await timed('go', goArgs, { cwd: goHome, env: goEnv })).seconds;
+      },
+      'curl --parallel': async () => {
+        await writeCurlConfig(curlConfig, url, path.join(work, `raw-${round}`), versions);
+        const args = ['--parallel', '--parallel-max', String(CONCURRENCY), '--fail', '--silent', '--show-error', '--create-dirs', '-K', curlConfig];
+        times['curl --parallel'] = (await timed('curl', args, {})).seconds;
+      },
+    };
+    const names = Object.keys(contenders);
+    for (let i = 0; i < names.length; i++) await contenders[names[(i + round - 1) % names.length]!]!();
+    for (const [k, v] of Object.entries(times)) results[k]!.push(v);
+    log(
+      `${name} round ${round}: gomirror ${times.gomirror!.toFixed(2)}s, go mod download ${times['go mod download']!.toFixed(2)}s, ` +
+        `curl ${times['curl --parallel']!.toFixed(2)}s, no-op ${times['no-op re-sync']!.toFixed(2)}s`,
+    );
+  }
+  return { name, med: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) };
 }
 
 /**
