@@ -12,4 +12,32 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // Every folder's index.ts is its public face: code in src/ imports another
+    // folder only through that folder's index.js (top-level files such as
+    // errors.ts are their own face).
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(?![^/.][^/]*/([^/.][^/]*/)*index\\.js$)[^/.][^/]*/',
+              message: "Import another folder through its index.js (add the export there if it belongs to the folder's public face).",
+            },
+            {
+              regex: '^\\./(?!([^/.][^/]*/)+index\\.js$)[^/.][^/]*/',
+              message: 'Import a subfolder through its index.js.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // cli/commands/ are the thin files of the cli folder itself.
+    files: ['src/cli/commands/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./){2,}(?![^/.][^/]*/([^/.][^/]*/)*index\\.js$)[^/.][^/]*/', message: 'Import another folder through its index.js.' }] }] },
+  },
 );

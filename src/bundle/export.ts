@@ -9,21 +9,12 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic } from '../tree/atomic.js';
-import { treeLayout } from '../tree/layout.js';
-import { openSumStore, type SumStore } from '../tree/sums.js';
+import { writeFileAtomic, treeLayout } from '../tree/index.js';
+import { openSumStore, type SumStore, formatGoSum, type GoSumEntry } from '../gosum/index.js';
 import { TOOL_VERSION } from '../version.js';
-import { checkModuleZip, formatGoSum, hashGoMod, type GoSumEntry } from '../verify/index.js';
-import {
-  BUNDLE_FORMAT,
-  INDEX_ENTRY,
-  indexId,
-  serializeIndex,
-  SIGNATURE_ENTRY,
-  TREE_PREFIX,
-  type BundleFile,
-  type BundleIndex,
-} from './index-format.js';
+import { checkModuleZip } from '../modzip/index.js';
+import { hashGoMod } from '../dirhash/index.js';
+import { BUNDLE_FORMAT, INDEX_ENTRY, indexId, serializeIndex, SIGNATURE_ENTRY, TREE_PREFIX, type BundleFile, type BundleIndex } from './index-format.js';
 import { indexFileFor, loadIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';

@@ -16,7 +16,7 @@ import type { VerifiedBundle } from './import-verify.js';
 import { listVersions, mergeListText, pickLatest, pickSumdbFile } from './merge.js';
 import { classifyTreePath, commitRank, isImmutable, type TreePath } from './tree-paths.js';
 import type { BundleSource } from './volumes.js';
-import { pathExists } from '../tree/path-exists.js';
+import { pathExists } from '../tree/index.js';
 
 /** One change to the root. `from` is the staged file to move in. */
 export type CommitAction =

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { MAX_GO_MOD, MAX_ZIP_FILE } from '../verify/index.js';
+import { MAX_GO_MOD, MAX_ZIP_FILE } from '../modzip/index.js';
 import { BundleRefusedError } from './errors.js';
 import { INDEX_ENTRY, MAX_INDEX_SIZE, SIGNATURE_ENTRY, TREE_PREFIX } from './index-format.js';
 import { readEntry, tarEntries, type TarEntry } from './tar-io.js';

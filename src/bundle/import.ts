@@ -16,9 +16,8 @@ import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink } from 'node:
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { treeLayout } from '../tree/layout.js';
-import { acquireTreeLock, isAlive } from '../tree/lock.js';
-import { openSumStore } from '../tree/sums.js';
+import { treeLayout, acquireTreeLock, isAlive, pathExists } from '../tree/index.js';
+import { openSumStore } from '../gosum/index.js';
 import { readKey } from './keygen.js';
 import { indexSums } from './index-format.js';
 import { stageBundle } from './import-stage.js';
@@ -26,7 +25,6 @@ import { planCommit, type CommitAction } from './import-plan.js';
 import { verifyStaged } from './import-verify.js';
 import { parsePublicKey } from './signature.js';
 import { discoverVolumes, groupBundleArgs, type BundleSource } from './volumes.js';
-import { pathExists } from '../tree/path-exists.js';
 
 export interface ImportOptions {
   readonly root: string;

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GomirrorError } from '../errors.js';
-import { parseGoSum, type GoSumLine } from '../verify/index.js';
+import { parseGoSum, type GoSumLine } from '../gosum/index.js';
 import { classifyTreePath } from './tree-paths.js';
 
 /** Format tag; a reader refuses any other. */

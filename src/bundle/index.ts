@@ -6,17 +6,7 @@
 export { BundleRefusedError, type BundleCheck } from './errors.js';
 export { exportBundle, type ExportOptions, type ExportResult } from './export.js';
 export { importBundles, type BundleImportResult, type ImportOptions } from './import.js';
-export {
-  BUNDLE_FORMAT,
-  INDEX_ENTRY,
-  indexId,
-  parseIndex,
-  serializeIndex,
-  SIGNATURE_ENTRY,
-  TREE_PREFIX,
-  type BundleFile,
-  type BundleIndex,
-} from './index-format.js';
+export { BUNDLE_FORMAT, INDEX_ENTRY, indexId, parseIndex, serializeIndex, SIGNATURE_ENTRY, TREE_PREFIX, type BundleFile, type BundleIndex } from './index-format.js';
 export { writeKeyPair, type KeyPairFiles } from './keygen.js';
 export { indexFileFor, loadIndex, type LoadedIndex } from './read-index.js';
 export { generateSigningKeyPair, keyIdOf, parsePrivateKey, parsePublicKey, signIndex, verifyIndexSignature } from './signature.js';

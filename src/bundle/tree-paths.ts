@@ -6,7 +6,7 @@
  * visible (immutable first, so an index never names a file that is missing).
  */
 import { unescapePath, unescapeVersion } from '../module/index.js';
-import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/layout.js';
+import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/index.js';
 
 /** A file of a module version: `<module>/@v/<version>.<ext>`. */
 export interface VersionFilePath {

@@ -9,8 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { GomirrorError } from '../errors.js';
-import { commitTempFile, tempPathFor } from '../tree/atomic.js';
-import { pathExists } from '../tree/path-exists.js';
+import { commitTempFile, tempPathFor, pathExists } from '../tree/index.js';
 
 /** One written bundle file. */
 export interface Volume {

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/layout.js';
+import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/index.js';
 import { classifyTreePath, type TreePath } from './tree-paths.js';
 
 /** A file of the tree found on disk. */

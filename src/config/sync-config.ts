@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Manifest, ManifestModule } from '../manifest/index.js';
-import { parseProxyList, type ProxyEntry } from '../upstream/proxy-list.js';
-import { DEFAULT_RETRY } from '../upstream/retry.js';
+import { parseProxyList, type ProxyEntry, DEFAULT_RETRY } from '../upstream/index.js';
 
 export type LogFormat = 'text' | 'json';
 

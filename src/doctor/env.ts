@@ -1,5 +1,5 @@
 import { matchPrefixPatterns } from '../module/index.js';
-import { redactUrl } from '../upstream/proxy-list.js';
+import { redactUrl } from '../upstream/index.js';
 import { proxyForUrl } from './advice.js';
 import type { CheckResult } from './types.js';
 

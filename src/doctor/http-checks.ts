@@ -1,5 +1,5 @@
 import { escapePath, escapeVersion, isValidSemver, parseVersionQuery, selectVersions } from '../module/index.js';
-import { parseInfo } from '../sync/info.js';
+import { parseInfo } from '../mirror/index.js';
 import { adviseNetworkError, adviseStatus, judgeContentType, type FileKind } from './advice.js';
 import type { CheckResult, DoctorProbes, HttpAnswer } from './types.js';
 

@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
 import { GomirrorError } from '../errors.js';
 import { checkModuleVersion, checkPath } from '../module/index.js';
-import { basicAuthFor, type NetrcEntry } from '../upstream/netrc.js';
-import { redactUrl } from '../upstream/proxy-list.js';
+import { basicAuthFor, type NetrcEntry, redactUrl } from '../upstream/index.js';
 import { adviseNetworkError, proxyForUrl } from './advice.js';
 import { checkEnvironment } from './env.js';
 import { checkModuleFiles, checkNotFound, checkSumdb, type HttpCheckContext } from './http-checks.js';

@@ -3,37 +3,11 @@
  * semantic versions and pseudo-versions, case escaping for proxy paths,
  * GOPRIVATE-style pattern lists, and the version queries of a manifest.
  */
-export {
-  checkFilePath,
-  checkImportPath,
-  checkPath,
-  checkPathMajor,
-  isValidModulePath,
-  matchPathMajor,
-  splitPathVersion,
-  type SplitPath,
-} from './check-path.js';
+export { checkFilePath, checkImportPath, checkPath, checkPathMajor, isValidModulePath, matchPathMajor, splitPathVersion, type SplitPath } from './check-path.js';
 export { checkModuleVersion, isValidModuleVersion } from './check.js';
 export { escapePath, escapeVersion, unescapePath, unescapeVersion } from './escape.js';
 export { matchPrefixPatterns } from './match.js';
 export { isValidPathPattern, matchPathPattern, parsePathPattern, type ParsedPattern, type PatternToken } from './path-pattern.js';
 export { isPseudoVersion, pseudoVersionBase, pseudoVersionRev, pseudoVersionTime } from './pseudo.js';
-export {
-  parseVersionQuery,
-  selectVersions,
-  type VersionConstraint,
-  type VersionOperator,
-  type VersionQuery,
-} from './query.js';
-export {
-  canonicalSemver,
-  canonicalVersion,
-  compareSemver,
-  isSemverPrefix,
-  isValidSemver,
-  semverBuild,
-  semverMajor,
-  semverMajorMinor,
-  semverPrerelease,
-  sortVersions,
-} from './semver.js';
+export { parseVersionQuery, selectVersions, type VersionConstraint, type VersionOperator, type VersionQuery } from './query.js';
+export { canonicalSemver, canonicalVersion, compareSemver, isSemverPrefix, isValidSemver, semverBuild, semverMajor, semverMajorMinor, semverPrerelease, sortVersions } from './semver.js';

@@ -41,18 +41,7 @@ import { InvalidModuleError } from '../errors.js';
 import { checkModuleVersion, isValidModuleVersion } from './check.js';
 import { checkPath, matchPathMajor, splitPathVersion } from './check-path.js';
 import { isPseudoVersion } from './pseudo.js';
-import {
-  canonicalSemver,
-  canonicalVersion,
-  compareSemver,
-  isSemverPrefix,
-  isValidSemver,
-  semverBuild,
-  semverMajor,
-  semverPrerelease,
-  sortVersions,
-  suggestVersion,
-} from './semver.js';
+import { canonicalSemver, canonicalVersion, compareSemver, isSemverPrefix, isValidSemver, semverBuild, semverMajor, semverPrerelease, sortVersions, suggestVersion } from './semver.js';
 
 /** A comparison operator of a range query. */
 export type VersionOperator = '<' | '<=' | '>' | '>=';

@@ -7,16 +7,7 @@
 import path from 'node:path';
 
 import { compileModulePattern, splitModulePatterns } from './module-pattern.js';
-import {
-  DEFAULT_LIST_MAX_AGE,
-  checkConfigPath,
-  checkServerName,
-  formatListen,
-  parseAuthRule,
-  parseListen,
-  parseMaxAge,
-  type NginxOptions,
-} from './options.js';
+import { DEFAULT_LIST_MAX_AGE, checkConfigPath, checkServerName, formatListen, parseAuthRule, parseListen, parseMaxAge, type NginxOptions } from './options.js';
 import { GomirrorError } from '../errors.js';
 
 /** A location that asks for HTTP basic auth for the modules one pattern matches. */

@@ -1,9 +1,9 @@
 import { readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic } from '../tree/atomic.js';
-import type { TreeStore } from '../tree/store.js';
-import { formatGoSum, parseGoSum } from '../verify/index.js';
+import { writeFileAtomic } from '../tree/index.js';
+import type { TreeStore } from '../tree/index.js';
+import { formatGoSum, parseGoSum } from '../gosum/index.js';
 import type { PrunePlan } from './plan.js';
 
 export interface ApplyPruneOptions {

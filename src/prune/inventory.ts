@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { checkModuleVersion, unescapePath, unescapeVersion } from '../module/index.js';
-import { parseInfo } from '../sync/info.js';
-import type { TreeStore } from '../tree/store.js';
-import { scanTree } from '../verify-tree/index.js';
+import { parseInfo } from '../mirror/index.js';
+import type { TreeStore } from '../tree/index.js';
+import { scanTree } from '../verify/index.js';
 import type { ModuleOnDisk, VersionOnDisk } from './plan.js';
 
 /**

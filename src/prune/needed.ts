@@ -3,10 +3,10 @@ import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { ManifestModule } from '../manifest/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import { isPseudoVersion, isValidSemver, pseudoVersionTime } from '../module/index.js';
-import { resolveQueries } from '../sync/resolve.js';
-import type { TreeStore } from '../tree/store.js';
-import type { UpstreamClient } from '../upstream/client.js';
-import { parseGoSum } from '../verify/index.js';
+import { resolveQueries } from '../mirror/index.js';
+import type { TreeStore } from '../tree/index.js';
+import type { UpstreamClient } from '../upstream/index.js';
+import { parseGoSum } from '../gosum/index.js';
 import type { ModuleOnDisk } from './plan.js';
 
 /** The manifest inputs, as sync reads them (sync-config.ts). */

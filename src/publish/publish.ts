@@ -8,14 +8,7 @@ import path from 'node:path';
 import { execa, ExecaError } from 'execa';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import {
-  buildRsyncPasses,
-  describeDestination,
-  isFileChange,
-  parseDestination,
-  parseRsyncChanges,
-  type RsyncChange,
-} from './rsync-args.js';
+import { buildRsyncPasses, describeDestination, isFileChange, parseDestination, parseRsyncChanges, type RsyncChange } from './rsync-args.js';
 import { describeRsyncExit, hintForRsyncExit } from './rsync-exit.js';
 
 /** The rsync program could not be started at all. */

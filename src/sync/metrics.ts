@@ -7,7 +7,7 @@
  * half-written file.
  */
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../tree/atomic.js';
+import { writeFileAtomic } from '../tree/index.js';
 import type { SyncReport } from './report.js';
 
 /** What one run contributes to the metrics file. */

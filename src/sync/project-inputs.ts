@@ -9,7 +9,7 @@ import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { MainModuleInput, ModuleVersion, WorkspaceInput } from '../graph/index.js';
 import { parseGoMod, parseGoWork } from '../modfile/index.js';
-import { parseGoSum } from '../verify/index.js';
+import { parseGoSum } from '../gosum/index.js';
 
 export interface ProjectInputs {
   mains: MainModuleInput[];

@@ -3,12 +3,10 @@ import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { PlanEntry } from '../graph/index.js';
 import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/index.js';
-import type { SumStore } from '../tree/sums.js';
-import type { TreeStore } from '../tree/store.js';
-import type { UpstreamClient } from '../upstream/client.js';
-import { mirrorVersion, type MirrorContext, type VersionOutcome } from './mirror-version.js';
-import { resolveQueries, type QueryInput, type Resolution } from './resolve.js';
-import { applyRetractions } from './retract.js';
+import type { SumStore } from '../gosum/index.js';
+import type { TreeStore } from '../tree/index.js';
+import type { UpstreamClient } from '../upstream/index.js';
+import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, applyRetractions } from '../mirror/index.js';
 
 /** One module to mirror and the queries that pick its versions. */
 export interface SyncTarget {

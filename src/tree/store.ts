@@ -1,5 +1,4 @@
-import { readdir, readFile, rm, unlink } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { readdir, readFile, rm, unlink, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
 import { commitTempFile, syncDir, tempPathFor, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';

@@ -1,8 +1,11 @@
 /**
- * Verification of downloaded module files: the module zip rules (checked while
- * streaming the zip once), the h1 dirhash, and go.sum files.
+ * `gomirror verify`: checks a whole tree (completeness, list and @latest,
+ * recorded hashes, module zip rules, stray temp files, the sumdb mirror) and
+ * with --repair fetches bad or missing files again from the upstream.
  */
-export { hash1, hashGoMod, type HashEntry } from './h1.js';
-export { formatGoSum, formatGoSumLine, parseGoSum, type GoSumEntry, type GoSumLine } from './go-sum.js';
-export { checkModuleZip, type CheckModuleZipOptions, type ModuleZipSummary } from './zip-check.js';
-export { MAX_GO_MOD, MAX_LICENSE, MAX_ZIP_FILE } from './zip-rules.js';
+export { checkModuleDir, type ModuleCheck } from './check-module.js';
+export { compareListWithDisk, type ProblemKind, type TreeProblem, type TreeWarning } from './problems.js';
+export { repairTree, type RepairContext, type RepairResult } from './repair.js';
+export { scanTree, type ModuleDir, type TreeScan } from './scan.js';
+export { buildVerifyConfig, verifyTreeService, type VerifyConfig, type VerifyFlags, type VerifyOutcome, type VerifyServiceOptions } from './service.js';
+export { verifyTree, type SumdbMirrorCheck, type VerifyTreeOptions, type VerifyTreeResult } from './verify.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { escapeVersion } from '../../src/module/index.js';
-import { parseGoSum } from '../../src/verify/index.js';
+import { parseGoSum } from '../../src/gosum/go-sum.js';
 import { describeCli, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { mulberry32, startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { basicSpec, buildUpstream, type Upstream, type UpstreamSpec } from '../helpers/fixture-upstream.js';

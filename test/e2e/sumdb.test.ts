@@ -16,7 +16,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { generateNginxConfig } from '../../src/nginx/index.js';
-import { verifySumdbMirror } from '../../src/sumdb/index.js';
+import { verifySumdbMirror } from '../../src/sumdb/mirror/verify-mirror.js';
 import { describeCli, runCli, type CliResult } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { startFixtureSumdb, type FixtureSumdb } from '../helpers/fixture-sumdb.js';

@@ -10,16 +10,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { Agent, fetch as undiciFetch } from 'undici';
 
-import {
-  BASIC,
-  BASIC_PSEUDO,
-  basicRequires,
-  basicSpec,
-  buildBenchUpstream,
-  buildUpstream,
-  parseGoSum,
-  type Upstream,
-} from '../helpers/fixture-upstream.js';
+import { BASIC, BASIC_PSEUDO, basicRequires, basicSpec, buildBenchUpstream, buildUpstream, parseGoSum, type Upstream } from '../helpers/fixture-upstream.js';
 import { startFixtureServer, type FaultRule, type FixtureServer } from '../helpers/fixture-server.js';
 import { assertGoOk, describeGoResult, goEnv, makeConsumerProject, runGo } from '../helpers/go-client.js';
 

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { GomirrorError } from '../../errors.js';
 import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor } from '../../doctor/index.js';
-import { loadNetrc } from '../../upstream/netrc.js';
+import { loadNetrc } from '../../upstream/index.js';
 import { createOutput } from '../output.js';
 
 interface DoctorArgs {

@@ -1,9 +1,9 @@
 /** `gomirror prune`: remove the versions no manifest input needs any longer. */
 import type { Argv } from 'yargs';
-import { buildSyncConfig } from '../../config/sync-config.js';
+import { buildSyncConfig } from '../../config/index.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
 import { pruneTree } from '../../prune/index.js';
-import { formatBytes } from '../../sync/report.js';
+import { formatBytes } from '../../sync/index.js';
 import { createOutput } from '../output.js';
 
 interface PruneArgs {

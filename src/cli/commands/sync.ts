@@ -1,11 +1,9 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { buildSyncConfig, type SyncConfig } from '../../config/sync-config.js';
+import { buildSyncConfig, type SyncConfig } from '../../config/index.js';
 import { isGomirrorError } from '../../errors.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
-import { writeSyncMetrics } from '../../sync/metrics.js';
-import { formatSyncSummary } from '../../sync/report.js';
-import { syncTree } from '../../sync/service.js';
+import { writeSyncMetrics, formatSyncSummary, syncTree } from '../../sync/index.js';
 import { createOutput } from '../output.js';
 
 interface SyncArgs {

@@ -1,7 +1,7 @@
 /** `gomirror verify`: check the whole tree, name every bad file; `--repair` fetches them again. */
 import type { Argv } from 'yargs';
-import { formatBytes } from '../../sync/report.js';
-import { buildVerifyConfig, verifyTreeService, type VerifyFlags, type VerifyTreeResult } from '../../verify-tree/index.js';
+import { formatBytes } from '../../sync/index.js';
+import { buildVerifyConfig, verifyTreeService, type VerifyFlags, type VerifyTreeResult } from '../../verify/index.js';
 import { createOutput, type Output } from '../output.js';
 
 type VerifyArgs = VerifyFlags & { 'log-format'?: string };

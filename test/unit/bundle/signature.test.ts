@@ -2,14 +2,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 
-import {
-  generateSigningKeyPair,
-  keyIdOf,
-  parsePrivateKey,
-  parsePublicKey,
-  signIndex,
-  verifyIndexSignature,
-} from '../../../src/bundle/index.js';
+import { generateSigningKeyPair, keyIdOf, parsePrivateKey, parsePublicKey, signIndex, verifyIndexSignature } from '../../../src/bundle/index.js';
 
 describe('bundle signatures', () => {
   const pair = generateSigningKeyPair();

@@ -1,18 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  adviseNetworkError,
-  adviseStatus,
-  checkEnvironment,
-  formatDoctorReport,
-  judgeContentType,
-  proxyForUrl,
-  runDoctor,
-  type CheckResult,
-  type DoctorProbes,
-  type HttpAnswer,
-  type TlsInfo,
-} from '../../../src/doctor/index.js';
+import { adviseNetworkError, adviseStatus, checkEnvironment, formatDoctorReport, judgeContentType, proxyForUrl, runDoctor, type CheckResult, type DoctorProbes, type HttpAnswer, type TlsInfo } from '../../../src/doctor/index.js';
 
 const NOW = Date.parse('2025-06-01T00:00:00Z');
 const MOD = 'example.com/m';

@@ -8,19 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GomirrorError } from '../../../src/errors.js';
-import {
-  compareVersions,
-  createGraphLoader,
-  createReplacer,
-  isPathRelated,
-  loadModuleGraph,
-  noReplacement,
-  targetKey,
-  type GraphSpec,
-  type LoadMode,
-  type ModSummary,
-  type ModuleGraph,
-} from '../../../src/graph/index.js';
+import { compareVersions, createGraphLoader, createReplacer, isPathRelated, loadModuleGraph, noReplacement, targetKey, type GraphSpec, type LoadMode, type ModSummary, type ModuleGraph } from '../../../src/graph/index.js';
 import { parseGoMod } from '../../../src/modfile/index.js';
 
 /** `"a@v1.0.0": "go 1.17; b@v1.0.0 c@v1.1.0"` → summaries (module line = the path). */

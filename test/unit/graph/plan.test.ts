@@ -5,16 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GomirrorError } from '../../../src/errors.js';
-import {
-  loadModuleGraph,
-  planGraphs,
-  planMirror,
-  targetKey,
-  type GraphPlanInput,
-  type MirrorPlan,
-  type ModSummary,
-  type ModuleGraph,
-} from '../../../src/graph/index.js';
+import { loadModuleGraph, planGraphs, planMirror, targetKey, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleGraph } from '../../../src/graph/index.js';
 import { parseGoMod, parseGoWork } from '../../../src/modfile/index.js';
 
 /** Fixture universe: `path@version` → go.mod text. */

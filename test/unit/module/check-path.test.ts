@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { InvalidModuleError } from '../../../src/errors.js';
-import {
-  checkFilePath,
-  checkImportPath,
-  checkPath,
-  checkPathMajor,
-  isValidModulePath,
-  matchPathMajor,
-  splitPathVersion,
-} from '../../../src/module/index.js';
+import { checkFilePath, checkImportPath, checkPath, checkPathMajor, isValidModulePath, matchPathMajor, splitPathVersion } from '../../../src/module/index.js';
 
 function accepts(check: (path: string) => void, path: string): boolean {
   try {

@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import {
-  canonicalSemver,
-  canonicalVersion,
-  compareSemver,
-  isSemverPrefix,
-  isValidSemver,
-  semverBuild,
-  semverMajor,
-  semverMajorMinor,
-  semverPrerelease,
-  sortVersions,
-} from '../../../src/module/index.js';
+import { canonicalSemver, canonicalVersion, compareSemver, isSemverPrefix, isValidSemver, semverBuild, semverMajor, semverMajorMinor, semverPrerelease, sortVersions } from '../../../src/module/index.js';
 
 // [input, canonical ("" = invalid)], in increasing precedence for the valid
 // ones, after x/mod's semver tests; neighbours with the same canonical form

@@ -13,7 +13,7 @@ import { escapePath } from '../../../src/module/index.js';
 import { applyPrune, findNeededVersions, planPrune, pruneTree, readModulesOnDisk, type PruneConfig } from '../../../src/prune/index.js';
 import { acquireTreeLock } from '../../../src/tree/lock.js';
 import { createTreeStore } from '../../../src/tree/store.js';
-import { verifyTree } from '../../../src/verify-tree/index.js';
+import { verifyTree } from '../../../src/verify/index.js';
 import { BASIC, BASIC_PSEUDO, basicSpec, buildUpstream, type Upstream } from '../../helpers/fixture-upstream.js';
 import { treeFiles, treeFromUpstream } from '../../helpers/tree.js';
 

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import {
-  buildRsyncPasses,
-  describeDestination,
-  describeRsyncExit,
-  hintForRsyncExit,
-  isFileChange,
-  parseDestination,
-  parseRsyncChanges,
-  rsyncTarget,
-} from '../../../src/publish/index.js';
+import { buildRsyncPasses, describeDestination, describeRsyncExit, hintForRsyncExit, isFileChange, parseDestination, parseRsyncChanges, rsyncTarget } from '../../../src/publish/index.js';
 
 describe('parseDestination', () => {
   const cases: Array<[string, unknown, string]> = [

@@ -8,15 +8,7 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 
 import { GomirrorError } from '../../../src/errors.js';
 import type { Transport } from '../../../src/upstream/transport.js';
-import {
-  formatTree,
-  parseTilePath,
-  recordHash,
-  storedHashesForRecordHash,
-  tileWidthIn,
-  treeHash,
-  type HashReader,
-} from '../../../src/verify/sumdb/index.js';
+import { formatTree, parseTilePath, recordHash, storedHashesForRecordHash, tileWidthIn, treeHash, type HashReader } from '../../../src/sumdb/index.js';
 import { readTileData } from './vectors.js';
 
 /** A signing key and its verifier key `name+hash+base64(0x01 ‖ key)`. */

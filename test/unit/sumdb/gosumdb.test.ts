@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { GomirrorError } from '../../../src/errors.js';
-import { hex8, parseGosumdb, type SumdbSpec } from '../../../src/verify/sumdb/index.js';
+import { hex8, parseGosumdb, type SumdbSpec } from '../../../src/sumdb/index.js';
 
 const GO_KEY = 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8';
 const PETER = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';

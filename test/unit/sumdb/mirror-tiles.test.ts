@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import {
-  mirrorTiles,
-  planTileReads,
-  rightEdgeTiles,
-  sourceTiles,
-  storedHashIndex,
-  subTreeIndex,
-  tileParent,
-  tilePath,
-  tileSlot,
-  type Tile,
-} from '../../../src/verify/sumdb/index.js';
+import { mirrorTiles, sourceTiles } from '../../../src/sumdb/mirror/mirror-tiles.js';
+import { planTileReads, rightEdgeTiles, storedHashIndex, subTreeIndex, tileParent, tilePath, tileSlot, type Tile } from '../../../src/sumdb/index.js';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function random(seed: number): () => number {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
 import { GomirrorError } from '../../../src/errors.js';
-import { hex8, keyHash, openNote, parseVerifierKey, type Verifier } from '../../../src/verify/sumdb/index.js';
+import { hex8, keyHash, openNote, parseVerifierKey, type Verifier } from '../../../src/sumdb/index.js';
 import { loadVectors, signNote, type Vectors } from './vectors.js';
 
 // The example in golang.org/x/mod/sumdb/note's package documentation.

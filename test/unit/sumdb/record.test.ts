@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
 import { GomirrorError } from '../../../src/errors.js';
-import { compareRecord, formatLookup, formatTree, isValidRecordText, parseLookup, parseTree, recordHashes } from '../../../src/verify/sumdb/index.js';
+import { compareRecord, formatLookup, formatTree, isValidRecordText, parseLookup, parseTree, recordHashes } from '../../../src/sumdb/index.js';
 import { loadVectors, recordText, type Vectors } from './vectors.js';
 
 const ZIP = 'h1:pU6oZhiPkSOZFVub4lYEI5T6hU1kuCOg/Nj85rhoaZ8=';

@@ -2,19 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
 import { GomirrorError } from '../../../src/errors.js';
-import {
-  authenticateTiles,
-  hashesFromPlan,
-  planTileReads,
-  storedHashIndex,
-  subTreeIndex,
-  tilePath,
-  treeHash,
-  type HashReader,
-  type Tile,
-  type TileData,
-  type TreeHead,
-} from '../../../src/verify/sumdb/index.js';
+import { authenticateTiles, hashesFromPlan, planTileReads, storedHashIndex, subTreeIndex, tilePath, treeHash, type HashReader, type Tile, type TileData, type TreeHead } from '../../../src/sumdb/index.js';
 import { buildLog, loadVectors, readTileData, type Vectors } from './vectors.js';
 
 describe('reading hashes through tiles (tlog.TileHashReader)', () => {

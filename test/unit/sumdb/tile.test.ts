@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
-import {
-  hashFromTile,
-  newTiles,
-  parseTilePath,
-  rightEdgeTiles,
-  storedHashIndex,
-  subTreeIndex,
-  tileForIndex,
-  tileParent,
-  tilePath,
-  treeHash,
-  type HashReader,
-  type Tile,
-} from '../../../src/verify/sumdb/index.js';
+import { hashFromTile, newTiles, parseTilePath, rightEdgeTiles, storedHashIndex, subTreeIndex, tileForIndex, tileParent, tilePath, treeHash, type HashReader, type Tile } from '../../../src/sumdb/index.js';
 import { buildLog, loadVectors, readTileData, type Vectors } from './vectors.js';
 
 const T = (h: number, l: number, n: number, w: number): Tile => ({ h, l, n, w });

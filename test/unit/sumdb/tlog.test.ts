@@ -1,20 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
-import {
-  checkRecord,
-  checkTree,
-  nodeHash,
-  proveRecord,
-  proveTree,
-  recordHash,
-  splitStoredHashIndex,
-  storedHashCount,
-  storedHashIndex,
-  treeHash,
-  ZERO_HASH,
-  type HashReader,
-} from '../../../src/verify/sumdb/index.js';
+import { checkRecord, checkTree, nodeHash, proveRecord, proveTree, recordHash, splitStoredHashIndex, storedHashCount, storedHashIndex, treeHash, ZERO_HASH, type HashReader } from '../../../src/sumdb/index.js';
 import { buildLog, loadVectors, type Vectors } from './vectors.js';
 
 const b64 = (b: Buffer): string => b.toString('base64');

@@ -8,7 +8,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 
 import { goTool } from '../../helpers/go-tools.js';
-import { recordHash, storedHashesForRecordHash, storedHashIndex, type HashReader, type Tile } from '../../../src/verify/sumdb/index.js';
+import { recordHash, storedHashesForRecordHash, storedHashIndex, type HashReader, type Tile } from '../../../src/sumdb/index.js';
 
 /** What sumdbvectors prints. */
 export interface Vectors {

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 
 import { ChecksumMismatchError, GomirrorError } from '../../../src/errors.js';
-import { createSumdbVerifier, verifySumdbMirror, type SumdbVerifier } from '../../../src/sumdb/index.js';
+import { createSumdbVerifier, type SumdbVerifier } from '../../../src/sumdb/client/verifier.js';
+import { verifySumdbMirror } from '../../../src/sumdb/mirror/verify-mirror.js';
 import type { ProxyEntry } from '../../../src/upstream/proxy-list.js';
-import { parseGosumdb } from '../../../src/verify/sumdb/index.js';
+import { parseGosumdb } from '../../../src/sumdb/index.js';
 import { treeFiles } from '../../helpers/tree.js';
 import { FakeDb, fakeNet, h1, makeKey, type FakeNet, type TestKey } from './fake-db.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { treeLayout } from '../../../src/tree/layout.js';
 import { createTreeStore, sweepStaleTemps } from '../../../src/tree/store.js';
-import { openSumStore } from '../../../src/tree/sums.js';
+import { openSumStore } from '../../../src/gosum/sums.js';
 import { tempPathFor, writeFileAtomic } from '../../../src/tree/atomic.js';
 
 describe('tree store', () => {

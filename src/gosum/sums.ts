@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises';
+import { GomirrorError } from '../errors.js';
+import { formatGoSum, parseGoSum } from './go-sum.js';
+import { writeFileAtomic } from '../tree/index.js';
+
+/**
+ * The h1: hashes of everything in the tree, kept in go.sum format in
+ * `.gomirror/go.sum`. Once a hash is recorded for a module version it never
+ * changes: a different hash later is a security error.
+ */
+export interface SumStore {
+  get(modulePath: string, version: string, goMod: boolean): string | undefined;
+  /** Records a hash; throws nothing, the caller compares with get() first. */
+  set(modulePath: string, version: string, goMod: boolean, hash: string): void;
+  /** Writes the file atomically if anything changed. */
+  flush(): Promise<void>;
+  readonly size: number;
+}
+
+const key = (p: string, v: string, goMod: boolean): string => `${p} ${v}${goMod ? '/go.mod' : ''}`;
+
+export async function openSumStore(file: string): Promise<SumStore> {
+  const map = new Map<string, string>();
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new GomirrorError('E_FS', `${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  for (const line of parseGoSum(text, file)) map.set(key(line.path, line.version, line.goMod), line.hash);
+  let dirty = false;
+  let flushing: Promise<void> = Promise.resolve();
+  return {
+    get: (p, v, goMod) => map.get(key(p, v, goMod)),
+    set(p, v, goMod, hash) {
+      if (map.get(key(p, v, goMod)) === hash) return;
+      map.set(key(p, v, goMod), hash);
+      dirty = true;
+    },
+    flush() {
+      // Serialise flushes so an older snapshot never lands after a newer one.
+      flushing = flushing.then(async () => {
+        if (!dirty) return;
+        dirty = false;
+        const lines = [...map].map(([k, hash]) => {
+          const [path, ver] = k.split(' ') as [string, string];
+          const goMod = ver.endsWith('/go.mod');
+          return { path, version: goMod ? ver.slice(0, -'/go.mod'.length) : ver, goMod, hash };
+        });
+        await writeFileAtomic(file, formatGoSum(lines));
+      });
+      return flushing;
+    },
+    get size() {
+      return map.size;
+    },
+  };
+}

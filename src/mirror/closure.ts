@@ -1,0 +1,107 @@
+/**
+ * The dependency closure: loads every module graph a sync needs by fetching
+ * go.mod files round by round (breadth-first, each .mod once, with bounded
+ * concurrency), then turns the graphs into the mirror plan. The graph rules
+ * are pure (graph/); this file only does the fetching.
+ */
+import pLimit from 'p-limit';
+import { GomirrorError, isGomirrorError } from '../errors.js';
+import { createGraphLoader, planGraphs, planMirror, targetKey, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleGraph, type ModuleVersion, type Target } from '../graph/index.js';
+import { parseGoMod } from '../modfile/index.js';
+import type { UpstreamClient } from '../upstream/index.js';
+
+export interface ClosureOptions {
+  input: GraphPlanInput;
+  gosum: readonly { module: ModuleVersion; goMod: boolean; where: string }[];
+  /** Follow go.mod requirements; when false only the named versions (and a main module's direct requirements) are planned. */
+  deps: boolean;
+  /** `--zips all`. */
+  allZips: boolean;
+  concurrency: number;
+  /** The verified .mod bytes of a module version (from the tree when present, else upstream). */
+  loadMod(path: string, version: string): Promise<Buffer>;
+  /** The go.mod text of a local-directory replacement; undefined when it has none. */
+  readLocalGoMod(dir: string): Promise<string | undefined>;
+}
+
+export interface ClosureResult {
+  plan: MirrorPlan;
+  /** Problems with go.mod contents (bad syntax, wrong module line); download failures show up when the version is mirrored. */
+  errors: { module: string; error: GomirrorError }[];
+  /** go.mod files read to walk the graphs. */
+  modsRead: number;
+}
+
+/** Loads the graphs and builds the plan. Throws only for input errors (conflicting replacements). */
+export async function computeClosure(options: ClosureOptions): Promise<ClosureResult> {
+  const graphs = planGraphs(options.input);
+  const summaries = new Map<string, ModSummary | GomirrorError>();
+  // Failed downloads are reported by the mirroring of that version, not twice.
+  const downloadErrors = new WeakSet<GomirrorError>();
+  const limit = pLimit(options.concurrency);
+  const loaded: (ModuleGraph | undefined)[] = graphs.map(() => undefined);
+  const lookup = (t: Target): ModSummary | GomirrorError | undefined =>
+    options.deps ? summaries.get(targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
+
+  const fetchSummary = async (t: Target): Promise<void> => {
+    const key = targetKey(t);
+    try {
+      if (t.kind === 'dir') {
+        const text = await options.readLocalGoMod(t.dir);
+        summaries.set(key, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true })));
+        return;
+      }
+      const data = await options.loadMod(t.path, t.version);
+      summaries.set(key, summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true })));
+    } catch (err) {
+      const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `${key}: ${(err as Error).message}`, { cause: err });
+      if (e.code === 'E_GOMOD') {
+        summaries.set(key, new GomirrorError('E_MOD_INVALID', e.message, { cause: e }));
+        return;
+      }
+      downloadErrors.add(e);
+      summaries.set(key, e);
+    }
+  };
+
+  const loaders = graphs.map((g) => createGraphLoader(g.spec));
+  for (;;) {
+    const missing = new Map<string, Target>();
+    loaders.forEach((loader, i) => {
+      if (loaded[i]) return;
+      const graph = loader.advance(lookup);
+      if (graph.missing.length === 0) loaded[i] = graph;
+      for (const t of graph.missing) missing.set(targetKey(t), t);
+    });
+    if (missing.size === 0) break;
+    await Promise.all([...missing.values()].map((t) => limit(() => fetchSummary(t))));
+  }
+
+  const done = loaded as ModuleGraph[];
+  const errors = new Map<string, { module: string; error: GomirrorError }>();
+  for (const g of done) {
+    for (const e of g.errors) {
+      if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
+    }
+  }
+  const plan = planMirror({ roots: options.input.roots, gosum: options.gosum, graphs, loaded: done, allZips: options.allZips });
+  return { plan, errors: [...errors.values()], modsRead: summaries.size };
+}
+
+function summarize(f: ReturnType<typeof parseGoMod>): ModSummary {
+  return { ...(f.module !== undefined ? { module: f.module } : {}), ...(f.go ? { go: f.go } : {}), require: f.require };
+}
+
+/**
+ * An UpstreamClient that answers .mod requests from bytes the closure already
+ * downloaded and verified, so mirroring a version does not fetch its .mod twice.
+ */
+export function withModCache(upstream: UpstreamClient, cache: ReadonlyMap<string, Buffer>): UpstreamClient {
+  return {
+    list: (p) => upstream.list(p),
+    latest: (p) => upstream.latest(p),
+    info: (p, v) => upstream.info(p, v),
+    mod: async (p, v) => cache.get(`${p}@${v}`) ?? upstream.mod(p, v),
+    zip: (p, v, file) => upstream.zip(p, v, file),
+  };
+}

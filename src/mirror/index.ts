@@ -1,0 +1,11 @@
+/**
+ * Fetching, checking and staging one module version, shared by every command
+ * that writes module files (sync, verify --repair, import): query resolution,
+ * retractions, the dependency closure's go.mod reads, the staging worker pool.
+ */
+export { computeClosure, withModCache } from './closure.js';
+export { parseInfo } from './info.js';
+export { expectedHash, type MirrorContext, mirrorVersion, type VersionOutcome } from './mirror-version.js';
+export { type QueryInput, type Resolution, resolveQueries } from './resolve.js';
+export { applyRetractions } from './retract.js';
+export { createStagePool } from './stage-pool.js';

@@ -1,0 +1,6 @@
+/**
+ * `gomirror sync`: the orchestrator, its report and metrics.
+ */
+export { writeSyncMetrics } from './metrics.js';
+export { formatBytes, formatSyncSummary } from './report.js';
+export { syncTree } from './service.js';

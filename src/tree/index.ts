@@ -1,0 +1,9 @@
+/**
+ * The GOPROXY tree on disk: its layout (pure paths), atomic writes, the
+ * list/@latest index, and the one-writer lock.
+ */
+export { commitTempFile, createSyncedFile, syncFile, tempPathFor, writeFileAtomic } from './atomic.js';
+export { STATE_DIR, TEMP_FILE_PATTERN, treeLayout } from './layout.js';
+export { acquireTreeLock, isAlive, readTreeLock } from './lock.js';
+export { pathExists } from './path-exists.js';
+export { createTreeStore, sweepStaleTemps, type TreeStore } from './store.js';

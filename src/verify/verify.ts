@@ -1,0 +1,122 @@
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+import type { Logger } from '../logger.js';
+import { createTreeStore } from '../tree/index.js';
+import { openSumStore } from '../gosum/index.js';
+import { createStagePool } from '../mirror/index.js';
+import { checkModuleDir, type ModuleCheckContext } from './check-module.js';
+import { sortProblems, type TreeProblem, type TreeWarning } from './problems.js';
+import { scanTree } from './scan.js';
+
+/** Checks the checksum database mirror under `<root>/sumdb/`; returns its bad files. */
+export type SumdbMirrorCheck = (root: string) => Promise<TreeProblem[]>;
+
+export interface VerifyTreeOptions {
+  /** Parallel zip checks (default: the number of CPUs, at least 2). */
+  concurrency?: number;
+  /** Zip checks on this many worker threads (default: one per core, at most 4; 0: on this thread). */
+  threads?: number;
+  logger?: Logger;
+  sumdb?: SumdbMirrorCheck;
+}
+
+/** The outcome of `gomirror verify` over a whole tree. */
+export interface VerifyTreeResult {
+  root: string;
+  ok: boolean;
+  modules: number;
+  versions: number;
+  /** Bytes of the zips checked. */
+  zipBytes: number;
+  problems: TreeProblem[];
+  warnings: TreeWarning[];
+  /** Temp files of a live writer: another run is in progress. */
+  liveTemps: string[];
+}
+
+/**
+ * Verifies the whole tree, reading only: each module directory (see
+ * checkModuleDir), stray temp files, and the sumdb mirror when a verifier is
+ * given. Zip checks run with bounded parallelism; every problem names a file.
+ */
+export async function verifyTree(root: string, options: VerifyTreeOptions = {}): Promise<VerifyTreeResult> {
+  const store = createTreeStore(root);
+  const sums = await openSumStore(store.layout.sumsFile());
+  const scan = await scanTree(store.layout.root);
+  const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
+  // Enough versions in flight to keep the zip checks busy, few enough to stay far from the open-file limit.
+  const versionLimit = pLimit(32);
+  const logger = options.logger;
+  const problems: TreeProblem[] = [];
+  const warnings: TreeWarning[] = [];
+  const versionFile = /\.(info|mod|zip)$/;
+  const total = scan.modules.reduce(
+    (n, m) => n + new Set([...m.names].filter((f) => versionFile.test(f)).map((f) => f.replace(versionFile, ''))).size,
+    0,
+  );
+  let done = 0;
+  let failed = 0;
+  let zipBytes = 0;
+  let versions = 0;
+
+  for (const rel of scan.staleTemps) {
+    problems.push({ file: rel, kind: 'temp', message: 'stray temporary file left by an interrupted run (remove it, or run verify --repair)' });
+  }
+  for (const rel of scan.unexpected) warnings.push({ file: rel, message: 'unexpected file in a GOPROXY tree' });
+
+  // Modules are walked a few at a time; the zip limiter bounds the heavy work,
+  // which runs on worker threads so that it uses every core.
+  const moduleLimit = pLimit(8);
+  // This thread only reads directories and small files, so every core can check zips.
+  const pool = createStagePool(options.threads ?? Math.min(4, availableParallelism()));
+  const checkZip: ModuleCheckContext['checkZip'] = async (file, opts) => {
+    const { zip } = await pool.stage({ zip: { file, ...opts, fsync: false }, files: [] });
+    if (!zip) throw new Error(`no zip check result for ${file}`);
+    return zip;
+  };
+  let checks: Awaited<ReturnType<typeof checkModuleDir>>[];
+  try {
+    checks = await Promise.all(
+      scan.modules.map((dir) =>
+        moduleLimit(() =>
+          checkModuleDir(
+            {
+              store,
+              sums,
+              limit,
+              versionLimit,
+              checkZip,
+              onVersion: (ok, bytes) => {
+                done++;
+                if (!ok) failed++;
+                zipBytes += bytes;
+                logger?.progress({ done, total, failed, bytes: zipBytes });
+              },
+            },
+            dir,
+          ),
+        ),
+      ),
+    );
+  } finally {
+    await pool.close();
+  }
+  for (const c of checks) {
+    problems.push(...c.problems);
+    warnings.push(...c.warnings);
+    versions += c.versions;
+  }
+  if (options.sumdb) problems.push(...(await options.sumdb(store.layout.root)));
+  sortProblems(problems);
+  sortProblems(warnings);
+  return {
+    root: store.layout.root,
+    ok: problems.length === 0,
+    modules: checks.filter((c) => c.module !== undefined).length,
+    versions,
+    zipBytes,
+    problems,
+    warnings,
+    liveTemps: scan.liveTemps,
+  };
+}
