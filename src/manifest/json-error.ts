@@ -6,11 +6,17 @@
  */
 export function findJsonErrorOffset(text: string): number | undefined {
   let i = 0;
+  /** Unwinds the scanner to the offset where the grammar broke. */
+  class Stop extends Error {
+    constructor(readonly at: number) {
+      super('JSON syntax error');
+    }
+  }
   const ws = (): void => {
     while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
   };
   const fail = (): never => {
-    throw i;
+    throw new Stop(i);
   };
   const expect = (word: string): void => {
     if (text.startsWith(word, i)) i += word.length;
@@ -71,7 +77,8 @@ export function findJsonErrorOffset(text: string): number | undefined {
     value();
     ws();
     return i < text.length ? i : undefined;
-  } catch (at) {
-    return typeof at === 'number' ? at : undefined;
+  } catch (err) {
+    // Anything else (a RangeError from very deep nesting) leaves the place unknown.
+    return err instanceof Stop ? err.at : undefined;
   }
 }
