@@ -53,7 +53,7 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export interface GomirrorErrorOptions {
-  hint?: string;
+  hint?: string | undefined;
   cause?: unknown;
 }
 

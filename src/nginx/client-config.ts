@@ -12,13 +12,13 @@ export interface ClientConfigOptions {
   /** Base URL of the mirror (`--url`). */
   url: string;
   /** GOPRIVATE patterns (`--private`), comma-separated; several values are joined. */
-  private?: string[];
+  private?: string[] | undefined;
   /** GOSUMDB value (`--sumdb`): `off`, `name`, `name+key` or `name+key url`. Default `sum.golang.org`. */
-  sumdb?: string;
+  sumdb?: string | undefined;
   /** Login for the `.netrc` entry (`--netrc-login`), when the mirror uses basic auth. */
-  netrcLogin?: string;
+  netrcLogin?: string | undefined;
   /** Extra `NAME=VALUE` settings for the same `go env -w` line (`--env`). */
-  extraEnv?: string[];
+  extraEnv?: string[] | undefined;
   /** The environment the user will run the go command in, checked for settings that would not work. */
   env?: Record<string, string | undefined>;
 }

@@ -10,23 +10,23 @@ export interface NginxOptions {
   /** The tree to serve (`--root`); made absolute against the working directory. */
   root: string;
   /** `[HOST:]PORT` of the plain-HTTP listener (`--listen`). Default 80, or 8080 with `--standalone`. */
-  listen?: string;
+  listen?: string | undefined;
   /** `[HOST:]PORT` of the HTTPS listener (`--tls-listen`). Default 443, or 8443 with `--standalone`. */
-  tlsListen?: string;
+  tlsListen?: string | undefined;
   /** Names for `server_name` (`--server-name`); default `_` (any). */
-  serverNames?: string[];
+  serverNames?: string[] | undefined;
   /** Write a whole nginx.conf instead of a `server { }` block (`--standalone`). */
-  standalone?: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
+  standalone?: boolean | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
   /** `PATTERN[,PATTERN...]=HTPASSWD` rules (`--auth`). */
-  auth?: string[];
+  auth?: string[] | undefined;
   /** Turn on directory listings (`--autoindex`). */
-  autoindex?: boolean;
+  autoindex?: boolean | undefined;
   /** max-age of `list`, `@latest`, sumdb `latest` and partial tiles: seconds or an Nginx-style duration. */
-  listMaxAge?: string | number;
+  listMaxAge?: string | number | undefined;
   /** Access log file, or `off` (`--access-log`). */
-  accessLog?: string;
+  accessLog?: string | undefined;
 }
 
 /** A parsed `--listen` value, printable as the argument of Nginx's `listen`. */

@@ -73,7 +73,7 @@ export interface FixtureServerOptions {
   root: string;
   faults?: FaultRule[];
   /** PRNG seed for probabilistic faults. Default 1. */
-  seed?: number;
+  seed?: number | undefined;
   /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (see FixtureServer.caFile). */
   tls?: boolean;
 }
@@ -87,8 +87,8 @@ export interface FixtureServer {
    * With tls: the certificate's PEM file and text. Trust it in the go command
    * with `SSL_CERT_FILE=<caFile>` and in undici with `connect: { ca }`.
    */
-  caFile?: string;
-  ca?: string;
+  caFile?: string | undefined;
+  ca?: string | undefined;
   /** Every request so far; tests may read or clear it (`requests.length = 0`). */
   requests: RequestLog[];
   /** Replaces the fault rules and restarts their counters. */

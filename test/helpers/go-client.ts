@@ -26,7 +26,7 @@ export interface GoEnvOptions {
    * Contents of `$HOME/.netrc` (also pointed to by NETRC). Note that the go
    * command sends netrc credentials only to https URLs.
    */
-  netrc?: string;
+  netrc?: string | undefined;
   /** Extra variables, applied last (they override everything above). */
   extra?: Record<string, string>;
 }
