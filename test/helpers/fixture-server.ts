@@ -65,6 +65,12 @@ export interface RequestLog {
   status: number;
   /** The fault that changed this response, if any. */
   fault?: Fault['kind'];
+  /**
+   * How the response ended, once it has: `finished` when every byte was
+   * handed to the socket, `cut` when the connection closed first (a client
+   * that gave up, a reset or truncation fault, close()).
+   */
+  end?: 'finished' | 'cut';
 }
 
 /** Options for startFixtureServer(). */
@@ -76,6 +82,12 @@ export interface FixtureServerOptions {
   seed?: number;
   /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (see FixtureServer.caFile). */
   tls?: boolean;
+  /**
+   * How a delay fault waits (default: a timer, cancelled by close()). Tests
+   * of the delay itself pass a wait they end, to assert what happens before
+   * and after it rather than how long it took.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A running fixture server. */
@@ -93,7 +105,7 @@ export interface FixtureServer {
   requests: RequestLog[];
   /** Replaces the fault rules and restarts their counters. */
   setFaults(faults: FaultRule[]): void;
-  /** Stops listening, cancels pending delays and destroys open sockets. Idempotent. */
+  /** Stops listening, cancels pending delays and destroys open sockets; resolves once they have closed. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -122,7 +134,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
   };
   setFaults(opts.faults ?? []);
 
-  const sleep = (ms: number): Promise<void> =>
+  const timer = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       const t = setTimeout(() => {
         timers.delete(t);
@@ -130,6 +142,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
       }, ms);
       timers.add(t);
     });
+  const delay = opts.sleep ?? timer;
 
   const chooseFaults = (reqPath: string): Fault[] =>
     rules
@@ -147,6 +160,14 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     const reqPath = decodePath(rawUrl);
     const entry: RequestLog = { method: req.method ?? '', path: reqPath ?? rawUrl, rawUrl, headers: req.headers, status: 0 };
     requests.push(entry);
+    // A response still waiting on a delay hears of its socket's end only from the socket.
+    const socket = req.socket;
+    const ended = (): void => {
+      socket.off('close', ended);
+      entry.end ??= res.writableFinished ? 'finished' : 'cut';
+    };
+    res.once('close', ended);
+    socket.once('close', ended);
     const fired = chooseFaults(entry.path);
     const auth = fired.find((f): f is Extract<Fault, { kind: 'auth' }> => f.kind === 'auth' && !hasCredentials(req, f));
     if (auth) {
@@ -157,7 +178,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     const fault = fired.find((f) => f.kind !== 'auth');
     if (fault) entry.fault = fault.kind;
 
-    if (fault?.kind === 'delay' && fault.at !== 'body') await sleep(fault.ms);
+    if (fault?.kind === 'delay' && fault.at !== 'body') await delay(fault.ms);
     if (fault?.kind === 'status') {
       if (fault.retryAfter !== undefined) res.setHeader('Retry-After', String(fault.retryAfter));
       return sendText(res, entry, fault.status, fault.body ?? `fixture fault: status ${fault.status}\n`);
@@ -165,7 +186,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     if (fault?.kind === 'reset' && fault.at === 'headers') {
       // Half a status line, flushed, then RST: the client has no complete response.
       const socket = res.socket;
-      if (socket) socket.write('HTTP/1.1 200 OK\r\nContent-Le', () => void sleep(20).then(() => resetSocket(socket)));
+      if (socket) socket.write('HTTP/1.1 200 OK\r\nContent-Le', () => void timer(20).then(() => resetSocket(socket)));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -189,14 +210,14 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
       case 'reset': {
         await sendRange(res, file.path, 0, half);
         // Let the headers and first bytes reach the client before the RST.
-        await sleep(20);
+        await timer(20);
         resetSocket(res.socket);
         return;
       }
       case 'delay': {
         if (fault.at === 'body') {
           await sendRange(res, file.path, 0, half);
-          await sleep(fault.ms);
+          await delay(fault.ms);
           await sendRange(res, file.path, half, file.size);
           return void res.end();
         }
@@ -233,7 +254,10 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     closing ??= new Promise<void>((resolve) => {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      server.close(() => resolve());
+      // The server's close event comes before its sockets' own: wait for
+      // those too, so every request's log entry says how it ended.
+      const socketsClosed = [...sockets].map((socket) => new Promise((closed) => socket.once('close', closed)));
+      server.close(() => void Promise.all(socketsClosed).then(() => resolve()));
       for (const socket of sockets) socket.destroy();
     });
     return closing;
