@@ -11,47 +11,18 @@
  *     // GOPROXY=server.url ... ; inspect server.requests
  *     await server.close();
  */
-import { execFile } from 'node:child_process';
-import { createReadStream, rmSync } from 'node:fs';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 
-import { requireCommand } from './go-tools.js';
+import { createFaultRules, type Fault, type FaultRule } from './fixture-faults.js';
+import { selfSignedCert } from './fixture-tls.js';
 
-/** What a fault does to the response. */
-export type Fault =
-  /** Answer this status instead: 5xx, 429 (with retryAfter), or a 404/410 override. */
-  | { kind: 'status'; status: number; retryAfter?: number | string; body?: string }
-  /** TCP reset (RST) after part of the status line (`headers`) or after the headers and half the body (`body`). */
-  | { kind: 'reset'; at: 'headers' | 'body' }
-  /** Send the true Content-Length but only `sendBytes` (default: half) of the body, then close the connection. */
-  | { kind: 'truncate'; sendBytes?: number }
-  /** Wait `ms` before the headers (default) or after half the body, then finish normally. */
-  | { kind: 'delay'; ms: number; at?: 'headers' | 'body' }
-  /** Require these basic-auth credentials; other requests get 401 with WWW-Authenticate. */
-  | { kind: 'auth'; username: string; password: string };
-
-/**
- * When a fault fires. Every rule sees every request: it counts the requests
- * whose decoded path matches `match` and fires for the first `first` of them,
- * each with `probability` (seeded PRNG). If several non-auth rules fire, the
- * first one in the list applies; auth rules are checked before it.
- */
-export interface FaultRule {
-  fault: Fault;
-  /** Tested against the percent-decoded path, e.g. `/example.com/!burnt!sushi/toml/@v/list`. Default: all. */
-  match?: RegExp;
-  /** Fire only for the first N matching requests. Default: all of them. */
-  first?: number;
-  /** Chance (0–1) of firing for a matching request. Default: 1. */
-  probability?: number;
-}
+export { type Fault, type FaultRule, mulberry32 } from './fixture-faults.js';
 
 /** One request the server received, in arrival order. */
 export interface RequestLog {
@@ -109,15 +80,9 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-interface RuleState {
-  rule: FaultRule;
-  seen: number;
-}
-
 /** Starts a fixture server on 127.0.0.1 with a free port. */
 export async function startFixtureServer(opts: FixtureServerOptions): Promise<FixtureServer> {
   const root = path.resolve(opts.root);
-  const random = mulberry32(opts.seed ?? 1);
   const requests: RequestLog[] = [];
   const sockets = new Set<Socket>();
   // TLS sockets cannot send a RST themselves; find their TCP socket by port.
@@ -128,11 +93,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     (tcp ?? socket).resetAndDestroy();
   };
   const timers = new Set<NodeJS.Timeout>();
-  let rules: RuleState[] = [];
-  const setFaults = (faults: FaultRule[]): void => {
-    rules = faults.map((rule) => ({ rule, seen: 0 }));
-  };
-  setFaults(opts.faults ?? []);
+  const faults = createFaultRules(opts.faults ?? [], opts.seed ?? 1);
 
   const timer = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -143,17 +104,6 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
       timers.add(t);
     });
   const delay = opts.sleep ?? timer;
-
-  const chooseFaults = (reqPath: string): Fault[] =>
-    rules
-      .filter((state) => {
-        const { match, first, probability = 1 } = state.rule;
-        if (match && !match.test(reqPath)) return false;
-        state.seen++;
-        if (first !== undefined && state.seen > first) return false;
-        return probability >= 1 || random() < probability;
-      })
-      .map((state) => state.rule.fault);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const rawUrl = req.url ?? '/';
@@ -168,7 +118,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     };
     res.once('close', ended);
     socket.once('close', ended);
-    const fired = chooseFaults(entry.path);
+    const fired = faults.choose(entry.path);
     const auth = fired.find((f): f is Extract<Fault, { kind: 'auth' }> => f.kind === 'auth' && !hasCredentials(req, f));
     if (auth) {
       entry.fault = 'auth';
@@ -263,7 +213,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     return closing;
   };
   const url = `${cert ? 'https' : 'http'}://127.0.0.1:${port}`;
-  return { url, port, requests, setFaults, close, caFile: cert?.file, ca: cert?.cert };
+  return { url, port, requests, setFaults: faults.set, close, caFile: cert?.file, ca: cert?.cert };
 }
 
 /** Percent-decodes a request target's path; undefined if malformed or escaping the root. */
@@ -323,34 +273,4 @@ function sendRange(res: ServerResponse, file: string, start: number, end: number
     stream.on('end', resolve);
     stream.pipe(res, { end: false });
   });
-}
-
-/** mulberry32: a tiny seeded PRNG, so probabilistic faults replay identically. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-let certPromise: Promise<{ key: string; cert: string; file: string }> | undefined;
-
-/** One self-signed certificate for IP 127.0.0.1 per process, removed on exit. */
-function selfSignedCert(): Promise<{ key: string; cert: string; file: string }> {
-  certPromise ??= (async () => {
-    await requireCommand('openssl', 'openssl');
-    const dir = await mkdtemp(path.join(tmpdir(), 'gomirror-cert-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const [keyFile, file] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-    await promisify(execFile)('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', file,
-    ]);
-    return { key: await readFile(keyFile, 'utf8'), cert: await readFile(file, 'utf8'), file };
-  })();
-  return certPromise;
 }
