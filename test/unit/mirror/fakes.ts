@@ -11,7 +11,7 @@ import { GomirrorError, ZipInvalidError } from '../../../src/errors.js';
 import type { SumStore } from '../../../src/gosum/index.js';
 import type { Stager } from '../../../src/mirror/stage.js';
 import type { ModuleZipSummary } from '../../../src/modzip/index.js';
-import { sortVersions, unescapeVersion } from '../../../src/module/index.js';
+import { isPseudoVersion, sortVersions, unescapeVersion } from '../../../src/module/index.js';
 import { treeLayout, type TreeStore } from '../../../src/tree/index.js';
 import type { UpstreamClient } from '../../../src/upstream/index.js';
 
@@ -93,8 +93,9 @@ export function memoryStore(world: World): TreeStore {
     },
     versionDirNames: async (m) => new Set(namesIn(layout.versionDir(m))),
     completeVersions,
+    // The real rule, without the disk: tagged complete versions in list, @latest only without them.
     rebuildIndex: async (m, latestInfo) => {
-      const tagged = sortVersions((await completeVersions(m)).filter((v) => !/\d{14}-[0-9a-f]{12}$/.test(v)));
+      const tagged = sortVersions((await completeVersions(m)).filter((v) => !isPseudoVersion(v)));
       files.set(layout.listFile(m), Buffer.from(tagged.map((v) => `${v}\n`).join('')));
       if (tagged.length === 0 && latestInfo) {
         const info = await latestInfo();
