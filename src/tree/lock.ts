@@ -17,24 +17,19 @@
  * Crash cases: killed while holding the lock → the file stays and is stale by
  * the rules above; killed between link and unlink of the temp file → a stray
  * `lock.tmp-*` that verify reports and removes with --repair.
+ *
+ * The file operations themselves (exclusive create, read, takeover under the
+ * guard) are in lock-file.ts; this file decides and holds.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, unlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
-import { tempPathFor } from './atomic.js';
 import { STATE_DIR } from './layout.js';
+import { createExclusive, type LockHolder, readLock, takeOver } from './lock-file.js';
 
-/** What `.gomirror/lock` holds. */
-export interface LockHolder {
-  pid: number;
-  host: string;
-  /** ISO 8601. */
-  startedAt: string;
-  /** The command that holds it, e.g. `sync`. */
-  command: string;
-}
+export type { LockHolder } from './lock-file.js';
 
 /** A held lock. */
 export interface TreeLock {
@@ -60,7 +55,6 @@ export interface AcquireLockOptions {
 
 export const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
 const DEFAULT_HEARTBEAT_MS = 60_000;
-const TAKEOVER_GUARD_STALE_MS = 30_000;
 
 /** Another run holds the lock (exit 3). */
 export class TreeLockedError extends GomirrorError {
@@ -172,83 +166,6 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-async function createExclusive(file: string, content: string): Promise<boolean> {
-  const tmp = tempPathFor(file);
-  await writeFile(tmp, content, { flag: 'wx', mode: 0o644 });
-  try {
-    await link(tmp, file);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
-    // Filesystems without hard links: an exclusive create, then the content.
-    try {
-      const fh = await open(file, 'wx', 0o644);
-      await fh.writeFile(content).finally(() => fh.close());
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw e;
-    }
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
-
-async function readLock(file: string): Promise<{ raw: string; holder: LockHolder | undefined; mtimeMs: number } | undefined> {
-  try {
-    const [raw, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-    return { raw, holder: parseHolder(raw), mtimeMs: st.mtimeMs };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-function parseHolder(raw: string): LockHolder | undefined {
-  try {
-    const o = JSON.parse(raw) as Partial<LockHolder>;
-    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.startedAt === 'string' && typeof o.command === 'string') {
-      return { pid: o.pid, host: o.host, startedAt: o.startedAt, command: o.command };
-    }
-  } catch {
-    // fall through: unreadable
-  }
-  return undefined;
-}
-
-/** Replaces the stale lock whose content was `staleRaw`; false if someone else got there first. */
-async function takeOver(file: string, staleRaw: string, content: string): Promise<boolean> {
-  const guard = `${file}.takeover`;
-  if (!(await createGuard(guard))) return false;
-  try {
-    const current = await readLock(file);
-    if (current !== undefined && current.raw !== staleRaw) return false;
-    const tmp = tempPathFor(file);
-    await writeFile(tmp, content, { flag: 'wx', mode: 0o644 });
-    await rename(tmp, file);
-    return true;
-  } finally {
-    await rm(guard, { force: true });
-  }
-}
-
-async function createGuard(guard: string): Promise<boolean> {
-  for (let i = 0; i < 2; i++) {
-    try {
-      await writeFile(guard, String(process.pid), { flag: 'wx' });
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const st = await stat(guard).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs < TAKEOVER_GUARD_STALE_MS) return false;
-      await rm(guard, { force: true });
-    }
-  }
-  return false;
 }
 
 const LOCK_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

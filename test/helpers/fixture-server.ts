@@ -11,47 +11,18 @@
  *     // GOPROXY=server.url ... ; inspect server.requests
  *     await server.close();
  */
-import { execFile } from 'node:child_process';
-import { createReadStream, rmSync } from 'node:fs';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 
-import { requireCommand } from './go-tools.js';
+import { createFaultRules, type Fault, type FaultRule } from './fixture-faults.js';
+import { selfSignedCert } from './fixture-tls.js';
 
-/** What a fault does to the response. */
-export type Fault =
-  /** Answer this status instead: 5xx, 429 (with retryAfter), or a 404/410 override. */
-  | { kind: 'status'; status: number; retryAfter?: number | string; body?: string }
-  /** TCP reset (RST) after part of the status line (`headers`) or after the headers and half the body (`body`). */
-  | { kind: 'reset'; at: 'headers' | 'body' }
-  /** Send the true Content-Length but only `sendBytes` (default: half) of the body, then close the connection. */
-  | { kind: 'truncate'; sendBytes?: number }
-  /** Wait `ms` before the headers (default) or after half the body, then finish normally. */
-  | { kind: 'delay'; ms: number; at?: 'headers' | 'body' }
-  /** Require these basic-auth credentials; other requests get 401 with WWW-Authenticate. */
-  | { kind: 'auth'; username: string; password: string };
-
-/**
- * When a fault fires. Every rule sees every request: it counts the requests
- * whose decoded path matches `match` and fires for the first `first` of them,
- * each with `probability` (seeded PRNG). If several non-auth rules fire, the
- * first one in the list applies; auth rules are checked before it.
- */
-export interface FaultRule {
-  fault: Fault;
-  /** Tested against the percent-decoded path, e.g. `/example.com/!burnt!sushi/toml/@v/list`. Default: all. */
-  match?: RegExp;
-  /** Fire only for the first N matching requests. Default: all of them. */
-  first?: number;
-  /** Chance (0–1) of firing for a matching request. Default: 1. */
-  probability?: number;
-}
+export { type Fault, type FaultRule, mulberry32 } from './fixture-faults.js';
 
 /** One request the server received, in arrival order. */
 export interface RequestLog {
@@ -65,6 +36,12 @@ export interface RequestLog {
   status: number;
   /** The fault that changed this response, if any. */
   fault?: Fault['kind'];
+  /**
+   * How the response ended, once it has: `finished` when every byte was
+   * handed to the socket, `cut` when the connection closed first (a client
+   * that gave up, a reset or truncation fault, close()).
+   */
+  end?: 'finished' | 'cut';
 }
 
 /** Options for startFixtureServer(). */
@@ -76,6 +53,12 @@ export interface FixtureServerOptions {
   seed?: number | undefined;
   /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (see FixtureServer.caFile). */
   tls?: boolean;
+  /**
+   * How a delay fault waits (default: a timer, cancelled by close()). Tests
+   * of the delay itself pass a wait they end, to assert what happens before
+   * and after it rather than how long it took.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A running fixture server. */
@@ -93,19 +76,13 @@ export interface FixtureServer {
   requests: RequestLog[];
   /** Replaces the fault rules and restarts their counters. */
   setFaults(faults: FaultRule[]): void;
-  /** Stops listening, cancels pending delays and destroys open sockets. Idempotent. */
+  /** Stops listening, cancels pending delays and destroys open sockets; resolves once they have closed. Idempotent. */
   close(): Promise<void>;
-}
-
-interface RuleState {
-  rule: FaultRule;
-  seen: number;
 }
 
 /** Starts a fixture server on 127.0.0.1 with a free port. */
 export async function startFixtureServer(opts: FixtureServerOptions): Promise<FixtureServer> {
   const root = path.resolve(opts.root);
-  const random = mulberry32(opts.seed ?? 1);
   const requests: RequestLog[] = [];
   const sockets = new Set<Socket>();
   // TLS sockets cannot send a RST themselves; find their TCP socket by port.
@@ -116,13 +93,9 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     (tcp ?? socket).resetAndDestroy();
   };
   const timers = new Set<NodeJS.Timeout>();
-  let rules: RuleState[] = [];
-  const setFaults = (faults: FaultRule[]): void => {
-    rules = faults.map((rule) => ({ rule, seen: 0 }));
-  };
-  setFaults(opts.faults ?? []);
+  const faults = createFaultRules(opts.faults ?? [], opts.seed ?? 1);
 
-  const sleep = (ms: number): Promise<void> =>
+  const timer = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       const t = setTimeout(() => {
         timers.delete(t);
@@ -130,24 +103,22 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
       }, ms);
       timers.add(t);
     });
-
-  const chooseFaults = (reqPath: string): Fault[] =>
-    rules
-      .filter((state) => {
-        const { match, first, probability = 1 } = state.rule;
-        if (match && !match.test(reqPath)) return false;
-        state.seen++;
-        if (first !== undefined && state.seen > first) return false;
-        return probability >= 1 || random() < probability;
-      })
-      .map((state) => state.rule.fault);
+  const delay = opts.sleep ?? timer;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const rawUrl = req.url ?? '/';
     const reqPath = decodePath(rawUrl);
     const entry: RequestLog = { method: req.method ?? '', path: reqPath ?? rawUrl, rawUrl, headers: req.headers, status: 0 };
     requests.push(entry);
-    const fired = chooseFaults(entry.path);
+    // A response still waiting on a delay hears of its socket's end only from the socket.
+    const socket = req.socket;
+    const ended = (): void => {
+      socket.off('close', ended);
+      entry.end ??= res.writableFinished ? 'finished' : 'cut';
+    };
+    res.once('close', ended);
+    socket.once('close', ended);
+    const fired = faults.choose(entry.path);
     const auth = fired.find((f): f is Extract<Fault, { kind: 'auth' }> => f.kind === 'auth' && !hasCredentials(req, f));
     if (auth) {
       entry.fault = 'auth';
@@ -157,7 +128,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     const fault = fired.find((f) => f.kind !== 'auth');
     if (fault) entry.fault = fault.kind;
 
-    if (fault?.kind === 'delay' && fault.at !== 'body') await sleep(fault.ms);
+    if (fault?.kind === 'delay' && fault.at !== 'body') await delay(fault.ms);
     if (fault?.kind === 'status') {
       if (fault.retryAfter !== undefined) res.setHeader('Retry-After', String(fault.retryAfter));
       return sendText(res, entry, fault.status, fault.body ?? `fixture fault: status ${fault.status}\n`);
@@ -165,7 +136,7 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     if (fault?.kind === 'reset' && fault.at === 'headers') {
       // Half a status line, flushed, then RST: the client has no complete response.
       const socket = res.socket;
-      if (socket) socket.write('HTTP/1.1 200 OK\r\nContent-Le', () => void sleep(20).then(() => resetSocket(socket)));
+      if (socket) socket.write('HTTP/1.1 200 OK\r\nContent-Le', () => void timer(20).then(() => resetSocket(socket)));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -189,14 +160,14 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
       case 'reset': {
         await sendRange(res, file.path, 0, half);
         // Let the headers and first bytes reach the client before the RST.
-        await sleep(20);
+        await timer(20);
         resetSocket(res.socket);
         return;
       }
       case 'delay': {
         if (fault.at === 'body') {
           await sendRange(res, file.path, 0, half);
-          await sleep(fault.ms);
+          await delay(fault.ms);
           await sendRange(res, file.path, half, file.size);
           return void res.end();
         }
@@ -233,13 +204,16 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
     closing ??= new Promise<void>((resolve) => {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      server.close(() => resolve());
+      // The server's close event comes before its sockets' own: wait for
+      // those too, so every request's log entry says how it ended.
+      const socketsClosed = [...sockets].map((socket) => new Promise((closed) => socket.once('close', closed)));
+      server.close(() => void Promise.all(socketsClosed).then(() => resolve()));
       for (const socket of sockets) socket.destroy();
     });
     return closing;
   };
   const url = `${cert ? 'https' : 'http'}://127.0.0.1:${port}`;
-  return { url, port, requests, setFaults, close, caFile: cert?.file, ca: cert?.cert };
+  return { url, port, requests, setFaults: faults.set, close, caFile: cert?.file, ca: cert?.cert };
 }
 
 /** Percent-decodes a request target's path; undefined if malformed or escaping the root. */
@@ -299,34 +273,4 @@ function sendRange(res: ServerResponse, file: string, start: number, end: number
     stream.on('end', resolve);
     stream.pipe(res, { end: false });
   });
-}
-
-/** mulberry32: a tiny seeded PRNG, so probabilistic faults replay identically. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-let certPromise: Promise<{ key: string; cert: string; file: string }> | undefined;
-
-/** One self-signed certificate for IP 127.0.0.1 per process, removed on exit. */
-function selfSignedCert(): Promise<{ key: string; cert: string; file: string }> {
-  certPromise ??= (async () => {
-    await requireCommand('openssl', 'openssl');
-    const dir = await mkdtemp(path.join(tmpdir(), 'gomirror-cert-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const [keyFile, file] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-    await promisify(execFile)('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', file,
-    ]);
-    return { key: await readFile(keyFile, 'utf8'), cert: await readFile(file, 'utf8'), file };
-  })();
-  return certPromise;
 }

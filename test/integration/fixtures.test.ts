@@ -187,6 +187,7 @@ describe('the go command against a fixture upstream', () => {
 describe('startFixtureServer', () => {
   const LIST = '/example.com/alpha/@v/list';
   const ZIP = '/gopkg.in/yaml.v2/@v/v2.4.0.zip';
+  const MOD = '/example.com/alpha/@v/v1.0.0.mod';
   const withServer = async (faults: FaultRule[], fn: (s: FixtureServer) => Promise<void>, seed?: number) => {
     const s = await startFixtureServer({ root: basic.dir, faults, seed });
     try {
@@ -283,17 +284,47 @@ describe('startFixtureServer', () => {
   });
 
   test('delays before the headers and mid-body', async () => {
-    await withServer([{ match: /list$/, fault: { kind: 'delay', ms: 300 } }, { match: /zip$/, fault: { kind: 'delay', ms: 300, at: 'body' } }], async (s) => {
-      let t = Date.now();
-      await (await fetch(s.url + LIST)).arrayBuffer();
-      assert.ok(Date.now() - t >= 280, `headers delay took ${Date.now() - t} ms`);
-      t = Date.now();
-      const res = await fetch(s.url + ZIP);
-      assert.ok(Date.now() - t < 250, 'headers come at once');
-      const { error } = await drain(res);
-      assert.equal(error, undefined);
-      assert.ok(Date.now() - t >= 280, `body delay took ${Date.now() - t} ms`);
+    const wait = heldWaits();
+    const s = await startFixtureServer({
+      root: basic.dir,
+      faults: [{ match: /list$/, fault: { kind: 'delay', ms: 300 } }, { match: /zip$/, fault: { kind: 'delay', ms: 300, at: 'body' } }],
+      sleep: wait.sleep,
     });
+    try {
+      const events: string[] = [];
+      // A whole request on another connection, as a yardstick: what is held
+      // back is still held back after it.
+      const roundTrip = async (what: string) => {
+        await (await fetch(s.url + MOD)).arrayBuffer();
+        events.push(what);
+      };
+
+      const list = fetch(s.url + LIST).then(async (res) => {
+        events.push('list headers');
+        return res.text();
+      });
+      await wait.until(1);
+      await roundTrip('other request while the list waits');
+      wait.release();
+      assert.equal(await list, 'v1.0.0\nv1.1.0\nv1.2.0-beta.1\n');
+
+      const res = await fetch(s.url + ZIP);
+      events.push('zip headers');
+      await wait.until(2);
+      const body = drain(res).then((r) => {
+        events.push('zip body');
+        return r;
+      });
+      await roundTrip('other request while the zip body waits');
+      wait.release();
+      const { bytes, error } = await body;
+      assert.equal(error, undefined);
+      assert.equal(bytes, (await stat(path.join(basic.dir, ZIP))).size);
+      assert.deepEqual(wait.asked, [300, 300]);
+      assert.deepEqual(events, ['other request while the list waits', 'list headers', 'zip headers', 'other request while the zip body waits', 'zip body']);
+    } finally {
+      await s.close();
+    }
   });
 
   test('tls: faults work over https too', async () => {
@@ -339,14 +370,45 @@ describe('startFixtureServer', () => {
   });
 
   test('close() ends keep-alive and stalled connections', async () => {
-    const s = await startFixtureServer({ root: basic.dir, faults: [{ match: /zip$/, fault: { kind: 'delay', ms: 60_000 } }] });
+    const wait = heldWaits();
+    const s = await startFixtureServer({ root: basic.dir, faults: [{ match: /zip$/, fault: { kind: 'delay', ms: 60_000 } }], sleep: wait.sleep });
     await (await fetch(s.url + LIST)).arrayBuffer();
-    const stalled = fetch(s.url + ZIP);
-    await new Promise((r) => setTimeout(r, 50));
-    const t = Date.now();
-    await s.close();
-    assert.ok(Date.now() - t < 1000, 'close() must not wait for open connections');
-    await assert.rejects(stalled);
+    const stalled = assert.rejects(fetch(s.url + ZIP));
+    await wait.until(1);
+    const closed = s.close();
+    // A close() that waited for open connections would let this response finish.
+    wait.release();
+    await closed;
+    await stalled;
+    assert.deepEqual(s.requests.map((r) => [r.path, r.end]), [[LIST, 'finished'], [ZIP, 'cut']]);
     await assert.rejects(fetch(s.url + LIST));
   });
 });
+
+/**
+ * Waits for the fixture server's delay faults that last until the test ends
+ * them: `asked` is the delays asked for, `until(n)` resolves once n waits
+ * have begun, `release()` ends every wait begun so far.
+ */
+function heldWaits() {
+  const asked: number[] = [];
+  let pending: (() => void)[] = [];
+  return {
+    asked,
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        asked.push(ms);
+        pending.push(resolve);
+      }),
+    async until(n: number) {
+      for (let polls = 0; asked.length < n; polls++) {
+        if (polls > 1000) throw new Error(`the server began ${asked.length} of ${n} delays`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    release() {
+      for (const resolve of pending) resolve();
+      pending = [];
+    },
+  };
+}
