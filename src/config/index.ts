@@ -1,5 +1,6 @@
 /**
- * Configuration: defaults, then the manifest, then the environment, then
- * flags, validated once into an immutable result.
+ * Configuration, validated once into an immutable result: a flag wins over
+ * the manifest, the manifest over the environment ($GOPROXY, $GOSUMDB, ...),
+ * the environment over the built-in default.
  */
 export { buildSyncConfig, DEFAULT_UPSTREAM, type SyncConfig } from './sync-config.js';
