@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   E_MOD_INVALID: 'failure',
   E_FS: 'failure',
   E_INTERNAL: 'failure',
+  /** The run was stopped by a signal (SIGTERM from systemd, SIGINT, SIGHUP). */
+  E_INTERRUPTED: 'failure',
   E_SUMDB: 'failure',
   E_BUNDLE: 'failure',
   E_RSYNC: 'failure',
