@@ -10,6 +10,8 @@ import tar from 'tar-stream';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { writeFileAtomic } from '../tree/atomic.js';
+import { requireWritableParent } from '../tree/out-path.js';
+import { pathExists } from '../tree/path-exists.js';
 import { treeLayout } from '../tree/layout.js';
 import { openSumStore, type SumStore } from '../tree/sums.js';
 import { TOOL_VERSION } from '../version.js';
@@ -29,7 +31,7 @@ import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
 import { packBuffer, packFile } from './tar-io.js';
 import { commitRank, isImmutable } from './tree-paths.js';
-import { VolumeWriter, type Volume } from './volumes.js';
+import { volumeName, VolumeWriter, type Volume } from './volumes.js';
 import { walkTree, type TreeFileRef } from './walk.js';
 
 export interface ExportOptions {
@@ -42,6 +44,8 @@ export interface ExportOptions {
   readonly signKey?: string;
   /** Largest volume size in bytes. */
   readonly split?: number;
+  /** Replace a bundle (or its index) already at `out`; without it export refuses. */
+  readonly force?: boolean;
   readonly now?: () => Date;
 }
 
@@ -74,6 +78,8 @@ interface Planned {
 export async function exportBundle(opts: ExportOptions, logger: Logger): Promise<ExportResult> {
   const root = path.resolve(opts.root);
   await requireDirectory(root);
+  await requireWritableParent(opts.out, '--out');
+  if (!opts.force) await refuseExisting(path.resolve(opts.out), opts.split !== undefined);
   const key = opts.signKey === undefined ? undefined : parsePrivateKey(await readKey(opts.signKey), opts.signKey);
   const prev = opts.since === undefined ? undefined : await loadIndex(opts.since);
   const prevByPath = new Map((prev?.index.files ?? []).map((f) => [f.path, f]));
@@ -210,6 +216,22 @@ async function readIfPresent(file: string): Promise<{ data: Buffer; mtime: Date 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+}
+
+/**
+ * A bundle already at `out` may not have been carried yet: replacing it (with
+ * an empty delta, when the nightly block runs twice) would drop its files out
+ * of the chain of `--since` bundles. So export writes only new names.
+ */
+async function refuseExisting(out: string, split: boolean): Promise<void> {
+  const taken = [out, volumeName(out, 1), indexFileFor(out)];
+  for (const file of taken) {
+    if (await pathExists(file)) {
+      throw new GomirrorError('E_USAGE', `--out ${out}: ${file} exists; not overwriting a bundle that may not have been carried yet`, {
+        hint: `Name each bundle uniquely (for example with the date and time: $(date +%F-%H%M).tar), or pass --force to replace it${split ? ' (with all its volumes)' : ''}.`,
+      });
+    }
   }
 }
 

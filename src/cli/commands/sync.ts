@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { buildSyncConfig, type SyncConfig } from '../../config/sync-config.js';
 import { isGomirrorError } from '../../errors.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
+import { requireWritableParent } from '../../tree/out-path.js';
 import { writeSyncMetrics } from '../../sync/metrics.js';
 import { formatSyncSummary } from '../../sync/report.js';
 import { syncTree } from '../../sync/service.js';
@@ -77,6 +78,9 @@ export const syncCommand = {
       }
       throw err;
     });
+    // Found now, not after an hour of downloads: report and metrics must have somewhere to go.
+    if (config.report) await requireWritableParent(config.report, '--report');
+    if (config.metrics) await requireWritableParent(config.metrics, '--metrics');
     const out = createOutput(config.logFormat);
     const report = await syncTree(config, out);
     if (config.dryRun) {
