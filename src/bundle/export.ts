@@ -29,6 +29,7 @@ import {
 import { indexFileFor, loadIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
+import { readTreeSumdbKeys } from './sumdb-keys.js';
 import { packBuffer, packFile } from './tar-io.js';
 import { commitRank, isImmutable } from './tree-paths.js';
 import { volumeName, VolumeWriter, type Volume } from './volumes.js';
@@ -114,6 +115,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
   toPack.sort((a, b) => commitRank(a.ref.tree) - commitRank(b.ref.tree) || (a.ref.rel < b.ref.rel ? -1 : 1));
 
   const sums = await openSumStore(treeLayout(root).sumsFile());
+  const sumdbKeys = await readTreeSumdbKeys(root);
   const writer = new VolumeWriter(path.resolve(opts.out), opts.split);
   const pack = tar.pack();
   const abort = new AbortController();
@@ -163,6 +165,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
         since: prev ? { id: prev.id, created: prev.index.created } : null,
         files: snapshot.sort((a, b) => (a.path < b.path ? -1 : 1)),
         sums: formatGoSum(sumLines).split('\n').filter((l) => l !== ''),
+        ...(sumdbKeys.length > 0 ? { sumdbKeys } : {}),
       };
       const indexBytes = serializeIndex(index);
       await packBuffer(pack, INDEX_ENTRY, indexBytes, created);
