@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { GomirrorError } from '../../errors.js';
 import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor } from '../../doctor/index.js';
 import { loadNetrc } from '../../upstream/netrc.js';
+import { loadGoEnv } from '../../doctor/go-env.js';
 import { createOutput } from '../output.js';
 
 interface DoctorArgs {
@@ -45,7 +46,8 @@ export const doctorCommand = {
           ...(argv.module ? { module: argv.module } : {}),
           ...(argv.sumdb ? { sumdb: argv.sumdb } : {}),
           timeoutMs: timeout * 1000,
-          env: process.env,
+          // What the go command would use: the environment over the go env file (go env -w).
+          ...(await loadGoEnv(process.env).then((g) => ({ env: g.env, envSource: g.source }))),
           netrc: await loadNetrc(process.env),
         },
         probes,
