@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'Name a command: gomirror <command> --help tells more')
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 success, 1 something failed, 2 usage or input error, 3 another run holds the lock.')
+    .epilogue('Exit codes: 0 success, 1 something failed, 2 usage or input error, 3 another run holds the lock, 143 stopped by SIGTERM.')
     .fail((msg, err) => {
       if (err) throw err;
       usageError = msg;

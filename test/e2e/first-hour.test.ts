@@ -135,4 +135,12 @@ describe('first hour: sync without network, umask, signals', () => {
       await slow.close();
     }
   });
+
+  it('--help documents verify --sumdb, bundle export --force, SIGTERM and doctor reading go env', async () => {
+    const help = async (...args: string[]): Promise<string> => (await runCli([...args, '--help'])).stdout.replace(/\s+/g, ' ');
+    assert.match(await help('verify'), /--sumdb .*the key sync recorded/);
+    assert.match(await help('bundle', 'export'), /--force .*Replace a bundle already at --out/);
+    assert.match(await help('sync'), /SIGTERM .*E_INTERRUPTED.*exits 143/);
+    assert.match(await help('doctor'), /go env -w/);
+  });
 });

@@ -65,7 +65,9 @@ export const syncCommand = {
       .example('$0 sync --gomod ../service/go.mod --gosum ../service/go.sum --out /srv/goproxy --dry-run', 'Show what the project needs')
       .epilogue(
         'One run per tree: sync takes DIR/.gomirror/lock; while another live run holds it, sync exits 3 at once. ' +
-          'A lock left by a crashed run is taken over. See docs/operations.md for cron, systemd and alerts.',
+          'A lock left by a crashed run is taken over. SIGTERM (SIGINT, SIGHUP) stops the run: it writes the report and metrics ' +
+          '(fatal code E_INTERRUPTED), releases the lock and exits 143 (130, 129). Files are written 0644, directories 0755, ' +
+          'whatever the umask. See docs/install.md and docs/operations.md for cron, systemd and alerts.',
       ) as Argv<SyncArgs>,
   handler: async (argv: SyncArgs): Promise<void> => {
     const started = Date.now() / 1000;
