@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   E_MOD_INVALID: 'failure',
   E_FS: 'failure',
   E_INTERNAL: 'failure',
+  /** The run was stopped by a signal (SIGTERM from systemd, SIGINT, SIGHUP). */
+  E_INTERRUPTED: 'failure',
   E_SUMDB: 'failure',
   E_BUNDLE: 'failure',
   E_RSYNC: 'failure',
@@ -137,5 +139,47 @@ export function exitCodeFor(err: unknown): number {
       return 3;
     default:
       return 1;
+  }
+}
+
+/** At most this many problems of one input file are reported in one run. */
+export const MAX_REPORTED_PROBLEMS = 20;
+
+/**
+ * Collects the problems of one input file, so that a run reports all of them
+ * (up to MAX_REPORTED_PROBLEMS) rather than one per attempt.
+ */
+export class ProblemList {
+  private readonly problems: GomirrorError[] = [];
+  private more = 0;
+
+  /** Runs fn; a GomirrorError it throws is recorded and undefined returned. Other errors pass through. */
+  attempt<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isGomirrorError(err)) throw err;
+      if (this.problems.length < MAX_REPORTED_PROBLEMS) this.problems.push(err);
+      else this.more++;
+      return undefined;
+    }
+  }
+
+  get count(): number {
+    return this.problems.length + this.more;
+  }
+
+  /** Throws one error listing every problem (one a line), with the first one's code; nothing when there were none. */
+  throwIfAny(): void {
+    const first = this.problems[0];
+    if (first === undefined) return;
+    if (this.problems.length === 1 && this.more === 0) throw first;
+    const lines = this.problems.map((p) => p.message);
+    if (this.more > 0) lines.push(`... and ${this.more} more (only the first ${MAX_REPORTED_PROBLEMS} are shown)`);
+    const hints = [...new Set(this.problems.map((p) => p.hint).filter((h): h is string => h !== undefined))];
+    throw new GomirrorError(first.code, lines.join('\n'), {
+      hint: `${this.count} problems; fix them all and run again.${hints.length > 0 ? ` ${hints.join(' ')}` : ''}`,
+      cause: first,
+    });
   }
 }

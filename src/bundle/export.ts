@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic, treeLayout } from '../tree/index.js';
+import { writeFileAtomic, treeLayout, requireWritableParent, pathExists } from '../tree/index.js';
 import { openSumStore, type SumStore, formatGoSum, type GoSumEntry } from '../gosum/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { checkModuleZip } from '../modzip/index.js';
@@ -18,9 +18,10 @@ import { BUNDLE_FORMAT, INDEX_ENTRY, indexId, serializeIndex, SIGNATURE_ENTRY, T
 import { indexFileFor, loadIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
+import { readTreeSumdbKeys } from './sumdb-keys.js';
 import { packBuffer, packFile } from './tar-io.js';
 import { commitRank, isImmutable } from './tree-paths.js';
-import { VolumeWriter, type Volume } from './volumes.js';
+import { volumeName, VolumeWriter, type Volume } from './volumes.js';
 import { walkTree, type TreeFileRef } from './walk.js';
 
 export interface ExportOptions {
@@ -33,6 +34,8 @@ export interface ExportOptions {
   readonly signKey?: string;
   /** Largest volume size in bytes. */
   readonly split?: number;
+  /** Replace a bundle (or its index) already at `out`; without it export refuses. */
+  readonly force?: boolean;
   readonly now?: () => Date;
 }
 
@@ -65,6 +68,8 @@ interface Planned {
 export async function exportBundle(opts: ExportOptions, logger: Logger): Promise<ExportResult> {
   const root = path.resolve(opts.root);
   await requireDirectory(root);
+  await requireWritableParent(opts.out, '--out');
+  if (!opts.force) await refuseExisting(path.resolve(opts.out), opts.split !== undefined);
   const key = opts.signKey === undefined ? undefined : parsePrivateKey(await readKey(opts.signKey), opts.signKey);
   const prev = opts.since === undefined ? undefined : await loadIndex(opts.since);
   const prevByPath = new Map((prev?.index.files ?? []).map((f) => [f.path, f]));
@@ -99,6 +104,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
   toPack.sort((a, b) => commitRank(a.ref.tree) - commitRank(b.ref.tree) || (a.ref.rel < b.ref.rel ? -1 : 1));
 
   const sums = await openSumStore(treeLayout(root).sumsFile());
+  const sumdbKeys = await readTreeSumdbKeys(root);
   const writer = new VolumeWriter(path.resolve(opts.out), opts.split);
   const pack = tar.pack();
   const abort = new AbortController();
@@ -148,6 +154,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
         since: prev ? { id: prev.id, created: prev.index.created } : null,
         files: snapshot.sort((a, b) => (a.path < b.path ? -1 : 1)),
         sums: formatGoSum(sumLines).split('\n').filter((l) => l !== ''),
+        ...(sumdbKeys.length > 0 ? { sumdbKeys } : {}),
       };
       const indexBytes = serializeIndex(index);
       await packBuffer(pack, INDEX_ENTRY, indexBytes, created);
@@ -201,6 +208,22 @@ async function readIfPresent(file: string): Promise<{ data: Buffer; mtime: Date 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+}
+
+/**
+ * A bundle already at `out` may not have been carried yet: replacing it (with
+ * an empty delta, when the nightly block runs twice) would drop its files out
+ * of the chain of `--since` bundles. So export writes only new names.
+ */
+async function refuseExisting(out: string, split: boolean): Promise<void> {
+  const taken = [out, volumeName(out, 1), indexFileFor(out)];
+  for (const file of taken) {
+    if (await pathExists(file)) {
+      throw new GomirrorError('E_USAGE', `--out ${out}: ${file} exists; not overwriting a bundle that may not have been carried yet`, {
+        hint: `Name each bundle uniquely (for example with the date and time: $(date +%F-%H%M).tar), or pass --force to replace it${split ? ' (with all its volumes)' : ''}.`,
+      });
+    }
   }
 }
 

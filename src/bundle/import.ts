@@ -18,6 +18,7 @@ import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { treeLayout, acquireTreeLock, isAlive, pathExists } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
+import { recordSumdbKeys } from './sumdb-keys.js';
 import { readKey } from './keygen.js';
 import { indexSums } from './index-format.js';
 import { stageBundle } from './import-stage.js';
@@ -99,6 +100,7 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
       sums.set(l.path, l.version, l.goMod, l.hash);
     }
     await sums.flush();
+    await recordSumdbKeys(root, verified.index.sumdbKeys ?? [], key !== undefined, logger);
     for (const a of plan.actions) await applyAction(root, a);
     const count = (kind: CommitAction['kind']): number => plan.actions.filter((a) => a.kind === kind).length;
     return {

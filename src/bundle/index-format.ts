@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { GomirrorError } from '../errors.js';
 import { parseGoSum, type GoSumLine } from '../gosum/index.js';
+import { parseVerifierKey } from '../sumdb/index.js';
 import { classifyTreePath } from './tree-paths.js';
 
 /** Format tag; a reader refuses any other. */
@@ -42,6 +43,11 @@ export interface BundleIndex {
   readonly files: readonly BundleFile[];
   /** go.sum lines (`path version[/go.mod] h1:...`) for every bundled .zip and .mod. */
   readonly sums: readonly string[];
+  /**
+   * Verifier keys (`name+hash+key`) of the checksum databases the tree was
+   * synced with; optional (absent in older bundles, and when empty).
+   */
+  readonly sumdbKeys?: readonly string[];
 }
 
 /** The id of a bundle: SHA-256 (hex) of its exact index bytes. */
@@ -64,7 +70,8 @@ export function serializeIndex(index: BundleIndex): Buffer {
   const list = (items: readonly unknown[]): string =>
     items.length === 0 ? '[]' : `[\n${items.map((i) => `    ${JSON.stringify(i)}`).join(',\n')}\n  ]`;
   const files = index.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256, bundled: f.bundled }));
-  return Buffer.from(`${headText},\n  "files": ${list(files)},\n  "sums": ${list(index.sums)}\n}\n`, 'utf8');
+  const keys = index.sumdbKeys && index.sumdbKeys.length > 0 ? `,\n  "sumdbKeys": ${list(index.sumdbKeys)}` : '';
+  return Buffer.from(`${headText},\n  "files": ${list(files)},\n  "sums": ${list(index.sums)}${keys}\n}\n`, 'utf8');
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -120,7 +127,31 @@ export function parseIndex(bytes: Uint8Array, source: string): BundleIndex {
   } catch (err) {
     return fail((err as Error).message);
   }
-  return { format: BUNDLE_FORMAT, tool: data.tool as string, created: data.created as string, since, files, sums };
+  let sumdbKeys: string[] | undefined;
+  if (data.sumdbKeys !== undefined) {
+    if (!Array.isArray(data.sumdbKeys) || !(data.sumdbKeys as unknown[]).every((k) => typeof k === 'string' && isVerifierKey(k))) {
+      return fail('"sumdbKeys" must be an array of checksum database verifier keys (name+hash+key)');
+    }
+    sumdbKeys = data.sumdbKeys as string[];
+  }
+  return {
+    format: BUNDLE_FORMAT,
+    tool: data.tool as string,
+    created: data.created as string,
+    since,
+    files,
+    sums,
+    ...(sumdbKeys ? { sumdbKeys } : {}),
+  };
+}
+
+function isVerifierKey(k: string): boolean {
+  try {
+    parseVerifierKey(k);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The sums lines of an index, parsed (the index was validated, so this does not throw). */

@@ -1,5 +1,6 @@
 import { chmod, open, readFile, rm } from 'node:fs/promises';
 import { GomirrorError } from '../errors.js';
+import { requireWritableParent } from '../tree/index.js';
 import { generateSigningKeyPair } from './signature.js';
 
 /** The files `gomirror keygen` wrote. */
@@ -17,6 +18,7 @@ export interface KeyPairFiles {
  * E_USAGE when a file exists, E_FS when it cannot be written.
  */
 export async function writeKeyPair(out: string, force = false): Promise<KeyPairFiles> {
+  await requireWritableParent(out, '--out');
   const pair = generateSigningKeyPair();
   const publicFile = `${out}.pub`;
   await writeNew(out, pair.privatePem, 0o600, force);

@@ -19,6 +19,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand as unknown as CommandModule,
 };
 
+/** Commands that create files in a tree (keygen keeps its private key 0600 by an explicit mode). */
+const TREE_WRITERS = new Set(['sync', 'bundle', 'verify', 'prune']);
+
 /** The named command only, or every command for top-level help and unknown names. */
 async function loadCommands(argv: string[]): Promise<CommandModule[]> {
   const first = argv[0];
@@ -40,6 +43,10 @@ export async function main(argv: string[]): Promise<number> {
   if (process.stdout.listenerCount('error') === 0) exitQuietlyOnEpipe(process.stdout);
   if (process.stderr.listenerCount('error') === 0) exitQuietlyOnEpipe(process.stderr);
   process.exitCode = undefined;
+  // The tree is served by another user (nginx's): whatever umask cron or a
+  // systemd unit hands us (077 is common), commands that write the tree make
+  // its files 0644 and directories 0755, or nginx would answer 404 for them.
+  if (argv[0] !== undefined && TREE_WRITERS.has(argv[0])) process.umask(0o022);
   let usageError: string | undefined;
   const jsonLogs = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
   const out = createOutput(jsonLogs ? 'json' : 'text');
@@ -51,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'Name a command: gomirror <command> --help tells more')
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .epilogue('Exit codes: 0 success, 1 something failed, 2 usage or input error, 3 another run holds the lock.')
+    .epilogue('Exit codes: 0 success, 1 something failed, 2 usage or input error, 3 another run holds the lock, 143 stopped by SIGTERM.')
     .fail((msg, err) => {
       if (err) throw err;
       usageError = msg;

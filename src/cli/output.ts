@@ -1,5 +1,6 @@
 import type { GomirrorError } from '../errors.js';
 import type { LogFields, Logger, Progress } from '../logger.js';
+import { redactKnownSecrets, registerEnvSecrets } from '../secrets.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -25,6 +26,7 @@ interface Streams {
  */
 export function createOutput(format: OutputFormat, streams: Streams = process, now: () => number = Date.now): Output {
   const tty = format === 'text' && Boolean(streams.stderr.isTTY);
+  registerEnvSecrets(process.env);
   const started = now();
   let status = '';
   let lastDraw = 0;
@@ -91,15 +93,16 @@ function clean(fields?: LogFields): LogFields {
 }
 
 /**
- * Masks credentials anywhere in a text: URL userinfo (`https://user:pw@host`,
- * also inside a longer message or a proxy variable's value), Authorization
- * header values, and netrc `login x password y` passwords.
+ * Masks credentials anywhere in a text: every secret value this process
+ * knows (.netrc passwords, credential variables, URL passwords: see
+ * secrets.ts), URL userinfo (`https://user:pw@host`, also inside a longer
+ * message or a proxy variable's value) and Authorization header values.
+ * Words such as "password" are left alone, so help text stays readable.
  */
 export function redactSecrets(text: string): string {
-  return text
+  return redactKnownSecrets(text)
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1***@')
-    .replace(/\b(authorization:?\s*"?(?:basic|bearer|token)\s+)[^\s",;]+/gi, '$1***')
-    .replace(/\b(login\s+\S+\s+password\s+)\S+/gi, '$1***');
+    .replace(/\b(authorization:?\s*"?(?:basic|bearer|token)\s+)[^\s",;]+/gi, '$1***');
 }
 
 /** `[=====>    ] 120/600 versions, 2 failed, 48.1 MiB, 12.0 MiB/s, ETA 9s` */

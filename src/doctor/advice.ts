@@ -103,7 +103,12 @@ export function judgeContentType(kind: FileKind, contentType: string | undefined
 /** The meaning of a non-200 answer for a file the mirror should have. */
 export function adviseStatus(status: number, what: string): { detail: string; fix: string } {
   if (status === 404 || status === 410) {
-    return { detail: `${what}: HTTP ${status}, not on this mirror`, fix: 'Mirror it (add it to the manifest and run gomirror sync), or check the module path and version.' };
+    return {
+      detail: `${what}: HTTP ${status}, not on this mirror (or not readable by the web server)`,
+      fix:
+        'If the file is in the tree, the web server cannot read it: check permissions and nginx\'s error.log. ' +
+        'Otherwise mirror it (add it to the manifest and run gomirror sync), or check the module path and version.',
+    };
   }
   if (status === 401 || status === 407) {
     return {

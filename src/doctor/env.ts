@@ -24,14 +24,17 @@ const SHOWN = [
 /**
  * The environment the go command would run with here (pure): what is set,
  * and the settings that send it elsewhere than the mirror. Values are
- * redacted (a proxy URL may carry a password). Only this process's
- * environment is seen; `go env` also reads the file `go env -w` writes.
+ * redacted (a proxy URL may carry a password). `env` should already hold the
+ * go env file's settings (go-env.ts); `source` says where they came from.
  */
-export function checkEnvironment(proxy: URL, env: NodeJS.ProcessEnv, module?: string): CheckResult[] {
+export function checkEnvironment(proxy: URL, env: NodeJS.ProcessEnv, module?: string, source?: string): CheckResult[] {
   const set = SHOWN.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => `${k}=${redactUrl(String(env[k]))}`);
+  const from = source ? ` (from ${source})` : '';
   const checks: CheckResult[] = [
-    { id: 'env', title: 'environment', status: 'ok', detail: set.length > 0 ? set.join(' ') : 'no Go or proxy variables set' },
+    { id: 'env', title: 'environment', status: 'ok', detail: (set.length > 0 ? set.join(' ') : 'no Go or proxy variables set') + from },
   ];
+  // What client-config writes: only the mirror, nothing else when it lacks a module.
+  const fix = `go env -w GOPROXY=${proxy.href.replace(/\/+$/, '')},off`;
   const base = proxy.href.replace(/\/+$/, '');
   const goproxy = env.GOPROXY ?? '';
   const entries = goproxy.split(/[,|]/).map((e) => e.trim().replace(/\/+$/, '')).filter(Boolean);
@@ -40,18 +43,18 @@ export function checkEnvironment(proxy: URL, env: NodeJS.ProcessEnv, module?: st
       id: 'env-goproxy',
       title: 'GOPROXY',
       status: 'warn',
-      detail: 'not set here: the go command uses https://proxy.golang.org,direct (unless go env -w set it)',
-      fix: `go env -w GOPROXY=${base}`,
+      detail: 'not set here, nor by go env -w: the go command uses https://proxy.golang.org,direct',
+      fix,
     });
   } else if (!entries.includes(base)) {
-    checks.push({ id: 'env-goproxy', title: 'GOPROXY', status: 'warn', detail: `does not name ${base}`, fix: `go env -w GOPROXY=${base}` });
+    checks.push({ id: 'env-goproxy', title: 'GOPROXY', status: 'warn', detail: `does not name ${base}`, fix });
   } else if (entries.includes('direct')) {
     checks.push({
       id: 'env-goproxy',
       title: 'GOPROXY',
       status: 'warn',
       detail: 'ends in direct: modules the mirror lacks are fetched from their VCS hosts, which hangs behind a firewall',
-      fix: `go env -w GOPROXY=${base} (without direct) in a closed network`,
+      fix: `${fix} (without direct) in a closed network`,
     });
   }
   const noProxy = env.GONOPROXY ?? env.GOPRIVATE ?? '';

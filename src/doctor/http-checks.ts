@@ -117,7 +117,7 @@ async function checkFile(
   const got = await fetchChecked(ctx, kind, what, url, kind === 'zip' ? 65_536 : 1 << 20);
   const { check, answer } = got;
   if (!answer) return got;
-  if (answer.status !== 200) return { check: { ...check, status: 'fail', ...adviseStatus(answer.status, what) }, answer };
+  if (answer.status !== 200) return { check: { ...check, status: 'fail', ...adviseStatus(answer.status, what), http: answer.status }, answer };
   const type = judgeContentType(kind, answer.contentType);
   const problem = bodyProblem(answer.body);
   const size = answer.contentLength !== undefined ? `, ${answer.contentLength} bytes` : '';
@@ -164,6 +164,7 @@ export async function checkSumdb(ctx: HttpCheckContext, name: string): Promise<C
       {
         ...check,
         status: 'warn',
+        http: answer.status,
         detail: `HTTP ${answer.status}: the mirror does not serve the checksum database; the go command contacts https://${name} directly for hashes missing from go.sum, which hangs behind a firewall`,
         fix: `Mirror it (gomirror sync --sumdb ${name}), or set GONOSUMDB for private modules / GOSUMDB=off where go.sum files are trusted`,
       },

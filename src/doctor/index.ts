@@ -9,3 +9,4 @@ export { formatDoctorReport } from './format.js';
 export { createDoctorProbes, goTrustedCa } from './probes.js';
 export { runDoctor, type DoctorOptions } from './run.js';
 export type { CheckResult, CheckStatus, DoctorProbes, DoctorReport, HttpAnswer, ProbeError, TlsInfo } from './types.js';
+export { loadGoEnv } from './go-env.js';

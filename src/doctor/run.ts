@@ -16,6 +16,8 @@ export interface DoctorOptions {
   sumdb?: string;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Where the go settings in `env` came from (`go env`, the go env file). */
+  envSource?: string;
   netrc?: Map<string, NetrcEntry>;
 }
 
@@ -33,7 +35,7 @@ export async function runDoctor(options: DoctorOptions, probes: DoctorProbes, no
   const timeoutMs = options.timeoutMs ?? 5000;
   const url = parseProxyUrl(options.proxy);
   const [module, version] = splitModule(options.module);
-  const checks: CheckResult[] = [...checkEnvironment(url, env, module)];
+  const checks: CheckResult[] = [...checkEnvironment(url, env, module, options.envSource)];
   const skip = (id: string, title: string, why: string): CheckResult => ({ id, title, status: 'skip', detail: `not run: ${why}` });
   const finish = (): DoctorReport => report(options.proxy, options.module, checks);
 
@@ -95,8 +97,31 @@ export async function runDoctor(options: DoctorOptions, probes: DoctorProbes, no
   const sumdb = sumdbName(options.sumdb ?? env.GOSUMDB);
   if (sumdb === undefined) checks.push({ id: 'sumdb', title: 'sumdb', status: 'skip', detail: 'not run: GOSUMDB=off' });
   else checks.push(...(await checkSumdb(ctx, sumdb)));
+  const unreadable = everyFileNotFound(checks);
+  if (unreadable) checks.push(unreadable);
   checks.push(judgeLatency(checks));
   return finish();
+}
+
+/**
+ * Every file asked for (the module's list and the checksum database's
+ * `supported`) answered 404: the usual cause is not a short manifest but a
+ * tree the web server cannot read (sync under umask 077, a home directory
+ * of mode 700), which nginx answers with 404.
+ */
+function everyFileNotFound(checks: CheckResult[]): CheckResult | undefined {
+  const files = checks.filter((c) => c.http !== undefined || ['list', 'sumdb'].includes(c.id));
+  if (files.length < 2 || !files.every((c) => c.http === 404 || c.http === 410)) return undefined;
+  return {
+    id: 'tree-readable',
+    title: 'tree readable',
+    status: 'fail',
+    detail: `every file asked for answered 404 (${files.map((c) => c.title).join(', ')}): the web server probably cannot read the tree`,
+    fix:
+      'Check permissions: files 0644, directories 0755, and every directory up to the root searchable by nginx\'s user ' +
+      '(namei -l ROOT/MODULE/@v/list), and nginx\'s error.log ("Permission denied"). ' +
+      'If the tree really lacks these files, add the module to the manifest and run gomirror sync.',
+  };
 }
 
 /** Median time to first byte over the HTTP checks. */

@@ -12,6 +12,8 @@ export interface CheckResult {
   fix?: string;
   /** Time taken, when it was measured. */
   ms?: number;
+  /** The HTTP status the mirror answered, for checks of a file. */
+  http?: number;
 }
 
 /** The whole checklist and its verdict. */

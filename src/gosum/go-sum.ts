@@ -2,7 +2,7 @@
  * go.sum files: `<path> <version>[/go.mod] h1:<base64>` per line, with the
  * unescaped module path and version (Go: modfetch readGoSum / WriteGoSum).
  */
-import { GomirrorError } from '../errors.js';
+import { GomirrorError, ProblemList } from '../errors.js';
 import { compareSemver } from '../module/index.js';
 
 /** One hash line of a go.sum file. */
@@ -40,9 +40,15 @@ const EMPTY_GO_MOD_HASH = 'h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY=';
 export function parseGoSum(text: string, fileName: string): GoSumLine[] {
   const lines: GoSumLine[] = [];
   const rows = text.split('\n');
-  for (let i = 0; i < rows.length; i++) {
+  // Every malformed line is reported (up to a limit), not only the first.
+  const problems = new ProblemList();
+  for (let i = 0; i < rows.length; i++) problems.attempt(() => parseRow(i));
+  problems.throwIfAny();
+  return lines;
+
+  function parseRow(i: number): void {
     const fields = (rows[i] ?? '').split(FIELD_SEPARATOR).filter((f) => f !== '');
-    if (fields.length === 0) continue;
+    if (fields.length === 0) return;
     const fail = (problem: string): never => {
       throw new GomirrorError('E_GOSUM', `${fileName}:${i + 1}: malformed go.sum line: ${problem}`, {
         hint: 'Each line must read `<module> <version>[/go.mod] h1:<hash>`; restore the file from version control or delete the line.',
@@ -50,14 +56,13 @@ export function parseGoSum(text: string, fileName: string): GoSumLine[] {
     };
     if (fields.length !== 3) fail(`wrong number of fields ${fields.length}`);
     const [path = '', versionField = '', hash = ''] = fields;
-    if (hash === EMPTY_GO_MOD_HASH) continue;
+    if (hash === EMPTY_GO_MOD_HASH) return;
     if (!isValidH1(hash)) fail(`invalid hash ${JSON.stringify(hash)} (want h1: and 44 base64 characters)`);
     const goMod = versionField.endsWith(GO_MOD_SUFFIX);
     const version = goMod ? versionField.slice(0, -GO_MOD_SUFFIX.length) : versionField;
     if (version === '' || version.includes('/')) fail(`invalid version ${JSON.stringify(versionField)}`);
     lines.push({ path, version, goMod, hash, line: i + 1 });
   }
-  return lines;
 }
 
 /** One go.sum line without its newline: `path version[/go.mod] hash`. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GomirrorError, isGomirrorError } from '../errors.js';
+import { GomirrorError, isGomirrorError, ProblemList } from '../errors.js';
 import { checkModuleVersion, checkPath, parseVersionQuery, type VersionQuery } from '../module/index.js';
 import { didYouMean } from './did-you-mean.js';
 import { findJsonErrorOffset } from './json-error.js';
@@ -44,26 +44,40 @@ export function parseManifest(text: string, file: string): Manifest {
     fail(name, `invalid JSON: ${describeJsonError(err as Error, text)}`);
   }
   if (!isObject(data)) fail(name, 'the manifest must be a JSON object');
-  rejectUnknownKeys(data, TOP_KEYS, name, '');
+  // Every bad entry is reported in one run (up to a limit), not one per run.
+  const problems = new ProblemList();
+  rejectUnknownKeys(data, TOP_KEYS, name, '', problems);
 
   const out: Manifest = { modules: [], gomod: [], gosum: [] };
   const base = path.dirname(path.resolve(file));
-  if (data.upstream !== undefined) out.upstream = str(data.upstream, `${name}: upstream`);
-  if (data.sumdb !== undefined) out.sumdb = str(data.sumdb, `${name}: sumdb`);
-  if (data.nosumdb !== undefined) out.nosumdb = strList(data.nosumdb, `${name}: nosumdb`);
-  if (data.deps !== undefined) {
-    if (typeof data.deps !== 'boolean') fail(`${name}: deps`, `must be true or false, not ${JSON.stringify(data.deps)}`);
-    out.deps = data.deps;
-  }
-  out.gomod = strList(data.gomod ?? [], `${name}: gomod`).map((p) => path.resolve(base, p));
-  out.gosum = strList(data.gosum ?? [], `${name}: gosum`).map((p) => path.resolve(base, p));
+  const obj = data;
+  problems.attempt(() => {
+    if (obj.upstream !== undefined) out.upstream = str(obj.upstream, `${name}: upstream`);
+  });
+  problems.attempt(() => {
+    if (obj.sumdb !== undefined) out.sumdb = str(obj.sumdb, `${name}: sumdb`);
+  });
+  problems.attempt(() => {
+    if (obj.nosumdb !== undefined) out.nosumdb = strList(obj.nosumdb, `${name}: nosumdb`);
+  });
+  problems.attempt(() => {
+    if (obj.deps === undefined) return;
+    if (typeof obj.deps !== 'boolean') fail(`${name}: deps`, `must be true or false, not ${JSON.stringify(obj.deps)}`);
+    out.deps = obj.deps;
+  });
+  problems.attempt(() => (out.gomod = strList(obj.gomod ?? [], `${name}: gomod`).map((p) => path.resolve(base, p))));
+  problems.attempt(() => (out.gosum = strList(obj.gosum ?? [], `${name}: gosum`).map((p) => path.resolve(base, p))));
 
   const modules = data.modules ?? [];
-  if (!Array.isArray(modules)) fail(`${name}: modules`, 'must be a list of {"path", "versions"} objects');
-  modules.forEach((m: unknown, i: number) => {
+  if (!Array.isArray(modules)) problems.attempt(() => fail(`${name}: modules`, 'must be a list of {"path", "versions"} objects'));
+  else modules.forEach((m: unknown, i: number) => problems.attempt(() => parseModule(m, i)));
+  problems.throwIfAny();
+  return out;
+
+  function parseModule(m: unknown, i: number): void {
     const where = `${name}: modules[${i}]`;
     if (!isObject(m)) fail(where, 'must be an object like {"path": "example.com/m", "versions": ["latest"]}');
-    rejectUnknownKeys(m, MODULE_KEYS, name, `modules[${i}].`);
+    rejectUnknownKeys(m, MODULE_KEYS, name, `modules[${i}].`, problems);
     if (m.path === undefined) fail(where, 'missing "path"');
     const modPath = str(m.path, `${where}.path`);
     rethrowAt(`${where}.path`, () => checkPath(modPath));
@@ -71,16 +85,17 @@ export function parseManifest(text: string, file: string): Manifest {
     if (!Array.isArray(versions) || versions.length === 0) {
       fail(`${where}.versions`, 'must be a non-empty list of version queries', 'For example ["latest"] or ["v1.2.3", ">=v1.4.0"]');
     }
-    const queries = versions.map((v: unknown, j: number) => {
-      const qWhere = `${where}.versions[${j}]`;
-      const text = str(v, qWhere);
-      const query = rethrowAt(qWhere, () => parseVersionQuery(text));
-      if (query.kind === 'exact') rethrowAt(qWhere, () => checkModuleVersion(modPath, query.version));
-      return { text, query, where: qWhere };
-    });
-    out.modules.push({ path: modPath, queries, where });
-  });
-  return out;
+    const queries = versions.map((v: unknown, j: number) =>
+      problems.attempt(() => {
+        const qWhere = `${where}.versions[${j}]`;
+        const text = str(v, qWhere);
+        const query = rethrowAt(qWhere, () => parseVersionQuery(text));
+        if (query.kind === 'exact') rethrowAt(qWhere, () => checkModuleVersion(modPath, query.version));
+        return { text, query, where: qWhere };
+      }),
+    );
+    if (queries.every((q) => q !== undefined)) out.modules.push({ path: modPath, queries, where });
+  }
 }
 
 /** Prefixes a validation error from module/ with the manifest location; keeps its code. */
@@ -95,11 +110,11 @@ function rethrowAt<T>(where: string, fn: () => T): T {
   }
 }
 
-function rejectUnknownKeys(obj: Record<string, unknown>, known: readonly string[], name: string, prefix: string): void {
+function rejectUnknownKeys(obj: Record<string, unknown>, known: readonly string[], name: string, prefix: string, problems: ProblemList): void {
   for (const k of Object.keys(obj)) {
     if (known.includes(k)) continue;
     const guess = didYouMean(k, known);
-    fail(`${name}: ${prefix}${k}`, `unknown key${guess ? ` (did you mean "${guess}"?)` : ''}`, `Known keys: ${known.filter((x) => !x.startsWith('$')).join(', ')}`);
+    problems.attempt(() => fail(`${name}: ${prefix}${k}`, `unknown key${guess ? ` (did you mean "${guess}"?)` : ''}`, `Known keys: ${known.filter((x) => !x.startsWith('$')).join(', ')}`));
   }
 }
 

@@ -61,7 +61,11 @@ export const nodeNginxIo: NginxIo = {
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });
-      throw new GomirrorError('E_FS', `cannot write ${file}`, { cause: err });
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `the directory ${path.dirname(file)} does not exist` : (err as Error).message;
+      throw new GomirrorError('E_FS', `--out ${file}: cannot write: ${reason}`, {
+        hint: 'Does the directory exist, and is the drive mounted? Create it (mkdir -p) or name another --out.',
+        cause: err,
+      });
     }
   },
 };

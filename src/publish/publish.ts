@@ -37,8 +37,8 @@ export function createRsyncRunner(binary = 'rsync'): RsyncRunner {
         throw new RsyncMissingError(binary, err);
       }
       const stderr = String(err.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-      throw new GomirrorError('E_RSYNC', `${describeRsyncExit(err.exitCode)}${stderr ? ` (${stderr})` : ''}`, {
-        hint: hintForRsyncExit(err.exitCode),
+      throw new GomirrorError('E_RSYNC', `${describeRsyncExit(err.exitCode, String(err.stderr ?? ''))}${stderr ? ` (${stderr})` : ''}`, {
+        hint: hintForRsyncExit(err.exitCode, String(err.stderr ?? '')),
         cause: err,
       });
     }

@@ -26,13 +26,27 @@ const MEANINGS: Record<number, string> = {
 };
 
 /** A short description of rsync exit status `code`. */
-export function describeRsyncExit(code: number | undefined): string {
+export function describeRsyncExit(code: number | undefined, message = ''): string {
   if (code === undefined) return 'rsync was killed';
+  if (/@ERROR: auth failed/i.test(message)) return `rsync exited ${code}: the daemon refused the login (wrong password, or a bad secrets file?)`;
   return `rsync exited ${code}: ${MEANINGS[code] ?? 'unknown error'}`;
 }
 
-/** What to try next for exit status `code`. */
-export function hintForRsyncExit(code: number | undefined): string {
+/**
+ * What to try next for exit status `code`. rsync's own message decides when
+ * the status alone is ambiguous: exit 5 is both a refused login and an
+ * unknown module.
+ */
+export function hintForRsyncExit(code: number | undefined, message = ''): string {
+  if (/@ERROR: auth failed/i.test(message)) {
+    return (
+      'The daemon refused the login: check the rsync password (RSYNC_PASSWORD) and the daemon\'s secrets file ' +
+      '(one user:password line per user, mode 600, owned by the user the daemon runs as; rsyncd.log says why).'
+    );
+  }
+  if (/@ERROR: Unknown module/i.test(message)) {
+    return 'The daemon has no such module: rsync rsync://host/ lists the modules it offers.';
+  }
   switch (code) {
     case 5:
     case 10:

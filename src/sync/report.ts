@@ -14,6 +14,8 @@ export interface SyncReport {
   finishedAt: string;
   durationSeconds: number;
   ok: boolean;
+  /** The error that stopped the run early or made it pointless (E_INTERRUPTED, E_NETWORK), if any. */
+  fatal?: ReportedError;
   summary: {
     modules: number;
     versions: number;
@@ -146,6 +148,22 @@ export function buildSyncReport(args: {
     ok: summary.failed === 0 && summary.errors === 0,
     summary,
     modules,
+  };
+}
+
+/**
+ * The run's fatal error when the upstream could not be reached at all:
+ * nothing fetched or found present, and every failure a network error
+ * (refused, reset, DNS, timeout). Pure.
+ */
+export function upstreamUnreachable(r: SyncReport): ReportedError | undefined {
+  if (r.dryRun || r.summary.fetched + r.summary.present > 0) return undefined;
+  const codes = r.modules.flatMap((m) => [...m.errors.map((e) => e.code), ...m.versions.flatMap((v) => (v.error ? [v.error.code] : []))]);
+  if (codes.length === 0 || codes.some((c) => c !== 'E_NETWORK')) return undefined;
+  return {
+    code: 'E_NETWORK',
+    message: `upstream ${r.upstream} unreachable: every request failed with a network error; nothing was mirrored`,
+    hint: 'Check the network, DNS, HTTPS_PROXY/NO_PROXY and the upstream URL (--upstream, $GOPROXY, the manifest).',
   };
 }
 

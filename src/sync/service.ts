@@ -15,13 +15,22 @@ import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, expectedHash, createStagePool } from '../mirror/index.js';
 import { readProjectInputs } from './project-inputs.js';
-import { buildSyncReport, type SyncReport } from './report.js';
-import { runSync, type Expansion, type ResolvedRoot, type SyncTarget } from './run.js';
+import { buildSyncReport, type SyncReport, upstreamUnreachable } from './report.js';
+import { runSync, type Expansion, type ResolvedRoot, type SyncTarget, type ModuleOutcome } from './run.js';
+import { onInterrupt } from './interrupt.js';
 
 export interface SyncServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra CA certificates for https upstreams (tests, private CAs). */
   ca?: string | Buffer;
+  /** How an interrupted run ends (default process.exit); tests replace it. */
+  exit?: (code: number) => void;
+}
+
+/** What a run has done so far: the report of an interrupted run is built from it. */
+interface RunSoFar {
+  outcomes: Map<string, ModuleOutcome>;
+  stats: () => { requests: number; retries: number };
 }
 
 /**
@@ -38,8 +47,45 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   const started = Date.now();
   let report: SyncReport | undefined;
   let fatalCode: string | undefined;
+  const soFar: RunSoFar = { outcomes: new Map(), stats: () => ({ requests: 0, retries: 0 }) };
+  const stopWatching = lock
+    ? onInterrupt(async (signal) => {
+        logger.error(`interrupted by ${signal}: the run stopped early`, {
+          code: 'E_INTERRUPTED',
+          signal,
+          hint: 'Every file already in the tree is complete; the next run goes on from there. Run gomirror sync again.',
+        });
+        const partial = buildSyncReport({
+          outcomes: [...soFar.outcomes.values()],
+          toolVersion: TOOL_VERSION,
+          dryRun: false,
+          root: config.out,
+          upstream: redactUrl(config.upstreamText),
+          startedAt: new Date(started),
+          finishedAt: new Date(),
+          ...soFar.stats(),
+        });
+        const interrupted: SyncReport = { ...partial, ok: false, fatal: { code: 'E_INTERRUPTED', message: `interrupted by ${signal}` } };
+        if (config.report) {
+          await writeFileAtomic(config.report, JSON.stringify(interrupted, null, 2) + '\n').catch((e: unknown) =>
+            logger.error(`${config.report}: cannot write the report: ${(e as Error).message}`),
+          );
+        }
+        if (config.metrics) {
+          await writeSyncMetrics(config.metrics, {
+            root: config.out,
+            startedAt: started / 1000,
+            finishedAt: Date.now() / 1000,
+            report: interrupted,
+            fatalCode: 'E_INTERRUPTED',
+          }).catch((e: unknown) => logger.error(`${config.metrics}: cannot write metrics: ${(e as Error).message}`));
+        }
+        await lock.release();
+      }, options.exit)
+    : (): void => undefined;
   try {
-    report = await syncLocked(config, logger, options);
+    report = await syncLocked(config, logger, options, soFar);
+    if (report.fatal) fatalCode = report.fatal.code;
     return report;
   } catch (err) {
     fatalCode = isGomirrorError(err) ? err.code : 'E_INTERNAL';
@@ -54,11 +100,12 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
         ...(fatalCode ? { fatalCode } : {}),
       }).catch((e: unknown) => logger.error(`${config.metrics}: cannot write metrics: ${(e as Error).message}`));
     }
+    stopWatching();
     await lock?.release();
   }
 }
 
-async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServiceOptions): Promise<SyncReport> {
+async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServiceOptions, soFar: RunSoFar): Promise<SyncReport> {
   const env = options.env ?? process.env;
   const startedAt = new Date();
   const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: [...m.queries] }));
@@ -81,6 +128,12 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       logger.warn(`retrying ${url} (${reason})`, { attempt, delayMs });
     },
   });
+  soFar.stats = () => ({ requests: transport.stats.requests, retries: transport.stats.retries });
+  const slot = (module: string): ModuleOutcome => {
+    let o = soFar.outcomes.get(module);
+    if (!o) soFar.outcomes.set(module, (o = { module, versions: [], errors: [], planned: [] }));
+    return o;
+  };
   const store = createTreeStore(config.out);
   const sums = await openSumStore(store.layout.sumsFile());
   const stagePool = createStagePool();
@@ -174,6 +227,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
           logger.progress({ done, total, failed, bytes });
         },
         onVersion: (o) => {
+          slot(o.module).versions.push(o);
           done++;
           bytes += o.bytes;
           if (o.status === 'failed' && o.error) {
@@ -184,7 +238,10 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
           }
           logger.progress({ done, total, failed, bytes });
         },
-        onModuleError: (m, e) => logger.error(e.message, { module: m, code: e.code, hint: e.hint }),
+        onModuleError: (m, e) => {
+          slot(m).errors.push(e);
+          logger.error(e.message, { module: m, code: e.code, hint: e.hint });
+        },
       },
     });
     const report = buildSyncReport({
@@ -200,6 +257,12 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       moduleRetries,
       graphBytes,
     });
+    // Nothing reached: name the cause once, as the run's fatal error (metrics, report), not only per module.
+    const unreachable = upstreamUnreachable(report);
+    if (unreachable) {
+      report.fatal = unreachable;
+      logger.error(unreachable.message, { code: unreachable.code, hint: unreachable.hint });
+    }
     if (config.report) await writeFileAtomic(config.report, JSON.stringify(report, null, 2) + '\n');
     // Versions that failed already make the run fail; otherwise the database's own failure must.
     if (sumdbError && report.ok) throw sumdbError;

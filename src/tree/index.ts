@@ -7,3 +7,4 @@ export { STATE_DIR, TEMP_FILE_PATTERN, treeLayout } from './layout.js';
 export { acquireTreeLock, isAlive, readTreeLock } from './lock.js';
 export { pathExists } from './path-exists.js';
 export { createTreeStore, sweepStaleTemps, type TreeStore } from './store.js';
+export { requireWritableParent } from './out-path.js';

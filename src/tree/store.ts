@@ -92,6 +92,9 @@ export function createTreeStore(root: string): TreeStore {
       let changed = false;
       const listFile = layout.listFile(modulePath);
       const old = await read(listFile);
+      // A module with no complete version gets no index at all: an empty
+      // list would tell clients (and verify) that the module is mirrored.
+      if (versions.length === 0 && old === undefined) return false;
       if (old === undefined || old.toString('utf8') !== listText) {
         await writeFileAtomic(listFile, listText);
         changed = true;

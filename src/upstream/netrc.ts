@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { registerSecret } from '../secrets.js';
 
 /** Credentials for one host from a .netrc file. */
 export interface NetrcEntry {
@@ -54,7 +55,10 @@ export function parseNetrc(text: string): Map<string, NetrcEntry> {
 export async function loadNetrc(env: NodeJS.ProcessEnv = process.env): Promise<Map<string, NetrcEntry>> {
   const file = env.NETRC && env.NETRC !== '' ? env.NETRC : path.join(env.HOME ?? os.homedir(), '.netrc');
   try {
-    return parseNetrc(await readFile(file, 'utf8'));
+    const entries = parseNetrc(await readFile(file, 'utf8'));
+    // Whatever a later message quotes, these passwords never reach the output.
+    for (const e of entries.values()) registerSecret(e.password);
+    return entries;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw err;

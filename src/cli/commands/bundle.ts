@@ -9,6 +9,7 @@ interface ExportArgs {
   since: string | undefined;
   'sign-key': string | undefined;
   split: string | undefined;
+  force: boolean;
   'log-format': string;
 }
 
@@ -37,6 +38,7 @@ const exportCommand: CommandModule<object, ExportArgs> = {
         type: 'string',
         describe: 'Cut the bundle into volumes FILE.tar.001, .002, ... of at most SIZE (bytes, 700M, 4G; fat32 = 4 GiB - 1)',
       })
+      .option('force', { type: 'boolean', default: false, describe: 'Replace a bundle already at --out (by default export refuses: it may not have been carried yet)' })
       .option('log-format', logFormat)
       .example('$0 bundle export --root /srv/goproxy --out full.tar --sign-key mirror.key', 'Everything, signed')
       .example('$0 bundle export --root /srv/goproxy --out nightly.tar --since full.index.json --split fat32', 'Only what is new') as Argv<ExportArgs>,
@@ -50,6 +52,7 @@ const exportCommand: CommandModule<object, ExportArgs> = {
         ...(argv.since !== undefined ? { since: argv.since } : {}),
         ...(argv['sign-key'] !== undefined ? { signKey: argv['sign-key'] } : {}),
         ...(split !== undefined ? { split } : {}),
+        force: argv.force,
       },
       out,
     );

@@ -1,7 +1,7 @@
 /** `gomirror doctor`: check a mirror from where the go command runs, with a verdict and fixes. */
 import type { Argv } from 'yargs';
 import { GomirrorError } from '../../errors.js';
-import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor } from '../../doctor/index.js';
+import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor, loadGoEnv } from '../../doctor/index.js';
 import { loadNetrc } from '../../upstream/index.js';
 import { createOutput } from '../output.js';
 
@@ -20,12 +20,12 @@ export const doctorCommand = {
     y
       .option('proxy', { type: 'string', demandOption: true, describe: 'The mirror\'s URL, as it stands in GOPROXY' })
       .option('module', { type: 'string', describe: 'PATH[@VERSION]: also fetch its list, .info, .mod and .zip (default version: latest)' })
-      .option('sumdb', { type: 'string', describe: 'Checksum database to look for, or off (default: $GOSUMDB, sum.golang.org)' })
+      .option('sumdb', { type: 'string', describe: 'Checksum database to look for, or off (default: GOSUMDB from the environment or go env, sum.golang.org)' })
       .option('timeout', { type: 'number', default: 5, describe: 'Seconds to wait for each step' })
       .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
       .example('$0 doctor --proxy https://goproxy.corp.example --module golang.org/x/text', 'Check the mirror and one module')
       .epilogue(
-        'Checks, each only when the one before passed: Go and proxy environment variables, DNS, TCP connect time, TLS ' +
+        'Checks, each only when the one before passed: Go and proxy settings (the environment over what go env -w wrote), DNS, TCP connect time, TLS ' +
           'handshake and certificate, a 404 for a missing module, status, content type and body of list/.info/.mod/.zip, ' +
           '/sumdb/<name>/supported, latency. Exit 1 when any check fails.',
       ) as Argv<DoctorArgs>,
@@ -45,7 +45,8 @@ export const doctorCommand = {
           ...(argv.module ? { module: argv.module } : {}),
           ...(argv.sumdb ? { sumdb: argv.sumdb } : {}),
           timeoutMs: timeout * 1000,
-          env: process.env,
+          // What the go command would use: the environment over the go env file (go env -w).
+          ...(await loadGoEnv(process.env).then((g) => ({ env: g.env, envSource: g.source }))),
           netrc: await loadNetrc(process.env),
         },
         probes,

@@ -4,6 +4,7 @@ import { buildSyncConfig, type SyncConfig } from '../../config/index.js';
 import { isGomirrorError } from '../../errors.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
 import { writeSyncMetrics, formatSyncSummary, syncTree } from '../../sync/index.js';
+import { requireWritableParent } from '../../tree/index.js';
 import { createOutput } from '../output.js';
 
 interface SyncArgs {
@@ -62,7 +63,9 @@ export const syncCommand = {
       .example('$0 sync --gomod ../service/go.mod --gosum ../service/go.sum --out /srv/goproxy --dry-run', 'Show what the project needs')
       .epilogue(
         'One run per tree: sync takes DIR/.gomirror/lock; while another live run holds it, sync exits 3 at once. ' +
-          'A lock left by a crashed run is taken over. See docs/operations.md for cron, systemd and alerts.',
+          'A lock left by a crashed run is taken over. SIGTERM (SIGINT, SIGHUP) stops the run: it writes the report and metrics ' +
+          '(fatal code E_INTERRUPTED), releases the lock and exits 143 (130, 129). Files are written 0644, directories 0755, ' +
+          'whatever the umask. See docs/install.md and docs/operations.md for cron, systemd and alerts.',
       ) as Argv<SyncArgs>,
   handler: async (argv: SyncArgs): Promise<void> => {
     const started = Date.now() / 1000;
@@ -75,6 +78,9 @@ export const syncCommand = {
       }
       throw err;
     });
+    // Found now, not after an hour of downloads: report and metrics must have somewhere to go.
+    if (config.report) await requireWritableParent(config.report, '--report');
+    if (config.metrics) await requireWritableParent(config.metrics, '--metrics');
     const out = createOutput(config.logFormat);
     const report = await syncTree(config, out);
     if (config.dryRun) {

@@ -37,7 +37,7 @@ export async function verifySumdbMirror(root: string, opts: VerifySumdbOptions =
   for (const name of await findDatabases(path.join(root, 'sumdb'))) {
     const verifier = await keyFor(root, name, given?.name === name ? given.verifier : undefined);
     if (!verifier) {
-      problems.push({ file: `sumdb/${name}`, code: 'E_SUMDB_SPEC', message: `no verifier key for ${name}: pass the GOSUMDB value` });
+      problems.push({ file: `sumdb/${name}`, code: 'E_SUMDB_SPEC', message: `no verifier key for ${name}: pass its GOSUMDB value with --sumdb (name+hash+key)` });
       continue;
     }
     problems.push(...(await verifyDatabase(root, name, verifier, opts)));
