@@ -20,7 +20,9 @@ export { isValidPathPattern, matchPathPattern, parsePathPattern, type ParsedPatt
 export { isPseudoVersion, pseudoVersionBase, pseudoVersionRev, pseudoVersionTime } from './pseudo.js';
 export {
   parseVersionQuery,
+  goModProbe,
   selectVersions,
+  type SelectOptions,
   type VersionConstraint,
   type VersionOperator,
   type VersionQuery,

@@ -8,7 +8,7 @@ import type { TreeStore } from '../tree/store.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { mirrorVersion, type MirrorContext, type VersionOutcome } from './mirror-version.js';
 import { resolveQueries, type QueryInput, type Resolution } from './resolve.js';
-import { applyRetractions } from './retract.js';
+import { loadQueryRules } from './retract.js';
 
 /** One module to mirror and the queries that pick its versions. */
 export interface SyncTarget {
@@ -116,7 +116,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
 
   async function resolveTarget(target: SyncTarget): Promise<{ target: SyncTarget; resolution: Resolution }> {
     const resolve = async (): Promise<Resolution> =>
-      resolveQueries(listing, target.module, await applyRetractions(listing, target.module, target.queries));
+      resolveQueries(listing, target.module, target.queries, await loadQueryRules(listing, target.module, target.queries));
     const resolution = await resolveLimit(resolve).catch(
       (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );
