@@ -6,7 +6,7 @@ import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/ind
 import type { SumStore } from '../tree/sums.js';
 import type { TreeStore } from '../tree/store.js';
 import type { UpstreamClient } from '../upstream/client.js';
-import { mirrorVersion, type MirrorContext, type VersionOutcome } from './mirror-version.js';
+import { checkGoMod, mirrorVersion, type MirrorContext, type VersionOutcome } from './mirror-version.js';
 import { resolveQueries, type QueryInput, type Resolution } from './resolve.js';
 import { loadQueryRules } from './retract.js';
 
@@ -102,7 +102,8 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   flushTimer.unref();
 
   // Retraction checks and resolution read the same @v/list: fetch it once.
-  // The go.mod holding the retractions is read from the tree when it is there.
+  // The go.mod files queries read come from the tree when they are there, else
+  // from upstream checked like every other download.
   const lists = new Map<string, Promise<string[]>>();
   const listing: UpstreamClient = {
     ...upstream,
@@ -111,7 +112,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       if (!l) lists.set(p, (l = upstream.list(p)));
       return l;
     },
-    mod: async (p, v) => (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? upstream.mod(p, v),
+    mod: async (p, v) => (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? checkGoMod(ctx, p, v, await upstream.mod(p, v)),
   };
 
   async function resolveTarget(target: SyncTarget): Promise<{ target: SyncTarget; resolution: Resolution }> {
