@@ -213,6 +213,19 @@ describe('upstream client over HTTP', () => {
     }
   });
 
+  it('never sends default or other hosts\' .netrc credentials (as the go command)', async () => {
+    const secure = await startFixtureServer({ root: upstream.dir, tls: true, faults: [{ fault: { kind: 'auth', username: 'mirror', password: 's3cret-pw' } }] });
+    try {
+      const netrc = parseNetrc('machine localhost login mirror password s3cret-pw\nmachine 127.0.0.1 login mirror\ndefault login mirror password s3cret-pw\n');
+      const t = transport({ netrc, ca: secure.ca! });
+      await assert.rejects(t.getBuffer(`${secure.url}/example.com/alpha/@v/list`, 1000), { code: 'E_HTTP' });
+      assert.ok(secure.requests.length > 0);
+      assert.equal(secure.requests.every((r) => r.headers.authorization === undefined), true);
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('the CLI reads $NETRC and $SSL_CERT_FILE like the go command', async () => {
     const { runCli, describeCli } = await import('../helpers/cli.js');
     const secure = await startFixtureServer({
