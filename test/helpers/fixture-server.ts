@@ -35,7 +35,11 @@ export type Fault =
   /** Wait `ms` before the headers (default) or after half the body, then finish normally. */
   | { kind: 'delay'; ms: number; at?: 'headers' | 'body' }
   /** Require these basic-auth credentials; other requests get 401 with WWW-Authenticate. */
-  | { kind: 'auth'; username: string; password: string };
+  | { kind: 'auth'; username: string; password: string }
+  /** Send the body `bytes` at a time, one write every `everyMs` (never silent long, always slow); stops when the client goes away. */
+  | { kind: 'trickle'; bytes: number; everyMs: number }
+  /** Answer `status` (default 302) with this Location. */
+  | { kind: 'redirect'; location: string; status?: number };
 
 /**
  * When a fault fires. Every rule sees every request: it counts the requests
@@ -168,6 +172,10 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
       if (socket) socket.write('HTTP/1.1 200 OK\r\nContent-Le', () => void sleep(20).then(() => resetSocket(socket)));
       return;
     }
+    if (fault?.kind === 'redirect') {
+      res.setHeader('Location', fault.location);
+      return sendText(res, entry, fault.status ?? 302, 'moved\n');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, entry, 405, 'method not allowed\n');
@@ -192,6 +200,14 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
         await sleep(20);
         resetSocket(res.socket);
         return;
+      }
+      case 'trickle': {
+        const data = await readFile(file.path);
+        for (let off = 0; off < data.length && !res.destroyed; off += fault.bytes) {
+          res.write(data.subarray(off, off + fault.bytes));
+          await sleep(fault.everyMs);
+        }
+        return void res.end();
       }
       case 'delay': {
         if (fault.at === 'body') {
