@@ -74,8 +74,23 @@ export function errCode(err: unknown): string | undefined {
   return typeof e?.code === 'string' ? e.code : undefined;
 }
 
+/** undici refuses to follow a redirect to a scheme other than http(s) (file://, ftp://). */
+function isBadRedirectScheme(err: unknown): boolean {
+  return ownCode(err) === 'UND_ERR_INVALID_ARG' && /URL protocol/i.test((err as Error).message);
+}
+
+/** Whether err (or any cause of it) is DNS saying the host does not exist. */
+export function isUnresolvedHost(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, n = 0; e && n < 5; e = e.cause as typeof e, n++) {
+    if (e.code === 'ENOTFOUND') return true;
+  }
+  return false;
+}
+
 export function classify(err: unknown): AttemptFailure | null {
   if (err instanceof GomirrorError) return null;
+  // Asking again gets the same redirect.
+  if (isBadRedirectScheme(err)) return null;
   if (err instanceof StatusError) {
     if (err.status === 404 || err.status === 410) return null;
     return { kind: 'status', status: err.status, retryAfter: err.retryAfter };
@@ -130,6 +145,18 @@ export function toGomirrorError(err: unknown, url: string, maxDelayMs?: number):
     return new GomirrorError('E_TOO_SLOW', `${where}: too slow: ${err.message}`, {
       cause: err,
       hint: 'The upstream sends the body too slowly to finish (gomirror retried); check the upstream and the network path, then run again',
+    });
+  }
+  if (isBadRedirectScheme(err)) {
+    return new GomirrorError('E_HTTP', `${where}: the server redirects to a URL that is not http:// or https://`, {
+      cause: err,
+      hint: 'Redirects are followed only to http and https (as by the go command); check the upstream URL and the server behind it',
+    });
+  }
+  if (isUnresolvedHost(err)) {
+    return new GomirrorError('E_NETWORK', `${where}: cannot resolve host ${new URL(url).hostname} (DNS: no such host)`, {
+      cause: err,
+      hint: 'Check the host name, and that this machine can resolve it (DNS, /etc/hosts, proxy settings)',
     });
   }
   if (isRedirectLoop(err)) {

@@ -34,7 +34,8 @@ export function isRetryable(f: AttemptFailure): boolean {
     case 'status':
       return f.status >= 500 || f.status === 429 || f.status === 408;
     case 'network':
-      return !(f.code && TLS_CODES.test(f.code));
+      // DNS saying "no such host" does not change within a retry's backoff.
+      return !(f.code && (TLS_CODES.test(f.code) || f.code === 'ENOTFOUND'));
     case 'short-body':
     case 'timeout':
     case 'too-slow':

@@ -17,6 +17,8 @@ describe('retry policy', () => {
     for (const status of [400, 401, 403, 404, 410]) assert.equal(isRetryable({ kind: 'status', status }), false, String(status));
     assert.equal(isRetryable({ kind: 'network', code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), false);
     assert.equal(isRetryable({ kind: 'network', code: 'CERT_HAS_EXPIRED' }), false);
+    assert.equal(isRetryable({ kind: 'network', code: 'ENOTFOUND' }), false, 'DNS: no such host');
+    assert.equal(isRetryable({ kind: 'network', code: 'EAI_AGAIN' }), true, 'DNS: try again');
     assert.equal(isRetryable({ kind: 'network', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }), false);
   });
   it('backs off exponentially with jitter, capped, and gives up', () => {
