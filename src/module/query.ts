@@ -181,10 +181,7 @@ function listedVersions(modulePath: string, available: readonly string[]): strin
 export interface SelectOptions {
   /** Versions latest and prefix queries may pick (Go: the AllowedFunc, i.e. not retracted). Default: all. */
   allowed?: (version: string) => boolean;
-  /**
-   * Whether a version's go.mod is real rather than Go's synthesized `module M`
-   * line; asked only for the version goModProbe() names. Default: true.
-   */
+  /** Whether goModProbe()'s version has a real go.mod, not Go's synthesized `module M`. Default: true. */
   hasGoMod?: (version: string) => boolean;
 }
 
@@ -263,10 +260,7 @@ function candidates(listed: readonly string[], m: Matcher, opts: SelectOptions):
   return out;
 }
 
-/**
- * The version whose go.mod decides whether query may pick +incompatible
- * versions (see SelectOptions.hasGoMod), or undefined when none does.
- */
+/** The version whose go.mod decides whether query may pick +incompatible versions; undefined if none. */
 export function goModProbe(modulePath: string, query: VersionQuery, available: readonly string[], opts: Pick<SelectOptions, 'allowed'> = {}): string | undefined {
   if (query.kind === 'exact' || query.kind === 'all') return undefined;
   let asked: string | undefined;
