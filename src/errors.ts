@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   E_NETWORK: 'failure',
   E_SHORT_BODY: 'failure',
   E_TOO_LARGE: 'failure',
+  E_TOO_SLOW: 'failure',
   E_UPSTREAM_OFF: 'failure',
   E_BAD_RESPONSE: 'failure',
   E_ZIP_INVALID: 'failure',

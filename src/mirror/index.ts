@@ -5,7 +5,7 @@
  */
 export { computeClosure, withModCache } from './closure.js';
 export { parseInfo } from './info.js';
-export { expectedHash, type MirrorContext, mirrorVersion, type VersionOutcome } from './mirror-version.js';
+export { expectedHash, type MirrorContext, mirrorVersion, type VersionOutcome, checkGoMod } from './mirror-version.js';
 export { type QueryInput, type Resolution, resolveQueries } from './resolve.js';
-export { applyRetractions } from './retract.js';
 export { createStagePool } from './stage-pool.js';
+export { loadQueryRules } from './retract.js';

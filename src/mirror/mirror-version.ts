@@ -241,3 +241,24 @@ export function expectedHash(
   if (input) return { hash: input, source: 'go.sum' };
   return undefined;
 }
+
+/**
+ * Checks .mod bytes read to decide something (retractions, whether
+ * `+incompatible` versions count) as mirroring checks them: against the
+ * tree record and go.sum inputs, then the checksum database. A tampered
+ * .mod must not steer which version a query picks.
+ */
+export async function checkGoMod(
+  ctx: Pick<MirrorContext, 'sums' | 'expected' | 'authenticate'>,
+  module: string,
+  version: string,
+  data: Buffer,
+): Promise<Buffer> {
+  const got = hashGoMod(data);
+  const want = expectedHash(ctx, module, version, true);
+  if (want && want.hash !== got) {
+    throw new ChecksumMismatchError({ module, version, file: '.mod', expected: want.hash, actual: got, source: want.source });
+  }
+  await ctx.authenticate?.(module, version, { mod: got });
+  return data;
+}

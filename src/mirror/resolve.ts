@@ -1,7 +1,8 @@
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { checkModuleVersion, selectVersions, type VersionQuery } from '../module/index.js';
+import { checkModuleVersion, selectVersions, type VersionQuery, goModProbe } from '../module/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
 import { parseInfo } from './info.js';
+import type { QueryRules } from './retract.js';
 
 /** A version query of one module, with where it came from for messages. */
 export interface QueryInput {
@@ -20,13 +21,17 @@ export interface Resolution {
 
 /**
  * Turns a module's version queries into versions, reading `@v/list` at most
- * once (and `@latest` only when `latest` finds no listed version), as the go
- * command does. A query that matches nothing is an error for that query only.
+ * once (and `@latest` only when `latest` finds no allowed listed version), as
+ * the go command does. rules (loadQueryRules) adds the retractions and the
+ * go.mod facts behind `+incompatible`; without it nothing is retracted and
+ * every compatible version counts as having a go.mod. A query that matches
+ * nothing is an error for that query only.
  */
 export async function resolveQueries(
   upstream: UpstreamClient,
   modulePath: string,
   queries: readonly QueryInput[],
+  rules?: QueryRules,
 ): Promise<Resolution> {
   const versions = new Set<string>();
   const errors: GomirrorError[] = [];
@@ -56,12 +61,27 @@ export async function resolveQueries(
         continue;
       }
     }
-    const picked = selectVersions(modulePath, q.query, list ?? []);
+    const allowed = rules?.allowed ?? (() => true);
+    const probed = rules?.goMod.get(goModProbe(modulePath, q.query, list ?? [], { allowed }) ?? '');
+    if (probed instanceof GomirrorError) {
+      errors.push(prefixed(probed, q));
+      continue;
+    }
+    const picked = selectVersions(modulePath, q.query, list ?? [], {
+      allowed,
+      ...(rules ? { hasGoMod: (v) => rules.goMod.get(v) === true } : {}),
+    });
     if (picked.length === 0 && q.query.kind === 'latest') {
       try {
-        latestInfo = await upstream.latest(modulePath);
-        const info = parseInfo(latestInfo, `${modulePath}@latest`);
+        const body = await upstream.latest(modulePath);
+        const info = parseInfo(body, `${modulePath}@latest`);
         checkModuleVersion(modulePath, info.Version);
+        // Go takes @latest only when it is allowed: a retracted one matches nothing.
+        if (!allowed(info.Version)) {
+          errors.push(new GomirrorError('E_NOT_FOUND', `${q.where}: every version of ${modulePath} is retracted (upstream @latest is ${info.Version})`));
+          continue;
+        }
+        latestInfo = body;
         versions.add(info.Version);
       } catch (err) {
         if (!isGomirrorError(err)) throw err;
@@ -76,7 +96,10 @@ export async function resolveQueries(
     if (picked.length === 0) {
       errors.push(
         new GomirrorError('E_NOT_FOUND', `${q.where}: no version of ${modulePath} matches "${q.text}"`, {
-          hint: list && list.length > 0 ? `Upstream lists ${list.length} versions` : 'Upstream lists no versions',
+          hint:
+            list && list.length > 0
+              ? `Upstream lists ${list.length} versions${list.some((v) => !allowed(v.trim().split(/\s+/)[0] ?? '')) ? ', some retracted' : ''}`
+              : 'Upstream lists no versions',
         }),
       );
       continue;

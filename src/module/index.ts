@@ -9,5 +9,5 @@ export { escapePath, escapeVersion, unescapePath, unescapeVersion } from './esca
 export { matchPrefixPatterns } from './match.js';
 export { isValidPathPattern, matchPathPattern, parsePathPattern, type ParsedPattern, type PatternToken } from './path-pattern.js';
 export { isPseudoVersion, pseudoVersionBase, pseudoVersionRev, pseudoVersionTime } from './pseudo.js';
-export { parseVersionQuery, selectVersions, type VersionConstraint, type VersionOperator, type VersionQuery } from './query.js';
+export { parseVersionQuery, selectVersions, type VersionConstraint, type VersionOperator, type VersionQuery, goModProbe, type SelectOptions } from './query.js';
 export { canonicalSemver, canonicalVersion, compareSemver, isSemverPrefix, isValidSemver, semverBuild, semverMajor, semverMajorMinor, semverPrerelease, sortVersions } from './semver.js';

@@ -12,18 +12,18 @@
  *   Non-canonical spellings (`v1.2.3+meta`, `v1.02.3`, `1.2.3`) are refused
  *   with a "did you mean".
  * - `latest`: like the go command, the highest release, else the highest
- *   pre-release, of the listed versions; `+incompatible` versions count only
- *   when the module has no compatible version. [] when nothing fits; the
+ *   pre-release, of the allowed listed versions. [] when nothing fits; the
  *   caller then asks upstream for `@latest`.
- * - A prefix `vX` or `vX.Y`, as `go get m@v1.2`: among listed versions with
- *   that major (and minor), the highest release, else the highest
- *   pre-release; one version at most. Pre-releases below the prefix's own
- *   version do not count (`v1.2` never picks `v1.2.0-rc.1`). For a path
+ * - A prefix `vX` or `vX.Y`, as `go get m@v1.2`: among allowed listed
+ *   versions with that major (and minor), the highest release, else the
+ *   highest pre-release; one version at most. Pre-releases below the prefix's
+ *   own version do not count (`v1.2` never picks `v1.2.0-rc.1`). For a path
  *   without a major suffix, `v2` picks among `v2.x.y+incompatible`.
  * - Comparisons `<v`, `<=v`, `>v`, `>=v` with any valid version, and
  *   space-separated combinations of them, AND-ed (`>=v1.2.0 <v2.0.0`):
- *   **every** listed version in the range, pre-releases included, sorted, since
- *   a mirror wants the whole range. A shorthand means its `.0` version
+ *   **every** listed version in the range the go command could resolve the
+ *   comparison to (pre-releases and retracted versions included), sorted,
+ *   since a mirror wants the whole range. A shorthand means its `.0` version
  *   (`>=v1.2` is `>=v1.2.0`), except that `<=vX.Y` and `>vX.Y` are refused as
  *   ambiguous, as the go command does (`v1.2` might mean `v1.2.3`).
  *   Contradictory ranges (`>v2.0.0 <v1.0.0`) are refused.
@@ -36,6 +36,14 @@
  * List selection only ever returns canonical, non-pseudo versions that fit
  * the module path (module.Check plus the `+incompatible` rules): a `v1.x`
  * line in the list of `example.com/m/v2` is dropped.
+ *
+ * `+incompatible` versions, as in the go command (modload queryMatcher
+ * filterVersions): a query whose own version has a major the path does not
+ * carry (`v2`, `<v3.0.0` for a path without `/vN`) considers them. Other
+ * queries consider them only when the highest allowed compatible version they
+ * match has no go.mod of its own (its .mod is the synthesized `module M`
+ * line): goModProbe() names that version, and the caller says through
+ * hasGoMod whether it has a real go.mod.
  */
 import { InvalidModuleError } from '../errors.js';
 import { checkModuleVersion, isValidModuleVersion } from './check.js';
@@ -158,10 +166,17 @@ function listedVersions(modulePath: string, available: readonly string[]): strin
   return [...fitting];
 }
 
-function selectPrefix(modulePath: string, prefix: string, listed: readonly string[]): string[] {
+/** What a query may pick beyond the list itself; see the module doc comment. */
+export interface SelectOptions {
+  /** Versions latest and prefix queries may pick (Go: the AllowedFunc, i.e. not retracted). Default: all. */
+  allowed?: (version: string) => boolean;
+  /** Whether goModProbe()'s version has a real go.mod, not Go's synthesized `module M`. Default: true. */
+  hasGoMod?: (version: string) => boolean;
+}
+
+function checkPrefixMajor(modulePath: string, prefix: string): void {
   const { pathMajor } = splitPathVersion(modulePath) ?? { prefix: modulePath, pathMajor: '' };
-  const major = semverMajor(prefix);
-  const probe = `${major}.0.0`;
+  const probe = `${semverMajor(prefix)}.0.0`;
   // A prefix whose major can never fit the path is a manifest mistake, not an empty result.
   if (!matchPathMajor(probe, pathMajor) && !matchPathMajor(`${probe}+incompatible`, pathMajor)) {
     throw new InvalidModuleError(
@@ -171,16 +186,81 @@ function selectPrefix(modulePath: string, prefix: string, listed: readonly strin
       }`,
     );
   }
-  const floor = canonicalSemver(prefix);
-  const matching = listed.filter((v) => v.startsWith(prefix + '.') && compareSemver(v, floor) >= 0);
-  const best = pickHighest(matching);
-  return best === undefined ? [] : [best];
 }
 
-function selectLatest(listed: readonly string[]): string[] {
-  const compatible = listed.filter((v) => semverBuild(v) !== '+incompatible');
-  const best = pickHighest(compatible.length > 0 ? compatible : listed);
-  return best === undefined ? [] : [best];
+/** Whether version's major fits the path without +incompatible (Go: matchesMajor). */
+function fitsPathMajor(modulePath: string, version: string): boolean {
+  const split = splitPathVersion(modulePath);
+  return split != null && matchPathMajor(canonicalSemver(version), split.pathMajor);
+}
+
+/** How a non-exact query filters the list, after Go's newQueryMatcher. */
+interface Matcher {
+  matches(v: string): boolean;
+  /** The query names a major the path does not carry, so +incompatible versions count. */
+  preferIncompatible: boolean;
+  /** Retractions apply (latest, prefixes). */
+  usesAllowed: boolean;
+}
+
+function matcherFor(modulePath: string, query: Exclude<VersionQuery, { kind: 'exact' | 'all' }>): Matcher {
+  switch (query.kind) {
+    case 'latest':
+      return { matches: () => true, preferIncompatible: false, usesAllowed: true };
+    case 'prefix': {
+      const floor = canonicalSemver(query.prefix);
+      return {
+        matches: (v) => v.startsWith(query.prefix + '.') && compareSemver(v, floor) >= 0,
+        preferIncompatible: !fitsPathMajor(modulePath, query.prefix),
+        usesAllowed: true,
+      };
+    }
+    case 'range':
+      return {
+        matches: (v) => query.constraints.every((c) => satisfies(v, c)),
+        preferIncompatible: query.constraints.some((c) => !fitsPathMajor(modulePath, c.version)),
+        usesAllowed: false,
+      };
+  }
+}
+
+/**
+ * Go's filterVersions: the sorted versions a query may pick. Compatible
+ * versions sort below every +incompatible one, so the first +incompatible
+ * version met decides, through the go.mod of the last compatible version
+ * before it, whether the +incompatible ones count at all.
+ */
+function candidates(listed: readonly string[], m: Matcher, opts: SelectOptions): string[] {
+  const allowed = m.usesAllowed ? (opts.allowed ?? (() => true)) : () => true;
+  let needIncompatible = m.preferIncompatible;
+  let lastCompatible: string | undefined;
+  const out: string[] = [];
+  for (const v of sortVersions(listed)) {
+    if (!m.matches(v) || !allowed(v)) continue;
+    if (!needIncompatible) {
+      if (semverBuild(v) !== '+incompatible') lastCompatible = v;
+      else if (lastCompatible !== undefined) {
+        if (opts.hasGoMod?.(lastCompatible) ?? true) break;
+        needIncompatible = true;
+      }
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** The version whose go.mod decides whether query may pick +incompatible versions; undefined if none. */
+export function goModProbe(modulePath: string, query: VersionQuery, available: readonly string[], opts: Pick<SelectOptions, 'allowed'> = {}): string | undefined {
+  if (query.kind === 'exact' || query.kind === 'all') return undefined;
+  let asked: string | undefined;
+  candidates(listedVersions(modulePath, available), matcherFor(modulePath, query), {
+    ...opts,
+    hasGoMod: (v) => {
+      asked = v;
+      return true;
+    },
+  });
+  return asked;
 }
 
 /**
@@ -191,21 +271,17 @@ function selectLatest(listed: readonly string[]): string[] {
  * E_VERSION for an exact version that does not fit the path, E_QUERY for a
  * prefix whose major can never fit it.
  */
-export function selectVersions(modulePath: string, query: VersionQuery, available: readonly string[]): string[] {
+export function selectVersions(modulePath: string, query: VersionQuery, available: readonly string[], opts: SelectOptions = {}): string[] {
   checkPath(modulePath);
   if (query.kind === 'exact') {
     checkModuleVersion(modulePath, query.version);
     return [query.version];
   }
   const listed = listedVersions(modulePath, available);
-  switch (query.kind) {
-    case 'latest':
-      return selectLatest(listed);
-    case 'prefix':
-      return selectPrefix(modulePath, query.prefix, listed);
-    case 'range':
-      return sortVersions(listed.filter((v) => query.constraints.every((c) => satisfies(v, c))));
-    case 'all':
-      return sortVersions(listed);
-  }
+  if (query.kind === 'all') return sortVersions(listed);
+  if (query.kind === 'prefix') checkPrefixMajor(modulePath, query.prefix);
+  const found = candidates(listed, matcherFor(modulePath, query), opts);
+  if (query.kind === 'range') return found;
+  const best = pickHighest(found);
+  return best === undefined ? [] : [best];
 }

@@ -51,6 +51,28 @@ const EXTRA_LINKS: ReadonlyMap<string, string> = new Map([
   ['\ua64b', '\u1c88'],
 ]);
 
+// Case pairs JavaScript knows (Unicode 16 and later) that the go command's
+// tables (Unicode 15.0, Go 1.21+) do not: Go folds none of these, so neither
+// may we. The all-code-points comparison with Go's unicode.SimpleFold in the
+// tests finds any new ones a Node upgrade brings.
+const NOT_IN_GO_TABLES: readonly (readonly [number, number])[] = [
+  [0x19b, 0x19b],
+  [0x264, 0x264],
+  [0x1c89, 0x1c8a],
+  [0xa7cb, 0xa7cf],
+  [0xa7d2, 0xa7d5],
+  [0xa7da, 0xa7dc],
+  [0x10d50, 0x10d65],
+  [0x10d70, 0x10d85],
+  [0x16ea0, 0x16eb8],
+  [0x16ebb, 0x16ed3],
+];
+
+function goDoesNotFold(c: string): boolean {
+  const cp = codePoint(c);
+  return NOT_IN_GO_TABLES.some(([lo, hi]) => cp >= lo && cp <= hi);
+}
+
 /**
  * The smallest code point equivalent to c under simple case folding. Folding
  * classes are reached through toLowerCase/toUpperCase (e.g. KELVIN SIGN → k →
@@ -59,6 +81,7 @@ const EXTRA_LINKS: ReadonlyMap<string, string> = new Map([
  * so Turkish dotless ı does not join i/I the way toUpperCase would make it.
  */
 function smallestEquivalent(c: string): string {
+  if (goDoesNotFold(c)) return c;
   const sameFold = new RegExp(`^${escapeForRegExp(c)}$`, 'iu');
   const seen = new Set<string>([c]);
   const queue = [c];
@@ -66,7 +89,7 @@ function smallestEquivalent(c: string): string {
   for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
     for (const candidate of [next.toLowerCase(), next.toUpperCase(), EXTRA_LINKS.get(next)]) {
       // Multi-character mappings (ß → SS) are full folding, not simple folding.
-      if (candidate === undefined || seen.has(candidate) || [...candidate].length !== 1) continue;
+      if (candidate === undefined || seen.has(candidate) || [...candidate].length !== 1 || goDoesNotFold(candidate)) continue;
       seen.add(candidate);
       if (!sameFold.test(candidate)) continue;
       queue.push(candidate);

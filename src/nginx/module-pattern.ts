@@ -81,6 +81,10 @@ function parseElement(el: string, fail: (why: string) => never): Token[] {
   const { tokens, error } = parsePathPattern(el);
   const out = tokens.map((t) => forModulePaths(t, fail));
   if (error !== undefined) fail(error);
+  // module.CheckPath: no element starts or ends with a dot (so no "." or ".."),
+  // so an element pinned to one there matches no module path at all.
+  const isDot = (t: Token | undefined): boolean => t?.type === 'char' && t.char === '.';
+  if (isDot(out[0]) || isDot(out.at(-1))) fail(`no module path element starts or ends with "." ("${el}" would never match)`);
   return out;
 }
 

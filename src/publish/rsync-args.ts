@@ -27,10 +27,17 @@ export type Destination =
  * Parses a `--to` value: `rsync://host[:port]/module/path` or `host::module/path`
  * (an rsync daemon), `[user@]host:path` (rsync over ssh), anything else a
  * local path (resolved against `cwd`; write `./a:b` for a local name with a
- * colon). Throws E_USAGE for an empty value.
+ * colon). Throws E_USAGE for an empty value, and for an rsync:// URL with a
+ * password, which rsync cannot take from a URL.
  */
 export function parseDestination(text: string, cwd: string): Destination {
   if (text.trim() === '') throw new GomirrorError('E_USAGE', '--to is empty', { hint: 'Give a local path, host:path or rsync://host/module/path' });
+  if (/^rsync:\/\/[^/@]*:[^/@]*@/i.test(text)) {
+    // rsync takes user@ from the URL but never a password; it would fail with a usage error.
+    throw new GomirrorError('E_USAGE', `--to ${describeDestination({ kind: 'daemon', target: text })}: rsync:// URLs do not carry passwords`, {
+      hint: 'Drop ":password" from the URL and give it in the RSYNC_PASSWORD environment variable',
+    });
+  }
   if (/^rsync:\/\//i.test(text) || /^[^/]*::/.test(text)) return { kind: 'daemon', target: text };
   if (/^[^/:]+:/.test(text)) return { kind: 'ssh', target: text };
   return { kind: 'local', path: path.resolve(cwd, text) };

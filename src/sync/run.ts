@@ -6,7 +6,7 @@ import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/ind
 import type { SumStore } from '../gosum/index.js';
 import type { TreeStore } from '../tree/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
-import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, applyRetractions } from '../mirror/index.js';
+import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, checkGoMod, loadQueryRules } from '../mirror/index.js';
 
 /** One module to mirror and the queries that pick its versions. */
 export interface SyncTarget {
@@ -100,7 +100,8 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   flushTimer.unref();
 
   // Retraction checks and resolution read the same @v/list: fetch it once.
-  // The go.mod holding the retractions is read from the tree when it is there.
+  // The go.mod files queries read come from the tree when they are there, else
+  // from upstream checked like every other download.
   const lists = new Map<string, Promise<string[]>>();
   const listing: UpstreamClient = {
     ...upstream,
@@ -109,12 +110,12 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       if (!l) lists.set(p, (l = upstream.list(p)));
       return l;
     },
-    mod: async (p, v) => (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? upstream.mod(p, v),
+    mod: async (p, v) => (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? checkGoMod(ctx, p, v, await upstream.mod(p, v)),
   };
 
   async function resolveTarget(target: SyncTarget): Promise<{ target: SyncTarget; resolution: Resolution }> {
     const resolve = async (): Promise<Resolution> =>
-      resolveQueries(listing, target.module, await applyRetractions(listing, target.module, target.queries));
+      resolveQueries(listing, target.module, target.queries, await loadQueryRules(listing, target.module, target.queries));
     const resolution = await resolveLimit(resolve).catch(
       (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );

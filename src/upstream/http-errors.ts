@@ -5,7 +5,7 @@
  */
 import { GomirrorError } from '../errors.js';
 import { redactUrl } from './proxy-list.js';
-import type { AttemptFailure } from './retry.js';
+import { isRetryable, retryAfterMs, type AttemptFailure } from './retry.js';
 
 export class StatusError extends Error {
   constructor(
@@ -22,6 +22,17 @@ export class ShortBodyError extends Error {
     readonly want: number,
   ) {
     super(`body ended after ${got} of ${want} bytes`);
+  }
+}
+
+/** A body arriving slower than the transport's minimum rate (a trickling upstream). */
+export class TooSlowError extends Error {
+  constructor(
+    readonly got: number,
+    readonly elapsedMs: number,
+    readonly minBytesPerSecond: number,
+  ) {
+    super(`${got} bytes in ${(elapsedMs / 1000).toFixed(1)} s, below the minimum of ${minBytesPerSecond} bytes/s`);
   }
 }
 
@@ -63,13 +74,29 @@ export function errCode(err: unknown): string | undefined {
   return typeof e?.code === 'string' ? e.code : undefined;
 }
 
+/** undici refuses to follow a redirect to a scheme other than http(s) (file://, ftp://). */
+function isBadRedirectScheme(err: unknown): boolean {
+  return ownCode(err) === 'UND_ERR_INVALID_ARG' && /URL protocol/i.test((err as Error).message);
+}
+
+/** Whether err (or any cause of it) is DNS saying the host does not exist. */
+export function isUnresolvedHost(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, n = 0; e && n < 5; e = e.cause as typeof e, n++) {
+    if (e.code === 'ENOTFOUND') return true;
+  }
+  return false;
+}
+
 export function classify(err: unknown): AttemptFailure | null {
   if (err instanceof GomirrorError) return null;
+  // Asking again gets the same redirect.
+  if (isBadRedirectScheme(err)) return null;
   if (err instanceof StatusError) {
     if (err.status === 404 || err.status === 410) return null;
     return { kind: 'status', status: err.status, retryAfter: err.retryAfter };
   }
   if (err instanceof ShortBodyError) return { kind: 'short-body' };
+  if (err instanceof TooSlowError) return { kind: 'too-slow' };
   // undici refuses a redirect back to where it came from: asking again loops again.
   if (isRedirectLoop(err)) return null;
   if (ownCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return { kind: 'short-body' };
@@ -90,9 +117,19 @@ export function describe(err: unknown): string {
   return code ? `${code}: ${(err as Error).message}` : (err as Error).message;
 }
 
-export function toGomirrorError(err: unknown, url: string): GomirrorError {
+export function toGomirrorError(err: unknown, url: string, maxDelayMs?: number): GomirrorError {
   if (err instanceof GomirrorError) return err;
   const where = redactUrl(url);
+  if (err instanceof StatusError && maxDelayMs !== undefined) {
+    const wait = retryAfterMs({ kind: 'status', status: err.status, retryAfter: err.retryAfter });
+    if (wait !== null && wait > maxDelayMs && isRetryable({ kind: 'status', status: err.status })) {
+      return new GomirrorError(
+        'E_HTTP',
+        `${where}: HTTP ${err.status}, and the server asks to wait ${Math.ceil(wait / 1000)} s (Retry-After), longer than gomirror waits (${maxDelayMs / 1000} s)`,
+        { hint: 'Not retried in this run: run again after that time (the finished versions are kept)' },
+      );
+    }
+  }
   if (err instanceof StatusError) {
     if (err.status === 404 || err.status === 410) {
       return new GomirrorError('E_NOT_FOUND', `${where}: not found (HTTP ${err.status})`);
@@ -103,6 +140,24 @@ export function toGomirrorError(err: unknown, url: string): GomirrorError {
   }
   if (err instanceof ShortBodyError || ownCode(err) === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
     return new GomirrorError('E_SHORT_BODY', `${where}: ${(err as Error).message}`, { cause: err });
+  }
+  if (err instanceof TooSlowError) {
+    return new GomirrorError('E_TOO_SLOW', `${where}: too slow: ${err.message}`, {
+      cause: err,
+      hint: 'The upstream sends the body too slowly to finish (gomirror retried); check the upstream and the network path, then run again',
+    });
+  }
+  if (isBadRedirectScheme(err)) {
+    return new GomirrorError('E_HTTP', `${where}: the server redirects to a URL that is not http:// or https://`, {
+      cause: err,
+      hint: 'Redirects are followed only to http and https (as by the go command); check the upstream URL and the server behind it',
+    });
+  }
+  if (isUnresolvedHost(err)) {
+    return new GomirrorError('E_NETWORK', `${where}: cannot resolve host ${new URL(url).hostname} (DNS: no such host)`, {
+      cause: err,
+      hint: 'Check the host name, and that this machine can resolve it (DNS, /etc/hosts, proxy settings)',
+    });
   }
   if (isRedirectLoop(err)) {
     return new GomirrorError('E_HTTP', `${where}: the server redirects in a loop`, {

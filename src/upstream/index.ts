@@ -7,3 +7,4 @@ export { basicAuthFor, loadNetrc, type NetrcEntry } from './netrc.js';
 export { parseProxyList, type ProxyEntry, redactUrl } from './proxy-list.js';
 export { DEFAULT_RETRY } from './retry.js';
 export { createTransport, type Transport } from './transport.js';
+export { isUnresolvedHost } from './http-errors.js';

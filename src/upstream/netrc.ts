@@ -9,45 +9,54 @@ export interface NetrcEntry {
   password: string;
 }
 
+// Go's strings.Fields separators (unicode.IsSpace); JavaScript's \s differs (U+0085, U+FEFF).
+const FIELD_SEP = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+
 /**
- * Parses .netrc text like the go command's web package: `machine`, `login`,
- * `password` and `default` tokens; `macdef` blocks are skipped. The first
- * entry for a machine wins. Returns machine name → entry ('' is `default`).
+ * Parses .netrc text exactly as the go command does (cmd/go/internal/auth
+ * parseNetrc), so gomirror sends credentials where `go` would and nowhere
+ * else: tokens pair up within a line; `machine` starts an entry, which counts
+ * only once it has a login and a password; `macdef` skips the following lines
+ * up to an empty one; a line ending in an unpaired `default` stops the
+ * parse, and `default` credentials are never used. Returns machine name →
+ * entry, the first entry for a machine winning.
  */
 export function parseNetrc(text: string): Map<string, NetrcEntry> {
   const out = new Map<string, NetrcEntry>();
-  const lines = text.split('\n');
-  const tokens: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    const words = line.trim().split(/\s+/).filter((w) => w !== '');
-    if (words[0] === 'macdef') {
-      // A macro runs to the next blank line.
-      while (i + 1 < lines.length && (lines[i + 1] ?? '').trim() !== '') i++;
-      continue;
-    }
-    tokens.push(...words);
-  }
-  let machine: string | undefined;
+  let machine = '';
   let login = '';
   let password = '';
-  const flush = (): void => {
-    if (machine !== undefined && !out.has(machine)) out.set(machine, { login, password });
-  };
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === 'machine' || t === 'default') {
-      flush();
-      machine = t === 'default' ? '' : (tokens[++i] ?? '');
-      login = '';
-      password = '';
-    } else if (t === 'login') {
-      login = tokens[++i] ?? '';
-    } else if (t === 'password') {
-      password = tokens[++i] ?? '';
+  let inMacro = false;
+  for (const line of text.split('\n')) {
+    if (inMacro) {
+      if (line === '') inMacro = false;
+      continue;
     }
+    const f = line.split(FIELD_SEP).filter((w) => w !== '');
+    let i = 0;
+    for (; i < f.length - 1; i += 2) {
+      const value = f[i + 1] as string;
+      switch (f[i]) {
+        case 'machine':
+          [machine, login, password] = [value, '', ''];
+          break;
+        case 'login':
+          login = value;
+          break;
+        case 'password':
+          password = value;
+          break;
+        case 'macdef':
+          inMacro = true;
+          break;
+      }
+      if (machine !== '' && login !== '' && password !== '') {
+        if (!out.has(machine)) out.set(machine, { login, password });
+        [machine, login, password] = ['', '', ''];
+      }
+    }
+    if (i < f.length && f[i] === 'default') break;
   }
-  flush();
   return out;
 }
 
@@ -65,9 +74,9 @@ export async function loadNetrc(env: NodeJS.ProcessEnv = process.env): Promise<M
   }
 }
 
-/** The Authorization header value for a host, if the netrc has one. */
+/** The Authorization header value for a host the netrc names (Go: no `default` fallback). */
 export function basicAuthFor(netrc: Map<string, NetrcEntry>, hostname: string): string | undefined {
-  const e = netrc.get(hostname) ?? netrc.get('');
-  if (!e || e.login === '') return undefined;
+  const e = netrc.get(hostname);
+  if (!e) return undefined;
   return 'Basic ' + Buffer.from(`${e.login}:${e.password}`).toString('base64');
 }

@@ -8,7 +8,11 @@ export interface RetryOptions {
   retries: number;
   /** First backoff in ms; doubles each attempt. */
   baseDelayMs: number;
-  /** Cap on one backoff, and on a Retry-After we are willing to honour. */
+  /**
+   * Cap on one backoff, and on a Retry-After we are willing to honour: a
+   * server asking for a longer wait is taken at its word and not asked again
+   * in this run (as got does), rather than hammered early.
+   */
   maxDelayMs: number;
 }
 
@@ -19,7 +23,8 @@ export type AttemptFailure =
   | { kind: 'status'; status: number; retryAfter?: string | null }
   | { kind: 'network'; code?: string }
   | { kind: 'short-body' }
-  | { kind: 'timeout' };
+  | { kind: 'timeout' }
+  | { kind: 'too-slow' };
 
 const TLS_CODES = /^(ERR_TLS_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_SSL_)/;
 
@@ -29,9 +34,11 @@ export function isRetryable(f: AttemptFailure): boolean {
     case 'status':
       return f.status >= 500 || f.status === 429 || f.status === 408;
     case 'network':
-      return !(f.code && TLS_CODES.test(f.code));
+      // DNS saying "no such host" does not change within a retry's backoff.
+      return !(f.code && (TLS_CODES.test(f.code) || f.code === 'ENOTFOUND'));
     case 'short-body':
     case 'timeout':
+    case 'too-slow':
       return true;
   }
 }
@@ -39,7 +46,7 @@ export function isRetryable(f: AttemptFailure): boolean {
 /**
  * Delay before retry number `attempt` (1-based), or null to give up.
  * Exponential backoff with full jitter; a Retry-After (seconds or HTTP date)
- * is honoured up to maxDelayMs.
+ * is honoured when it is at most maxDelayMs, and a longer one gives up.
  */
 export function computeRetryDelay(
   attempt: number,
@@ -51,11 +58,16 @@ export function computeRetryDelay(
   if (attempt > options.retries || !isRetryable(failure)) return null;
   const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   const jittered = Math.round(backoff / 2 + random() * (backoff / 2));
-  if (failure.kind === 'status' && failure.retryAfter) {
-    const ra = parseRetryAfter(failure.retryAfter, now);
-    if (ra !== null) return Math.min(options.maxDelayMs, Math.max(ra, 0));
-  }
+  const ra = retryAfterMs(failure, now);
+  if (ra !== null) return ra > options.maxDelayMs ? null : ra;
   return jittered;
+}
+
+/** The wait a status failure's Retry-After asks for (ms, never negative), or null without one. */
+export function retryAfterMs(failure: AttemptFailure, now: number = Date.now()): number | null {
+  if (failure.kind !== 'status' || !failure.retryAfter) return null;
+  const ra = parseRetryAfter(failure.retryAfter, now);
+  return ra === null ? null : Math.max(ra, 0);
 }
 
 /** Parses a Retry-After header into milliseconds from now. */

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Agent, Dispatcher } from 'undici';
 import { GomirrorError } from '../errors.js';
-import { asShortBody, classify, contentLength, describe, ShortBodyError, StatusError, toGomirrorError, tooLarge } from './http-errors.js';
+import { asShortBody, classify, contentLength, describe, ShortBodyError, StatusError, toGomirrorError, tooLarge, TooSlowError } from './http-errors.js';
 import { copyLocal, readLocal } from './local-files.js';
 import { basicAuthFor, type NetrcEntry } from './netrc.js';
 import { redactUrl } from './proxy-list.js';
@@ -45,6 +45,14 @@ export interface TransportOptions {
   headersTimeoutMs?: number;
   /** Longest silence between two chunks of a body. */
   bodyIdleTimeoutMs?: number;
+  /**
+   * The slowest average rate a body may arrive at once graceMs have passed
+   * since its headers, so an upstream trickling a byte a second (never
+   * silent long enough for bodyIdleTimeoutMs) cannot hold a run forever.
+   * A slower attempt fails with E_TOO_SLOW (and is retried). Default
+   * 1024 bytes/s after 60 s.
+   */
+  minRate?: { bytesPerSecond: number; graceMs: number };
   retry?: RetryOptions;
   netrc?: Map<string, NetrcEntry>;
   /** Extra CA certificates (PEM) for https upstreams. */
@@ -105,6 +113,7 @@ export function createTransport(options: TransportOptions): Transport {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const stats: TransportStats = { requests: 0, retries: 0, bytes: 0 };
   const userAgent = options.userAgent ?? 'gomirror';
+  const minRate = options.minRate ?? { bytesPerSecond: 1024, graceMs: 60_000 };
 
   const maxFails = options.maxConsecutiveFailures ?? 3;
   const failsByOrigin = new Map<string, number>();
@@ -129,7 +138,7 @@ export function createTransport(options: TransportOptions): Transport {
           if (failure?.kind === 'network' || failure?.kind === 'timeout') {
             failsByOrigin.set(origin, (failsByOrigin.get(origin) ?? 0) + 1);
           }
-          throw toGomirrorError(err, url);
+          throw toGomirrorError(err, url, retry.maxDelayMs);
         }
         stats.retries++;
         options.onRetry?.(redactUrl(url), n, delay, describe(err));
@@ -158,6 +167,7 @@ export function createTransport(options: TransportOptions): Transport {
       let retryAfter: string | null = null;
       let declared: number | null = null;
       let size = 0;
+      let started = 0;
       let settled = false;
       const fail = (err: unknown): void => {
         if (settled) return;
@@ -169,6 +179,7 @@ export function createTransport(options: TransportOptions): Transport {
         onRequestStart() {},
         onResponseStart(controller, statusCode, resHeaders) {
           status = statusCode;
+          started = performance.now();
           if (status !== 200) {
             const ra = resHeaders['retry-after'];
             retryAfter = typeof ra === 'string' ? ra : null;
@@ -188,6 +199,10 @@ export function createTransport(options: TransportOptions): Transport {
           size += chunk.length;
           try {
             if (size > maxBytes) throw tooLarge(url, maxBytes);
+            const elapsed = performance.now() - started;
+            if (elapsed > minRate.graceMs && size < (minRate.bytesPerSecond * elapsed) / 1000 && (declared === null || size < declared)) {
+              throw new TooSlowError(size, elapsed, minRate.bytesPerSecond);
+            }
             sink.chunk(chunk);
           } catch (err) {
             fail(err);

@@ -15,7 +15,11 @@ export type Fault =
   /** Wait `ms` before the headers (default) or after half the body, then finish normally. */
   | { kind: 'delay'; ms: number; at?: 'headers' | 'body' }
   /** Require these basic-auth credentials; other requests get 401 with WWW-Authenticate. */
-  | { kind: 'auth'; username: string; password: string };
+  | { kind: 'auth'; username: string; password: string }
+  /** Send the body `bytes` at a time, one write every `everyMs` (never silent long, always slow); stops when the client goes away. */
+  | { kind: 'trickle'; bytes: number; everyMs: number }
+  /** Answer `status` (default 302) with this Location. */
+  | { kind: 'redirect'; location: string; status?: number };
 
 /**
  * When a fault fires. Every rule sees every request: it counts the requests

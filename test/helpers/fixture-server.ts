@@ -12,7 +12,7 @@
  *     await server.close();
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -139,6 +139,10 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
       if (socket) socket.write('HTTP/1.1 200 OK\r\nContent-Le', () => void timer(20).then(() => resetSocket(socket)));
       return;
     }
+    if (fault?.kind === 'redirect') {
+      res.setHeader('Location', fault.location);
+      return sendText(res, entry, fault.status ?? 302, 'moved\n');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, entry, 405, 'method not allowed\n');
@@ -163,6 +167,14 @@ export async function startFixtureServer(opts: FixtureServerOptions): Promise<Fi
         await timer(20);
         resetSocket(res.socket);
         return;
+      }
+      case 'trickle': {
+        const data = await readFile(file.path);
+        for (let off = 0; off < data.length && !res.destroyed; off += fault.bytes) {
+          res.write(data.subarray(off, off + fault.bytes));
+          await timer(fault.everyMs);
+        }
+        return void res.end();
       }
       case 'delay': {
         if (fault.at === 'body') {

@@ -28,28 +28,36 @@ export async function requireCommand(cmd: string, debianPackage: string): Promis
   }
 }
 
-/** Builds test/fixtures/<name> once per process and returns the binary's path. */
-export function goTool(name: string): Promise<string> {
-  let p = built.get(name);
+/** Go 1.22 (Debian golang-1.22-go): Unicode 15.0 tables, like every go command since 1.21. */
+export const GO_1_22 = '/usr/lib/go-1.22/bin/go';
+
+/**
+ * Builds test/fixtures/<name> once per process and returns the binary's path;
+ * with `go`, by that go command (e.g. GO_1_22), into `<name>-<go version dir>`.
+ */
+export function goTool(name: string, go = 'go'): Promise<string> {
+  const key = `${name} ${go}`;
+  let p = built.get(key);
   if (!p) {
-    p = buildGoTool(name);
-    built.set(name, p);
+    p = buildGoTool(name, go);
+    built.set(key, p);
   }
   return p;
 }
 
-async function buildGoTool(name: string): Promise<string> {
-  await requireCommand('go', 'golang-go');
+async function buildGoTool(name: string, go: string): Promise<string> {
+  if (go === 'go') await requireCommand('go', 'golang-go');
+  else if (!existsSync(go)) throw new Error(`${go} is missing: run \`apt-get install -y golang-1.22-go\` (or bash .ci/run)`);
   if (!existsSync(path.join(XMOD_GOPATH, 'src/golang.org/x/mod'))) {
     throw new Error('golang.org/x/mod is missing: run `apt-get install -y golang-golang-x-mod-dev`');
   }
   await mkdir(BIN_DIR, { recursive: true });
-  const out = path.join(BIN_DIR, name);
+  const out = path.join(BIN_DIR, go === 'go' ? name : `${name}-${path.basename(path.dirname(path.dirname(go)))}`);
   // Test files run in parallel processes: build aside and rename, so no
   // process ever runs a half-written binary.
   const tmp = `${out}.tmp-${process.pid}`;
   try {
-    await run('go', ['build', '-o', tmp, `./test/fixtures/${name}`], {
+    await run(go, ['build', '-o', tmp, `./test/fixtures/${name}`], {
       cwd: REPO_ROOT,
       env: { ...process.env, GO111MODULE: 'off', GOPATH: XMOD_GOPATH, GOFLAGS: '', CGO_ENABLED: '0' },
     });

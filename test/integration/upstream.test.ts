@@ -88,6 +88,44 @@ describe('upstream client over HTTP', () => {
     assert.deepEqual(delays, [1000]);
   });
 
+  it('gives up at once when Retry-After asks for more than the longest wait, saying so', async () => {
+    server.setFaults([{ match: /list$/, first: 5, fault: { kind: 'status', status: 503, retryAfter: 3600 } }]);
+    const before = server.requests.length;
+    const delays: number[] = [];
+    const t = transport({ sleep: async (ms) => void delays.push(ms) });
+    await assert.rejects(t.getBuffer(`${server.url}/example.com/alpha/@v/list`, 1000), (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, 'E_HTTP');
+      assert.match(e.message, /HTTP 503, and the server asks to wait 3600 s \(Retry-After\), longer than gomirror waits \(2 s\)/);
+      assert.match(e.hint ?? '', /run again after that time/);
+      return true;
+    });
+    assert.deepEqual(delays, []);
+    assert.equal(server.requests.length - before, 1);
+  });
+
+  it('fails a body that trickles in below the minimum rate (E_TOO_SLOW), after retrying it', async () => {
+    const zip = /alpha\/@v\/v1\.0\.0\.zip$/;
+    server.setFaults([{ match: zip, fault: { kind: 'trickle', bytes: 64, everyMs: 20 } }]);
+    try {
+      const count = (): number => server.requests.filter((r) => zip.test(r.path)).length;
+      const before = count();
+      const slow = transport({ retry: { ...FAST, retries: 1 }, minRate: { bytesPerSecond: 1_000_000, graceMs: 100 } });
+      await assert.rejects(slow.getBuffer(zipUrl(server), 1 << 20), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'E_TOO_SLOW');
+        assert.match(e.message, /too slow: \d+ bytes in [\d.]+ s, below the minimum of 1000000 bytes\/s/);
+        return true;
+      });
+      assert.equal(count() - before, 2, 'one attempt and one retry');
+      assert.equal(slow.stats.retries, 1);
+      // The same trickle above a lower minimum arrives whole.
+      const ok = transport({ minRate: { bytesPerSecond: 100, graceMs: 10 } });
+      const body = await ok.getBuffer(zipUrl(server), 1 << 20);
+      assert.deepEqual(body, await readFile(path.join(upstream.dir, 'example.com/alpha/@v/v1.0.0.zip')));
+    } finally {
+      server.setFaults([]);
+    }
+  });
+
   it('times out a body that stalls, and retries it', async () => {
     // The server and the client share one event loop, so their timers fire in
     // order: a client that waited for anything longer than its 200 ms idle
@@ -217,6 +255,19 @@ describe('upstream client over HTTP', () => {
     } finally {
       await secure.close();
       await plain.close();
+    }
+  });
+
+  it('never sends default or other hosts\' .netrc credentials (as the go command)', async () => {
+    const secure = await startFixtureServer({ root: upstream.dir, tls: true, faults: [{ fault: { kind: 'auth', username: 'mirror', password: 's3cret-pw' } }] });
+    try {
+      const netrc = parseNetrc('machine localhost login mirror password s3cret-pw\nmachine 127.0.0.1 login mirror\ndefault login mirror password s3cret-pw\n');
+      const t = transport({ netrc, ca: secure.ca! });
+      await assert.rejects(t.getBuffer(`${secure.url}/example.com/alpha/@v/list`, 1000), { code: 'E_HTTP' });
+      assert.ok(secure.requests.length > 0);
+      assert.equal(secure.requests.every((r) => r.headers.authorization === undefined), true);
+    } finally {
+      await secure.close();
     }
   });
 

@@ -10,7 +10,7 @@
  */
 import { GomirrorError } from '../../errors.js';
 import type { ProxyEntry, Transport } from '../../upstream/index.js';
-import { redactUrl } from '../../upstream/index.js';
+import { redactUrl, isUnresolvedHost } from '../../upstream/index.js';
 import type { SumdbSpec } from '../index.js';
 
 /** Reads paths like `/lookup/...` and `/tile/...` from the database. */
@@ -32,6 +32,8 @@ export function createSumdbRemote(opts: {
   let base: Promise<string> | undefined;
   // A failure budget, so an unreachable database costs a few timeouts, not one per version.
   let fails = 0;
+  // A database host DNS does not know stays unknown for the run: one error, said once, with the fix.
+  let unresolved: GomirrorError | undefined;
 
   async function findBase(): Promise<string> {
     if (spec.url) return spec.url;
@@ -61,6 +63,7 @@ export function createSumdbRemote(opts: {
     async read(path, maxBytes) {
       base ??= findBase();
       const url = `${await base}${path}`;
+      if (unresolved) throw unresolved;
       if (fails >= maxFails) {
         throw new GomirrorError('E_NETWORK', `${redactUrl(url)}: skipped, the checksum database failed ${maxFails} times in a row`);
       }
@@ -69,6 +72,15 @@ export function createSumdbRemote(opts: {
         fails = 0;
         return data;
       } catch (err) {
+        if (isUnresolvedHost(err)) {
+          unresolved ??= new GomirrorError('E_SUMDB', `checksum database ${spec.name}: cannot resolve host ${new URL(url).hostname} (DNS: no such host)`, {
+            cause: err,
+            hint:
+              'This host cannot reach the database directly: use an upstream that proxies it (GET <upstream>/sumdb/' +
+              `${spec.name}/supported answers 200), name a reachable URL ("--sumdb '<key> <url>'"), or run with --sumdb off`,
+          });
+          throw unresolved;
+        }
         if (err instanceof GomirrorError && (err.code === 'E_NETWORK' || err.code === 'E_SHORT_BODY')) fails++;
         throw err;
       }

@@ -66,8 +66,9 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
   const timeline = createTimeline({ name: spec.name, verifier: spec.verifier, tiles });
   const nosumdb = opts.nosumdb.join(',');
   const records = new Map<string, StoredRecord>();
-  let verified = 0;
-  let skipped = 0;
+  // Distinct versions: a go.mod a query read is authenticated before its version is mirrored.
+  const verifiedVersions = new Set<string>();
+  const skippedVersions = new Set<string>();
   let poison: GomirrorError | undefined;
   let init: Promise<void> | undefined;
 
@@ -142,7 +143,7 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
     name: spec.name,
     async authenticate(modulePath, version, hashes) {
       if (matchPrefixPatterns(nosumdb, modulePath)) {
-        skipped++;
+        skippedVersions.add(`${modulePath}@${version}`);
         return;
       }
       init ??= loadState();
@@ -150,7 +151,7 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
         await init;
         if (poison) throw poison;
         await verifyVersion(modulePath, version, hashes);
-        verified++;
+        verifiedVersions.add(`${modulePath}@${version}`);
       } catch (err) {
         if (err instanceof ChecksumMismatchError) throw err;
         const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', String(err), { cause: err });
@@ -162,7 +163,7 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
       }
     },
     async finish() {
-      const base = { name: spec.name, verified, skipped };
+      const base = { name: spec.name, verified: verifiedVersions.size, skipped: skippedVersions.size };
       if (!init) return { ...base, treeSize: 0, tilesWritten: 0, lookupsWritten: 0 };
       if (poison) return { ...base, treeSize: 0, tilesWritten: 0, lookupsWritten: 0, refused: poison };
       try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { parseVersionQuery, selectVersions, type VersionQuery } from '../../../src/module/index.js';
+import { goModProbe, parseVersionQuery, selectVersions, type VersionQuery } from '../../../src/module/index.js';
 
 describe('parseVersionQuery accepts', () => {
   const cases: Array<[string, VersionQuery]> = [
@@ -156,13 +156,8 @@ describe('selectVersions', () => {
     ['range, pre-releases inside it included', m, '>=v1.1.0 <v1.3.0', list, ['v1.1.0', 'v1.2.0-beta', 'v1.2.0', 'v1.2.1', 'v1.3.0-rc.1']],
     ['range below a shorthand', m, '<v1', list, ['v0.1.0']],
     ['range inclusive upper bound', m, '<=v1.0.0', list, ['v0.1.0', 'v1.0.0']],
-    [
-      'range open above, +incompatible included',
-      m,
-      '>v1.2.0',
-      list,
-      ['v1.2.1', 'v1.3.0-rc.1', 'v2.0.0+incompatible', 'v2.1.0+incompatible', 'v3.0.0-pre+incompatible'],
-    ],
+    ['range open above: +incompatible dropped, the last compatible version has a go.mod', m, '>v1.2.0', list, ['v1.2.1', 'v1.3.0-rc.1']],
+    ['range naming a major the path lacks: +incompatible included', m, '>=v1.2.1 <v3.0.0', list, ['v1.2.1', 'v1.3.0-rc.1', 'v2.0.0+incompatible', 'v2.1.0+incompatible', 'v3.0.0-pre+incompatible']],
     ['range with a shorthand lower bound', m, '>=v1.2 <v2', list, ['v1.2.0', 'v1.2.1', 'v1.3.0-rc.1']],
     ['range that nothing listed satisfies', m, '>=v5.0.0', list, []],
     ['all', m, 'all', list, all],
@@ -176,6 +171,17 @@ describe('selectVersions', () => {
   for (const [name, path, query, available, want] of cases) {
     it(`${name}: ${path}@${query}`, () => assert.deepEqual(selectVersions(path, parseVersionQuery(query), available), want));
   }
+
+  // Go: modload filterVersions; +incompatible counts when the highest compatible match has no go.mod.
+  it('takes +incompatible versions when the version goModProbe names has no go.mod', () => {
+    const noGoMod = { hasGoMod: (v: string) => v !== 'v1.3.0-rc.1' };
+    assert.equal(goModProbe(m, parseVersionQuery('latest'), list), 'v1.3.0-rc.1');
+    assert.equal(goModProbe(m, parseVersionQuery('v2'), list), undefined);
+    assert.equal(goModProbe(m, parseVersionQuery('>=v1.0.0 <v1.2.0'), list), undefined);
+    assert.deepEqual(selectVersions(m, parseVersionQuery('latest'), list, noGoMod), ['v2.1.0+incompatible']);
+    assert.deepEqual(selectVersions(m, parseVersionQuery('>v1.2.1'), list, noGoMod), ['v1.3.0-rc.1', 'v2.0.0+incompatible', 'v2.1.0+incompatible', 'v3.0.0-pre+incompatible']);
+    assert.deepEqual(selectVersions(m, parseVersionQuery('latest'), list, { ...noGoMod, allowed: (v) => !v.startsWith('v2.1.') }), ['v2.0.0+incompatible']);
+  });
 
   const errors: Array<[string, string, string, RegExp]> = [
     ['E_MODULE_PATH', 'Example.com/m', 'latest', /^malformed module path "Example.com\/m"/],

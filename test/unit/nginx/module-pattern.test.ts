@@ -106,6 +106,10 @@ describe('compileModulePattern', () => {
     ['a.com/x y', /" " cannot appear in a module path/],
     ['a.com/x!y', /"!" cannot appear/],
     ['a.com/\\*', /"\*" cannot appear/],
+    ['corp.com/..', /no module path element starts or ends with "\."/],
+    ['corp.com/.', /starts or ends with "\."/],
+    ['corp.com/*.', /starts or ends with "\."/],
+    ['.corp.com', /starts or ends with "\."/],
   ];
   for (const [pattern, message] of bad) {
     test(`rejects ${JSON.stringify(pattern)}`, () => {

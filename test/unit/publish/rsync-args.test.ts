@@ -25,8 +25,17 @@ describe('parseDestination', () => {
     assert.throws(() => parseDestination(' ', '/work'), { code: 'E_USAGE', message: '--to is empty' });
   });
   it('hides a password in an rsync:// URL', () => {
-    assert.equal(describeDestination(parseDestination('rsync://bob:secret@host/mod', '/')), 'rsync://bob:***@host/mod');
+    assert.equal(describeDestination({ kind: 'daemon', target: 'rsync://bob:secret@host/mod' }), 'rsync://bob:***@host/mod');
     assert.equal(describeDestination(parseDestination('rsync://bob@host/mod', '/')), 'rsync://bob@host/mod');
+  });
+  it('refuses a password in an rsync:// URL, which rsync cannot take, without echoing it', () => {
+    assert.throws(
+      () => parseDestination('rsync://bob:secret@host:873/mod', '/'),
+      (e: Error & { code?: string; hint?: string }) =>
+        e.code === 'E_USAGE' &&
+        e.message === '--to rsync://bob:***@host:873/mod: rsync:// URLs do not carry passwords' &&
+        /RSYNC_PASSWORD/.test(e.hint ?? ''),
+    );
   });
 });
 
