@@ -174,6 +174,9 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
         ? {
             beforeIndex: async () => {
               sumdbError = await finishSumdb(sumdb, logger);
+              // No list may offer a version a GOSUMDB client cannot verify through this tree.
+              if (sumdbError) logger.error(`lists not updated: the checksum database mirror was not published`, { code: sumdbError.code });
+              return sumdbError === undefined;
             },
           }
         : {}),
