@@ -92,7 +92,9 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   });
   const store = createTreeStore(config.out);
   const sums = await openSumStore(store.layout.sumsFile());
-  const stagePool = createStagePool();
+  const stagePool = createStagePool(undefined, undefined, (err) =>
+    logger.warn(`staging continues on the main thread (slower): ${err.message}`),
+  );
   const sumdb =
     sumdbSpec && !config.dryRun
       ? createSumdbVerifier({
