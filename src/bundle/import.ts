@@ -23,7 +23,9 @@ import { readKey } from './keygen.js';
 import { indexSums } from './index-format.js';
 import { stageBundle } from './import-stage.js';
 import { planCommit, type CommitAction } from './import-plan.js';
-import { verifyStaged } from './import-verify.js';
+import { verifyStaged, type VerifiedBundle } from './import-verify.js';
+import { classifyTreePath } from './tree-paths.js';
+import type { GoSumLine } from '../verify/index.js';
 import { parsePublicKey } from './signature.js';
 import { discoverVolumes, groupBundleArgs, type BundleSource } from './volumes.js';
 import { pathExists } from '../tree/path-exists.js';
@@ -95,8 +97,10 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
     committed = true;
     // Hashes first: a recorded hash without its file is harmless (sync fills
     // the file in and checks it), a file without its hash is not.
+    // Only the hashes of files this bundle carries (each checked against
+    // them): a line for anything else is a claim nothing here backs.
     let sumsAdded = 0;
-    for (const l of indexSums(verified.index)) {
+    for (const l of carriedSums(verified)) {
       if (sums.get(l.path, l.version, l.goMod) === undefined) sumsAdded++;
       sums.set(l.path, l.version, l.goMod, l.hash);
     }
@@ -121,6 +125,16 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
       if (!rootExisted) await rmdir(root).catch(() => undefined);
     }
   }
+}
+
+/** The sums lines of the bundle's index that belong to a .mod or .zip it carries. */
+function carriedSums(verified: VerifiedBundle): GoSumLine[] {
+  const carried = new Set<string>();
+  for (const f of verified.carried) {
+    const t = classifyTreePath(f.path);
+    if (t?.kind === 'version' && t.ext !== 'info') carried.add(`${t.modulePath} ${t.version}${t.ext === 'mod' ? '/go.mod' : ''}`);
+  }
+  return indexSums(verified.index).filter((l) => carried.has(`${l.path} ${l.version}${l.goMod ? '/go.mod' : ''}`));
 }
 
 async function applyAction(root: string, a: CommitAction): Promise<void> {

@@ -164,6 +164,34 @@ describe('bundle import of hand-built tars', () => {
     assert.deepEqual(await readdir(path.join(root, '.gomirror')), []);
   });
 
+  it('refuses sums that contradict recorded hashes, and records only the sums of files it carries', async () => {
+    const own = path.join(dir, 'sums-root');
+    const good = `h1:${Buffer.alloc(32, 7).toString('base64')}`;
+    const bad = `h1:${Buffer.alloc(32, 0).toString('base64')}`;
+    await mkdir(path.join(own, '.gomirror'), { recursive: true });
+    const recorded = `example.com/present v1.0.0 ${good}\nexample.com/present v1.0.0/go.mod ${good}\n`;
+    await writeFile(path.join(own, '.gomirror/go.sum'), recorded);
+    const indexWith = (sums: string[]): string =>
+      serializeIndex({ format: BUNDLE_FORMAT, tool: 't', created: '2025-01-01T00:00:00Z', since: null, files: [], sums }).toString();
+
+    // No files at all, and a sum for a version the root holds: refused, nothing recorded.
+    const hostile = path.join(dir, 'hostile-sums.tar');
+    await writeTar(hostile, [], indexWith([`example.com/present v1.0.0 ${bad}`]));
+    const before = await snapshot(own);
+    await assert.rejects(importBundles({ root: own, bundles: [hostile] }, silentLogger), {
+      code: 'E_CHECKSUM_MISMATCH',
+      message: /gomirror-index\.json: conflict check failed: its sums say h1:A+= for example\.com\/present v1\.0\.0, but this root recorded h1:Bwc/,
+    });
+    assert.deepEqual(await snapshot(own), before);
+
+    // Sums for versions it does not carry are not recorded.
+    const stray = path.join(dir, 'stray-sums.tar');
+    await writeTar(stray, [], indexWith([`example.com/other v1.0.0 ${bad}`, `example.com/other v1.0.0/go.mod ${bad}`]));
+    const [r] = await importBundles({ root: own, bundles: [stray] }, silentLogger);
+    assert.equal(r?.sumsAdded, 0);
+    assert.equal(await readFile(path.join(own, '.gomirror/go.sum'), 'utf8'), recorded);
+  });
+
   it('refuses to replace an immutable file with other bytes', async () => {
     const file = path.join(dir, 'tile.tar');
     await writeTar(file, [{ name: 'tree/sumdb/sum.golang.org/tile/8/0/000.p/8', data: 'y'.repeat(256) }]);
