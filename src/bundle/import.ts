@@ -19,6 +19,7 @@ import type { Logger } from '../logger.js';
 import { treeLayout } from '../tree/layout.js';
 import { acquireTreeLock, isAlive } from '../tree/lock.js';
 import { openSumStore } from '../tree/sums.js';
+import { sweepDeadTemps } from '../tree/store.js';
 import { readKey } from './keygen.js';
 import { indexSums } from './index-format.js';
 import { stageBundle } from './import-stage.js';
@@ -78,6 +79,9 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
   // One writer per tree: a sync or prune running now would race the commit.
   const lock = await acquireTreeLock(root, { command: 'bundle import' });
   await sweepStaleStaging(layout.stateDir());
+  // Temp files of runs that died, anywhere in the tree.
+  const swept = await sweepDeadTemps(root);
+  if (swept.length > 0) logger.info(`removed ${swept.length} temp files left by runs that died`);
   const staging = path.join(layout.stateDir(), `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
   let committed = false;
   try {

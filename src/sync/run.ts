@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { GomirrorError, isGomirrorError } from '../errors.js';
+import type { GomirrorError } from '../errors.js';
+import { isGomirrorError, toGomirrorError } from '../errors.js';
 import type { PlanEntry } from '../graph/index.js';
 import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/index.js';
 import type { SumStore } from '../tree/sums.js';
@@ -284,5 +285,5 @@ function mergeTargets(targets: SyncTarget[]): SyncTarget[] {
 
 function asError(err: unknown, module: string): GomirrorError {
   if (isGomirrorError(err)) return err;
-  return new GomirrorError('E_INTERNAL', `${module}: ${(err as Error).message}`, { cause: err });
+  return toGomirrorError(err, module, 'E_INTERNAL');
 }

@@ -7,13 +7,9 @@ import type { Logger } from '../logger.js';
 import { acquireTreeLock, isAlive, readTreeLock } from '../tree/lock.js';
 import { createTreeStore } from '../tree/store.js';
 import { openSumStore } from '../tree/sums.js';
-import { createUpstreamClient } from '../upstream/client.js';
-import { loadNetrc } from '../upstream/netrc.js';
+import { checkUpstreamFlags, createUpstreamStack, loadUpstreamSetup, type UpstreamSetup } from '../upstream/index.js';
 import { parseProxyList, type ProxyEntry } from '../upstream/proxy-list.js';
-import { DEFAULT_RETRY } from '../upstream/retry.js';
-import { createTransport } from '../upstream/transport.js';
 import { verifySumdbMirror } from '../sumdb/index.js';
-import { TOOL_VERSION } from '../version.js';
 import { repairTree, type RepairResult } from './repair.js';
 import { verifyTree, type SumdbVerifier, type VerifyTreeResult } from './verify.js';
 
@@ -42,14 +38,7 @@ export interface VerifyFlags {
 /** Layers flags over the environment ($GOPROXY) and defaults, as sync does for its upstream. */
 export function buildVerifyConfig(flags: VerifyFlags, env: NodeJS.ProcessEnv): VerifyConfig {
   if (!flags.root) throw new GomirrorError('E_USAGE', '--root is required: the directory that holds the tree');
-  const concurrency = flags.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new GomirrorError('E_USAGE', `--concurrency: must be a whole number from 1 to 64, not ${flags.concurrency}`);
-  }
-  const retries = flags.retries ?? DEFAULT_RETRY.retries;
-  if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
-    throw new GomirrorError('E_USAGE', `--retries: must be a whole number from 0 to 20, not ${flags.retries}`);
-  }
+  const { concurrency, retries } = checkUpstreamFlags(flags, { concurrency: 4 });
   const fromEnv = env.GOPROXY && env.GOPROXY.trim() !== '' ? env.GOPROXY : undefined;
   const upstreamText = flags.upstream ?? fromEnv ?? DEFAULT_UPSTREAM;
   const upstream = parseProxyList(upstreamText, flags.upstream ? '--upstream' : fromEnv ? '$GOPROXY' : 'upstream');
@@ -100,6 +89,8 @@ function sumdbVerifier(spec: string | undefined): SumdbVerifier {
 export async function verifyTreeService(config: VerifyConfig, logger: Logger, options: VerifyServiceOptions = {}): Promise<VerifyOutcome> {
   const st = await stat(config.root).catch(() => undefined);
   if (!st?.isDirectory()) throw new GomirrorError('E_USAGE', `--root ${config.root}: not a directory`);
+  // Read before the lock: a bad $SSL_CERT_FILE or .netrc is an input error.
+  const upstreamSetup = config.repair ? await loadUpstreamSetup(options.env ?? process.env, options.ca) : undefined;
   const lock = config.repair ? await acquireTreeLock(config.root, { command: 'verify --repair' }) : undefined;
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
   try {
@@ -108,14 +99,11 @@ export async function verifyTreeService(config: VerifyConfig, logger: Logger, op
     const before = await verifyTree(config.root, verifyOptions);
     if (!config.repair || before.ok) return { before, ok: before.ok };
 
-    const env = options.env ?? process.env;
-    const transport = createTransport({
+    // The same stack as sync's: .netrc, $SSL_CERT_FILE, retries, concurrency.
+    const stack = createUpstreamStack(upstreamSetup as UpstreamSetup, {
+      entries: config.upstream,
       concurrency: config.concurrency,
-      retry: { ...DEFAULT_RETRY, retries: config.retries },
-      netrc: await loadNetrc(env),
-      env,
-      ...(options.ca ? { ca: options.ca } : {}),
-      userAgent: `gomirror/${TOOL_VERSION}`,
+      retries: config.retries,
       onRetry: (url, attempt, delayMs, reason) => logger.warn(`retrying ${url} (${reason})`, { attempt, delayMs }),
     });
     try {
@@ -124,7 +112,7 @@ export async function verifyTreeService(config: VerifyConfig, logger: Logger, op
         {
           store,
           sums: await openSumStore(store.layout.sumsFile()),
-          upstream: createUpstreamClient({ entries: [...config.upstream], transport }),
+          upstream: stack.client,
           logger,
           quarantineDir: path.join(store.layout.stateDir(), 'quarantine', new Date().toISOString().replace(/[:.]/g, '-')),
           concurrency: config.concurrency,
@@ -134,7 +122,7 @@ export async function verifyTreeService(config: VerifyConfig, logger: Logger, op
       const after = await verifyTree(config.root, verifyOptions);
       return { before, repair, after, ok: after.ok };
     } finally {
-      await transport.close();
+      await stack.close();
     }
   } finally {
     await lock?.release();
