@@ -109,7 +109,14 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
       sums.set(l.path, l.version, l.goMod, l.hash);
     }
     await sums.flush();
-    for (const a of plan.actions) await applyAction(root, a);
+    for (const a of plan.actions) {
+      await applyAction(root, a).catch((err: unknown) => {
+        throw new GomirrorError('E_FS', `${path.join(root, ...a.rel.split('/'))}: ${(err as Error).message}`, {
+          cause: err,
+          hint: 'A problem of this machine\'s disk, not of the bundle: fix it and import the bundle again to finish.',
+        });
+      });
+    }
     const count = (kind: CommitAction['kind']): number => plan.actions.filter((a) => a.kind === kind).length;
     return {
       bundle: source.name,

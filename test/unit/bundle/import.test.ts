@@ -192,6 +192,29 @@ describe('bundle import of hand-built tars', () => {
     assert.equal(await readFile(path.join(own, '.gomirror/go.sum'), 'utf8'), recorded);
   });
 
+  it('a file or directory in the way in the root is E_FS naming the local path, not a damaged bundle', async () => {
+    const own = path.join(dir, 'clash-root');
+    await mkdir(path.join(own, 'sumdb/sum.golang.org/latest'), { recursive: true });
+    await writeFile(path.join(own, 'example.com'), 'a file where a directory must be');
+    const cases: Array<[string, Entry[], RegExp]> = [
+      ['clash-dir.tar', [{ name: 'tree/sumdb/sum.golang.org/latest', data: note(300) }], /sumdb\/sum\.golang\.org\/latest: a directory is where this file must go/],
+      ['clash-file.tar', [{ name: 'tree/example.com/clash/@v/list', data: '' }], /example\.com\/clash\/@v\/list: a file is where a directory of this path must be/],
+    ];
+    for (const [name, entries, message] of cases) {
+      const file = path.join(dir, name);
+      await writeTar(file, entries);
+      const before = await snapshot(own);
+      await assert.rejects(importBundles({ root: own, bundles: [file] }, silentLogger), (err: Error & { code?: string; hint?: string }) => {
+        assert.equal(err.code, 'E_FS', err.message);
+        assert.ok(err.message.startsWith(own), err.message);
+        assert.match(err.message, message);
+        assert.doesNotMatch(`${err.message} ${err.hint}`, /damaged|truncated|copy it again/);
+        return true;
+      });
+      assert.deepEqual(await snapshot(own), before);
+    }
+  });
+
   it('refuses to replace an immutable file with other bytes', async () => {
     const file = path.join(dir, 'tile.tar');
     await writeTar(file, [{ name: 'tree/sumdb/sum.golang.org/tile/8/0/000.p/8', data: 'y'.repeat(256) }]);
