@@ -42,7 +42,12 @@ const MAX_SIGNATURE = 4096;
  * an entry that is not a regular file, a bad or duplicate name, or an entry
  * over its size limit.
  */
-export async function stageBundle(source: BundleSource, stagingDir: string): Promise<StagedBundle> {
+export async function stageBundle(
+  source: BundleSource,
+  stagingDir: string,
+  /** The files the index (read first) says the bundle carries: any other entry is refused before it is written. */
+  carried?: ReadonlySet<string>,
+): Promise<StagedBundle> {
   const volumes = await openVolumes(source);
   const files = new Map<string, StagedFile>();
   let indexBytes: Buffer | undefined;
@@ -69,6 +74,9 @@ export async function stageBundle(source: BundleSource, stagingDir: string): Pro
       if (problem !== undefined) refuse(name, 'entry name', problem);
       const rel = name.slice(TREE_PREFIX.length);
       if (files.has(rel)) refuse(name, 'entry name', 'appears twice');
+      if (carried && !carried.has(rel)) {
+        throw new BundleRefusedError(source.name, name, 'index', 'the index does not name this file');
+      }
       const limit = sizeLimit(rel);
       if (size > limit) refuse(name, 'entry size', `${size} bytes, more than the ${limit} allowed for this kind of file`);
       const volume = volumes.current();

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
 
-import { BUNDLE_FORMAT, exportBundle, importBundles, serializeIndex, type BundleFile } from '../../../src/bundle/index.js';
+import { BUNDLE_FORMAT, exportBundle, generateSigningKeyPair, importBundles, serializeIndex, type BundleFile } from '../../../src/bundle/index.js';
 import { silentLogger } from '../../../src/logger.js';
 
 interface Entry {
@@ -213,6 +213,42 @@ describe('bundle import of hand-built tars', () => {
       });
       assert.deepEqual(await snapshot(own), before);
     }
+  });
+
+  it('checks the free space the index asks for before staging anything', async () => {
+    const own = path.join(dir, 'space-root');
+    await mkdir(own);
+    const file = path.join(dir, 'space.tar');
+    await writeTar(file, [{ name: 'tree/sumdb/sum.golang.org/tile/8/0/000.p/9', data: 'z'.repeat(288) }]);
+    const before = await snapshot(own);
+    const asked: string[] = [];
+    const freeBytes = async (d: string): Promise<number> => (asked.push(d), 1000);
+    await assert.rejects(importBundles({ root: own, bundles: [file], freeBytes }, silentLogger), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'E_FS');
+      assert.match(err.message, /space-root\/\.gomirror: importing .*space\.tar needs about \d+ bytes, but only 1000 are free there/);
+      return true;
+    });
+    assert.deepEqual(asked, [path.join(own, '.gomirror')]);
+    assert.deepEqual(await snapshot(own), before, 'nothing staged, nothing left');
+    const [r] = await importBundles({ root: own, bundles: [file], freeBytes: async () => 1e9 }, silentLogger);
+    assert.equal(r?.added, 1);
+  });
+
+  it('with --verify-key refuses an unsigned bundle before staging any of its entries', async () => {
+    const keys = generateSigningKeyPair();
+    const pub = path.join(dir, 'verify.pub');
+    await writeFile(pub, keys.publicPem);
+    const file = path.join(dir, 'unsigned.tar');
+    // An entry staging itself would refuse: the signature check must come first.
+    await writeTar(file, [{ name: 'tree/sumdb/sum.golang.org/latest', type: 'symlink' }]);
+    const before = await snapshot(root);
+    await assert.rejects(importBundles({ root, bundles: [file], verifyKey: pub }, silentLogger), (err: Error & { code?: string; hint?: string }) => {
+      assert.equal(err.code, 'E_SIGNATURE');
+      assert.match(err.message, /unsigned\.tar is not signed, and --verify-key requires a signature/);
+      assert.match(err.hint ?? '', /Nothing was imported/);
+      return true;
+    });
+    assert.deepEqual(await snapshot(root), before);
   });
 
   it('refuses to replace an immutable file with other bytes', async () => {
