@@ -184,3 +184,19 @@ export class ProblemList {
     });
   }
 }
+
+/**
+ * Any thrown value as a GomirrorError with a documented code: ours as they
+ * are; a failed system call on a local file (it carries an errno code and a
+ * syscall: ENOSPC, EACCES, EISDIR...) is E_FS; anything else gets `fallback`.
+ * `context` names the thing (module@version, file, URL).
+ */
+export function toGomirrorError(err: unknown, context: string, fallback: ErrorCode): GomirrorError {
+  if (isGomirrorError(err)) return err;
+  const e = err as NodeJS.ErrnoException | undefined;
+  const message = `${context}: ${e instanceof Error ? e.message : String(err)}`;
+  if (e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    return new GomirrorError('E_FS', message, { cause: err, hint: 'Check free space and permissions under the named path.' });
+  }
+  return new GomirrorError(fallback, message, { cause: err });
+}

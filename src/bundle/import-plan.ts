@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GomirrorError } from '../errors.js';
 import { escapePath, escapeVersion } from '../module/index.js';
 import { BundleRefusedError } from './errors.js';
 import type { StagedBundle } from './import-stage.js';
@@ -147,7 +148,7 @@ async function sha256IfPresent(file: string): Promise<string | undefined> {
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    throw inTheWay(err, file);
   }
   return hash.digest('hex');
 }
@@ -157,6 +158,17 @@ async function readIfPresent(file: string): Promise<string | undefined> {
     return await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    throw inTheWay(err, file);
   }
+}
+
+/** The root cannot take a bundled file here: a directory where the file goes, or a file where a directory must be. */
+function inTheWay(err: unknown, file: string): GomirrorError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EISDIR' ? 'a directory is where this file must go' : code === 'ENOTDIR' ? 'a file is where a directory of this path must be' : (err as Error).message;
+  return new GomirrorError('E_FS', `${file}: ${why}`, {
+    cause: err,
+    hint: 'Move the thing in the way out of the root, then import again. Nothing was imported.',
+  });
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_GO_MOD, MAX_ZIP_FILE } from '../modzip/index.js';
+import { GomirrorError } from '../errors.js';
 import { BundleRefusedError } from './errors.js';
 import { INDEX_ENTRY, MAX_INDEX_SIZE, SIGNATURE_ENTRY, TREE_PREFIX } from './index-format.js';
 import { readEntry, tarEntries, type TarEntry } from './tar-io.js';
@@ -41,7 +42,12 @@ const MAX_SIGNATURE = 4096;
  * an entry that is not a regular file, a bad or duplicate name, or an entry
  * over its size limit.
  */
-export async function stageBundle(source: BundleSource, stagingDir: string): Promise<StagedBundle> {
+export async function stageBundle(
+  source: BundleSource,
+  stagingDir: string,
+  /** The files the index (read first) says the bundle carries: any other entry is refused before it is written. */
+  carried?: ReadonlySet<string>,
+): Promise<StagedBundle> {
   const volumes = await openVolumes(source);
   const files = new Map<string, StagedFile>();
   let indexBytes: Buffer | undefined;
@@ -68,22 +74,35 @@ export async function stageBundle(source: BundleSource, stagingDir: string): Pro
       if (problem !== undefined) refuse(name, 'entry name', problem);
       const rel = name.slice(TREE_PREFIX.length);
       if (files.has(rel)) refuse(name, 'entry name', 'appears twice');
+      if (carried && !carried.has(rel)) {
+        throw new BundleRefusedError(source.name, name, 'index', 'the index does not name this file');
+      }
       const limit = sizeLimit(rel);
       if (size > limit) refuse(name, 'entry size', `${size} bytes, more than the ${limit} allowed for this kind of file`);
       const volume = volumes.current();
       const file = path.join(stagingDir, ...rel.split('/'));
-      const sha256 = await writeEntry(entry, file);
+      const sha256 = await writeEntry(entry, file).catch((err: unknown) => {
+        throw localDiskError(err, file);
+      });
       files.set(rel, { rel, file, size, sha256, volume });
     }
     if (!volumes.endsWithEndOfArchive()) throw truncated(source, volumes.current(), 'without the tar end-of-archive marker');
   } catch (err) {
     volumes.stream.destroy();
-    if (err instanceof BundleRefusedError) throw err;
+    if (err instanceof BundleRefusedError || (err instanceof GomirrorError && err.code === 'E_FS')) throw err;
     if (volumes.ended()) throw truncated(source, volumes.current(), 'in the middle of an entry');
     // tar-stream's own errors: a bad header checksum, an unknown format.
     throw new BundleRefusedError(source.name, volumes.current(), 'tar format', (err as Error).message, describeTarHint(source));
   }
   return { files, indexBytes, sigText };
+}
+
+/** A failed write to this machine's disk (ENOSPC, EACCES...): the bundle is not to blame. */
+export function localDiskError(err: unknown, file: string): GomirrorError {
+  return new GomirrorError('E_FS', `${file}: ${(err as Error).message}`, {
+    cause: err,
+    hint: 'A problem of this machine\'s disk, not of the bundle: check free space and permissions, then import again. Nothing was imported.',
+  });
 }
 
 function truncated(source: BundleSource, volume: string, where: string): BundleRefusedError {

@@ -79,7 +79,17 @@ export async function verifyStaged(source: BundleSource, staged: StagedBundle, c
     if (s.sha256 !== f.sha256) refuse(f.path, 'sha256', `sha256 ${s.sha256}, the index says ${f.sha256}${where}`);
   }
 
-  const sums = new Map(indexSums(index).map((l) => [`${l.path} ${l.version}${l.goMod ? '/go.mod' : ''}`, l.hash]));
+  const lines = indexSums(index);
+  // A bundle may add hashes, never contradict one this root recorded, even
+  // for a file it does not carry: a recorded hash never changes.
+  for (const l of lines) {
+    const recorded = ctx.sums.get(l.path, l.version, l.goMod);
+    const key = `${l.path} ${l.version}${l.goMod ? '/go.mod' : ''}`;
+    if (recorded !== undefined && recorded !== l.hash) {
+      refuse(INDEX_ENTRY, 'conflict', `its sums say ${l.hash} for ${key}, but this root recorded ${recorded}`);
+    }
+  }
+  const sums = new Map(lines.map((l) => [`${l.path} ${l.version}${l.goMod ? '/go.mod' : ''}`, l.hash]));
   const checkHash = (rel: string, modulePath: string, version: string, goMod: boolean, actual: string): void => {
     const key = `${modulePath} ${version}${goMod ? '/go.mod' : ''}`;
     const carriedHash = sums.get(key);

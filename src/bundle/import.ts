@@ -12,19 +12,23 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, rmdir, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { treeLayout, acquireTreeLock, isAlive, pathExists } from '../tree/index.js';
+import { treeLayout, acquireTreeLock, isAlive, pathExists, sweepDeadTemps } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
 import { recordSumdbKeys } from './sumdb-keys.js';
 import { readKey } from './keygen.js';
-import { indexSums } from './index-format.js';
+import { INDEX_ENTRY, indexSums, parseIndex, type BundleIndex } from './index-format.js';
+import { BundleRefusedError } from './errors.js';
+import { readBundleTrailer, type BundleTrailer } from './tar-trailer.js';
 import { stageBundle } from './import-stage.js';
 import { planCommit, type CommitAction } from './import-plan.js';
-import { verifyStaged } from './import-verify.js';
-import { parsePublicKey } from './signature.js';
+import { verifyStaged, type VerifiedBundle } from './import-verify.js';
+import { classifyTreePath } from './tree-paths.js';
+import type { GoSumLine } from '../gosum/index.js';
+import { parsePublicKey, verifyIndexSignature } from './signature.js';
 import { discoverVolumes, groupBundleArgs, type BundleSource } from './volumes.js';
 
 export interface ImportOptions {
@@ -33,6 +37,8 @@ export interface ImportOptions {
   readonly bundles: readonly string[];
   /** PEM public key: refuse bundles it did not sign. */
   readonly verifyKey?: string;
+  /** Free bytes on the file system holding `dir` (default: statfs; tests inject). */
+  readonly freeBytes?: (dir: string) => Promise<number>;
 }
 
 export interface BundleImportResult {
@@ -61,25 +67,41 @@ export async function importBundles(opts: ImportOptions, logger: Logger): Promis
   for (const s of groupBundleArgs(opts.bundles)) sources.push(await discoverVolumes(s));
   const results: BundleImportResult[] = [];
   for (const source of sources) {
-    const r = await importOne(root, source, key, logger);
+    const r = await importOne(root, source, key, logger, opts.freeBytes ?? freeBytesAt);
     logger.info(`imported ${source.name}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} already present`);
     results.push(r);
   }
   return results;
 }
 
-async function importOne(root: string, source: BundleSource, key: KeyObject | undefined, logger: Logger): Promise<BundleImportResult> {
+async function importOne(
+  root: string,
+  source: BundleSource,
+  key: KeyObject | undefined,
+  logger: Logger,
+  freeBytes: (dir: string) => Promise<number>,
+): Promise<BundleImportResult> {
   const layout = treeLayout(root);
   const rootExisted = await pathExists(root);
   const stateExisted = await pathExists(layout.stateDir());
   // One writer per tree: a sync or prune running now would race the commit.
   const lock = await acquireTreeLock(root, { command: 'bundle import' });
   await sweepStaleStaging(layout.stateDir());
+  // Temp files of runs that died, anywhere in the tree.
+  const swept = await sweepDeadTemps(root);
+  if (swept.length > 0) logger.info(`removed ${swept.length} temp files left by runs that died`);
   const staging = path.join(layout.stateDir(), `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
   let committed = false;
   try {
+    // The index and signature come last in the tar: read them first, so a
+    // bundle that cannot be imported is refused before a byte is staged.
+    const trailer = await readBundleTrailer(source);
+    const carried = await checkBeforeStaging(source, trailer, key, layout.stateDir(), freeBytes);
     await mkdir(staging, { recursive: true });
-    const staged = await stageBundle(source, staging);
+    const staged = await stageBundle(source, staging, carried);
+    if (trailer.indexBytes && !(staged.indexBytes && trailer.indexBytes.equals(staged.indexBytes))) {
+      throw new BundleRefusedError(source.name, INDEX_ENTRY, 'index', 'the index changed while the bundle was read', 'Copy the bundle again.');
+    }
     const sums = await openSumStore(layout.sumsFile());
     const readExisting = async (rel: string): Promise<Buffer | undefined> => {
       try {
@@ -94,14 +116,23 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
     committed = true;
     // Hashes first: a recorded hash without its file is harmless (sync fills
     // the file in and checks it), a file without its hash is not.
+    // Only the hashes of files this bundle carries (each checked against
+    // them): a line for anything else is a claim nothing here backs.
     let sumsAdded = 0;
-    for (const l of indexSums(verified.index)) {
+    for (const l of carriedSums(verified)) {
       if (sums.get(l.path, l.version, l.goMod) === undefined) sumsAdded++;
       sums.set(l.path, l.version, l.goMod, l.hash);
     }
     await sums.flush();
     await recordSumdbKeys(root, verified.index.sumdbKeys ?? [], key !== undefined, logger);
-    for (const a of plan.actions) await applyAction(root, a);
+    for (const a of plan.actions) {
+      await applyAction(root, a).catch((err: unknown) => {
+        throw new GomirrorError('E_FS', `${path.join(root, ...a.rel.split('/'))}: ${(err as Error).message}`, {
+          cause: err,
+          hint: 'A problem of this machine\'s disk, not of the bundle: fix it and import the bundle again to finish.',
+        });
+      });
+    }
     const count = (kind: CommitAction['kind']): number => plan.actions.filter((a) => a.kind === kind).length;
     return {
       bundle: source.name,
@@ -121,6 +152,16 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
       if (!rootExisted) await rmdir(root).catch(() => undefined);
     }
   }
+}
+
+/** The sums lines of the bundle's index that belong to a .mod or .zip it carries. */
+function carriedSums(verified: VerifiedBundle): GoSumLine[] {
+  const carried = new Set<string>();
+  for (const f of verified.carried) {
+    const t = classifyTreePath(f.path);
+    if (t?.kind === 'version' && t.ext !== 'info') carried.add(`${t.modulePath} ${t.version}${t.ext === 'mod' ? '/go.mod' : ''}`);
+  }
+  return indexSums(verified.index).filter((l) => carried.has(`${l.path} ${l.version}${l.goMod ? '/go.mod' : ''}`));
 }
 
 async function applyAction(root: string, a: CommitAction): Promise<void> {
@@ -146,6 +187,53 @@ async function applyAction(root: string, a: CommitAction): Promise<void> {
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') await rename(a.from, dest);
     else throw err;
   }
+}
+
+/**
+ * Checks made before staging, from the index read off the end of the tar:
+ * with --verify-key, the signature (an unsigned or altered bundle stages
+ * nothing); the free space the bundled files need. Returns the paths the
+ * index says the bundle carries, so staging refuses any other entry before
+ * writing it. Without an index (a damaged bundle), staging reports the damage.
+ */
+async function checkBeforeStaging(
+  source: BundleSource,
+  trailer: BundleTrailer,
+  key: KeyObject | undefined,
+  stateDir: string,
+  freeBytes: (dir: string) => Promise<number>,
+): Promise<ReadonlySet<string> | undefined> {
+  if (trailer.indexBytes === undefined) return undefined;
+  if (key !== undefined) {
+    try {
+      verifyIndexSignature(trailer.indexBytes, trailer.sigText, key, source.name);
+    } catch (err) {
+      const e = err as GomirrorError;
+      throw new GomirrorError(e.code, e.message, { hint: `${e.hint ?? ''} Nothing was imported; the root is unchanged.`.trim(), cause: e });
+    }
+  }
+  let index: BundleIndex;
+  try {
+    index = parseIndex(trailer.indexBytes, `${source.name}: ${INDEX_ENTRY}`);
+  } catch {
+    // Refused after staging, once each entry's own name was judged (verifyStaged).
+    return undefined;
+  }
+  const carried = index.files.filter((f) => f.bundled);
+  // Staged files are linked into the root, not copied: the bundled bytes plus a margin for directories.
+  const need = carried.reduce((n, f) => n + f.size, 0) + carried.length * 4096;
+  const free = await freeBytes(stateDir);
+  if (need > free) {
+    throw new GomirrorError('E_FS', `${stateDir}: importing ${source.name} needs about ${need} bytes, but only ${free} are free there`, {
+      hint: 'Free some space on that file system (or import into a root on a larger one), then import again. Nothing was imported.',
+    });
+  }
+  return new Set(carried.map((f) => f.path));
+}
+
+async function freeBytesAt(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
 }
 
 /** Removes staging directories of imports whose process is gone. */

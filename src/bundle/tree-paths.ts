@@ -5,7 +5,7 @@
  * `latest`, `lookup/` and `supported` do), and in which order must files become
  * visible (immutable first, so an index never names a file that is missing).
  */
-import { unescapePath, unescapeVersion } from '../module/index.js';
+import { unescapePath, unescapeVersion, isValidModuleVersion } from '../module/index.js';
 import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/index.js';
 
 /** A file of a module version: `<module>/@v/<version>.<ext>`. */
@@ -88,8 +88,24 @@ function classifySumdb(parts: string[]): SumdbPath | undefined {
   const [, name, part] = parts;
   if (name === undefined || part === undefined) return undefined;
   if (parts.length === 3 && (part === 'latest' || part === 'supported')) return { kind: 'sumdb', name, part };
-  if (parts.length > 3 && (part === 'lookup' || part === 'tile')) return { kind: 'sumdb', name, part };
+  const rest = parts.slice(3).join('/');
+  if (part === 'lookup' && isLookupName(rest)) return { kind: 'sumdb', name, part };
+  if (part === 'tile' && TILE.test(rest)) return { kind: 'sumdb', name, part };
   return undefined;
+}
+
+// Go (tlog.ParseTilePath): H/L/NNN with x-prefixed groups, optionally .p/W; L may be `data`.
+const TILE = /^\d+\/(?:\d+|data)\/(?:x\d{3}\/)*\d{3}(?:\.p\/\d+)?$/;
+
+/** Go (sumdb server): a lookup is `<escaped path>@<escaped version>` of a valid module version. */
+function isLookupName(rest: string): boolean {
+  const at = rest.lastIndexOf('@');
+  if (at <= 0) return false;
+  try {
+    return isValidModuleVersion(unescapePath(rest.slice(0, at)), unescapeVersion(rest.slice(at + 1)));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Manifest, ManifestModule } from '../manifest/index.js';
-import { parseProxyList, type ProxyEntry, DEFAULT_RETRY } from '../upstream/index.js';
+import { checkUpstreamFlags, parseProxyList, type ProxyEntry } from '../upstream/index.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -53,14 +53,7 @@ export const DEFAULT_CONCURRENCY = 16;
  */
 export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined, env: NodeJS.ProcessEnv): SyncConfig {
   if (!flags.out) throw new GomirrorError('E_USAGE', '--out is required: the directory that holds the tree');
-  const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new GomirrorError('E_USAGE', `--concurrency: must be a whole number from 1 to 256, not ${flags.concurrency}`);
-  }
-  const retries = flags.retries ?? DEFAULT_RETRY.retries;
-  if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
-    throw new GomirrorError('E_USAGE', `--retries: must be a whole number from 0 to 20, not ${flags.retries}`);
-  }
+  const { concurrency, retries } = checkUpstreamFlags(flags, { concurrency: DEFAULT_CONCURRENCY });
   const zips = flags.zips ?? 'selected';
   if (zips !== 'selected' && zips !== 'all') {
     throw new GomirrorError('E_USAGE', `--zips: must be selected or all, not "${zips}"`);

@@ -12,14 +12,24 @@ export interface SumStore {
   get(modulePath: string, version: string, goMod: boolean): string | undefined;
   /** Records a hash; throws nothing, the caller compares with get() first. */
   set(modulePath: string, version: string, goMod: boolean, hash: string): void;
-  /** Writes the file atomically if anything changed. */
+  /**
+   * Writes the file atomically (fsynced) if anything changed. A failed write
+   * throws E_FS naming the file and keeps the changes, so the next flush
+   * writes them once the disk recovers.
+   */
   flush(): Promise<void>;
   readonly size: number;
 }
 
 const key = (p: string, v: string, goMod: boolean): string => `${p} ${v}${goMod ? '/go.mod' : ''}`;
 
-export async function openSumStore(file: string): Promise<SumStore> {
+export interface SumStoreOptions {
+  /** Writes the file's new content atomically (tests inject failures). */
+  write?: (file: string, data: string) => Promise<void>;
+}
+
+export async function openSumStore(file: string, options: SumStoreOptions = {}): Promise<SumStore> {
+  const write = options.write ?? writeFileAtomic;
   const map = new Map<string, string>();
   let text = '';
   try {
@@ -40,8 +50,7 @@ export async function openSumStore(file: string): Promise<SumStore> {
       dirty = true;
     },
     flush() {
-      // Serialise flushes so an older snapshot never lands after a newer one.
-      flushing = flushing.then(async () => {
+      const run = async (): Promise<void> => {
         if (!dirty) return;
         dirty = false;
         const lines = [...map].map(([k, hash]) => {
@@ -49,9 +58,22 @@ export async function openSumStore(file: string): Promise<SumStore> {
           const goMod = ver.endsWith('/go.mod');
           return { path, version: goMod ? ver.slice(0, -'/go.mod'.length) : ver, goMod, hash };
         });
-        await writeFileAtomic(file, formatGoSum(lines));
-      });
-      return flushing;
+        try {
+          await write(file, formatGoSum(lines));
+        } catch (err) {
+          // Still unwritten: the next flush tries again.
+          dirty = true;
+          throw new GomirrorError('E_FS', `${file}: cannot record hashes: ${(err as Error).message}`, {
+            cause: err,
+            hint: 'Check free space and permissions under the output directory, then run again.',
+          });
+        }
+      };
+      // Serialise flushes so an older snapshot never lands after a newer one;
+      // a failed flush does not stop the ones queued after it.
+      const result = flushing.then(run);
+      flushing = result.catch(() => undefined);
+      return result;
     },
     get size() {
       return map.size;

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from './read-input.js';
 import path from 'node:path';
 import { GomirrorError, isGomirrorError, ProblemList } from '../errors.js';
 import { checkModuleVersion, checkPath, parseVersionQuery, type VersionQuery } from '../module/index.js';
+import { describeUnstorable } from '../tree/index.js';
 import { didYouMean } from './did-you-mean.js';
 import { findJsonErrorOffset } from './json-error.js';
 
@@ -81,6 +82,8 @@ export function parseManifest(text: string, file: string): Manifest {
     if (m.path === undefined) fail(where, 'missing "path"');
     const modPath = str(m.path, `${where}.path`);
     rethrowAt(`${where}.path`, () => checkPath(modPath));
+    const unstorable = describeUnstorable(modPath);
+    if (unstorable) fail(`${where}.path`, `${JSON.stringify(modPath.slice(0, 80))}${modPath.length > 80 ? '…' : ''}: ${unstorable}`);
     const versions = m.versions ?? ['latest'];
     if (!Array.isArray(versions) || versions.length === 0) {
       fail(`${where}.versions`, 'must be a non-empty list of version queries', 'For example ["latest"] or ["v1.2.3", ">=v1.4.0"]');
@@ -90,7 +93,11 @@ export function parseManifest(text: string, file: string): Manifest {
         const qWhere = `${where}.versions[${j}]`;
         const text = str(v, qWhere);
         const query = rethrowAt(qWhere, () => parseVersionQuery(text));
-        if (query.kind === 'exact') rethrowAt(qWhere, () => checkModuleVersion(modPath, query.version));
+        if (query.kind === 'exact') {
+          rethrowAt(qWhere, () => checkModuleVersion(modPath, query.version));
+          const bad = describeUnstorable(modPath, query.version);
+          if (bad) fail(qWhere, bad);
+        }
         return { text, query, where: qWhere };
       }),
     );
@@ -147,7 +154,7 @@ function describeJsonError(err: Error, text: string): string {
 export async function loadManifest(file: string): Promise<Manifest> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readInputFile(file);
   } catch (err) {
     throw new GomirrorError('E_MANIFEST', `${file}: cannot read the manifest: ${(err as Error).message}`);
   }

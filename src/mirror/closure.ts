@@ -7,6 +7,7 @@
 import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import { createGraphLoader, planGraphs, planMirror, targetKey, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleGraph, type ModuleVersion, type Target } from '../graph/index.js';
+import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
 
@@ -39,6 +40,8 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   // Failed downloads are reported by the mirroring of that version, not twice.
   const downloadErrors = new WeakSet<GomirrorError>();
   const limit = pLimit(options.concurrency);
+  // An upstream go.mod is data, not input: a malformed requirement fails that dependency only.
+  const requireErrors: { module: string; error: GomirrorError }[] = [];
   const loaded: (ModuleGraph | undefined)[] = graphs.map(() => undefined);
   const lookup = (t: Target): ModSummary | GomirrorError | undefined =>
     options.deps ? summaries.get(targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
@@ -52,7 +55,8 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
         return;
       }
       const data = await options.loadMod(t.path, t.version);
-      summaries.set(key, summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true })));
+      const summary = summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true }));
+      summaries.set(key, dropMalformedRequires(summary, `${t.path}@${t.version}`, (error) => requireErrors.push({ module: t.path, error })));
     } catch (err) {
       const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `${key}: ${(err as Error).message}`, { cause: err });
       if (e.code === 'E_GOMOD') {
@@ -84,8 +88,33 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
       if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
     }
   }
+  for (const e of requireErrors) errors.set(e.error.message, e);
   const plan = planMirror({ roots: options.input.roots, gosum: options.gosum, graphs, loaded: done, allZips: options.allZips });
   return { plan, errors: [...errors.values()], modsRead: summaries.size };
+}
+
+/**
+ * The summary without requirements whose path or version is malformed (the
+ * go command refuses them when it fetches them); each one is reported.
+ */
+function dropMalformedRequires(summary: ModSummary, at: string, report: (e: GomirrorError) => void): ModSummary {
+  const require = summary.require.filter((r) => {
+    if (r.version === 'none') return true;
+    try {
+      checkModuleVersion(r.path, r.version);
+      return true;
+    } catch (err) {
+      if (!isGomirrorError(err)) throw err;
+      const what = err.code === 'E_MODULE_PATH' ? `a ${err.message}` : `${JSON.stringify(r.path)} at a bad version: ${err.message}`;
+      report(
+        new GomirrorError('E_MOD_INVALID', `${at}: go.mod requires ${what}`, {
+          hint: 'That requirement is skipped; the module versions that need it cannot be built from this mirror. Report it to the module author.',
+        }),
+      );
+      return false;
+    }
+  });
+  return require.length === summary.require.length ? summary : { ...summary, require };
 }
 
 function summarize(f: ReturnType<typeof parseGoMod>): ModSummary {

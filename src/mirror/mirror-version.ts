@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ChecksumMismatchError, GomirrorError } from '../errors.js';
+import { ChecksumMismatchError, GomirrorError, toGomirrorError } from '../errors.js';
 import type { PlanSource, ZipNeed } from '../graph/index.js';
 import type { SumStore } from '../gosum/index.js';
 import type { TreeStore } from '../tree/index.js';
@@ -187,10 +187,7 @@ export async function mirrorVersion(
     const status = modPresent && infoPresent && (zipPresent || zipHash === undefined) ? 'present' : 'fetched';
     return { module, version, status, bytes, ...(zipInTree ? {} : { modOnly: true }) };
   } catch (err) {
-    const error =
-      err instanceof GomirrorError
-        ? err
-        : new GomirrorError('E_INTERNAL', `${module}@${version}: ${(err as Error).message}`, { cause: err });
+    const error = toGomirrorError(err, `${module}@${version}`, 'E_INTERNAL');
     return { module, version, status: 'failed', bytes, error };
   } finally {
     for (const tmp of [zipTmp, modTmp, infoTmp]) if (tmp) await store.discard(tmp);

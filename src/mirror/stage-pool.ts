@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { GomirrorError, InvalidModuleError, ZipInvalidError, type ErrorCode } from '../errors.js';
@@ -36,11 +37,26 @@ export function createStagePool(
   threads = Math.max(1, Math.min(4, availableParallelism() - 1)),
   /** The worker's entry file (tests point it elsewhere). */
   entry: URL = new URL('./stage-worker.js', import.meta.url),
+  /** Told once when the workers fail (could not load, crashed, exited) and staging moves to this thread. */
+  onBroken?: (reason: Error) => void,
 ): StagePool {
   if (threads <= 0) return { stage: stageVersion, close: async () => undefined };
   const slots: Slot[] = [];
   let nextId = 0;
   let broken: Error | undefined;
+  let closing = false;
+
+  const fail = (slot: Slot, reason: Error): void => {
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    if (!broken && !closing) {
+      broken = reason;
+      onBroken?.(reason);
+    }
+    const jobs = [...slot.pending.values()];
+    slot.pending.clear();
+    for (const p of jobs) rerunHere(p.job).then(p.resolve, p.reject);
+  };
 
   const spawn = (): Slot => {
     const worker = new Worker(entry);
@@ -57,12 +73,11 @@ export function createStagePool(
         p.resolve(zip ? { zip: { ...zip, goMod: zip.goMod ? Buffer.from(zip.goMod) : undefined } } : {});
       }
     });
-    // A worker that fails (it could not load, or crashed) hands its jobs back:
-    // they run on this thread, as every later job does.
-    worker.on('error', (err) => {
-      broken = err;
-      for (const p of slot.pending.values()) stageVersion(p.job).then(p.resolve, p.reject);
-      slot.pending.clear();
+    // A worker that fails (it could not load, crashed, or exited while it had
+    // work) hands its jobs back: they run on this thread, as every later job does.
+    worker.on('error', (err) => fail(slot, err));
+    worker.on('exit', (code) => {
+      if (slot.pending.size > 0 || !closing) fail(slot, new Error(`staging worker exited (code ${code})`));
     });
     return slot;
   };
@@ -84,6 +99,7 @@ export function createStagePool(
       });
     },
     async close() {
+      closing = true;
       await Promise.all(slots.map((s) => s.worker.terminate()));
       slots.length = 0;
     },
@@ -100,4 +116,14 @@ function reviveError(e: WorkerError): Error {
   }
   if (e.code) return new GomirrorError(e.code, e.message, e.hint ? { hint: e.hint } : {});
   return new GomirrorError('E_INTERNAL', `staging failed: ${e.message}`);
+}
+
+/**
+ * Runs a job a failed worker held on this thread. The worker may have
+ * created some of the job's temp files before it died; they belong to this
+ * job alone (fresh names), so they are removed and written again.
+ */
+async function rerunHere(job: StageJob): Promise<StageResult> {
+  await Promise.all(job.files.map((f) => rm(f.file, { force: true })));
+  return stageVersion(job);
 }

@@ -4,12 +4,13 @@
  * it uses is a main module) and go.sum files (every line a version to
  * mirror, every hash one the download must match).
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { MainModuleInput, ModuleVersion, WorkspaceInput } from '../graph/index.js';
+import { readInputFile } from '../manifest/index.js';
 import { parseGoMod, parseGoWork } from '../modfile/index.js';
 import { parseGoSum } from '../gosum/index.js';
+import { describeUnstorable } from '../tree/index.js';
 
 export interface ProjectInputs {
   mains: MainModuleInput[];
@@ -39,6 +40,8 @@ export async function readProjectInputs(gomodFiles: readonly string[], gosumFile
     const text = await readInput(file, 'E_GOSUM', 'go.sum');
     for (const line of parseGoSum(text, file)) {
       const key = `${line.path} ${line.version}${line.goMod ? '/go.mod' : ''}`;
+      const unstorable = describeUnstorable(line.path, line.version);
+      if (unstorable) throw new GomirrorError('E_GOSUM', `${file}:${line.line}: ${line.path.slice(0, 80)}${line.path.length > 80 ? '…' : ''}: ${unstorable}`);
       const have = out.expected.get(key);
       if (have && have !== line.hash) {
         throw new GomirrorError('E_GOSUM', `${file}:${line.line}: ${key} has two different hashes in the go.sum inputs`);
@@ -69,7 +72,7 @@ async function readWorkspace(file: string): Promise<WorkspaceInput> {
     const gomodFile = path.resolve(path.dirname(file), u.dir, 'go.mod');
     let text: string;
     try {
-      text = await readFile(gomodFile, 'utf8');
+      text = await readInputFile(gomodFile);
     } catch (err) {
       throw new GomirrorError('E_GOMOD', `${file}:${u.line}: use ${u.dir}: cannot read ${gomodFile}: ${(err as Error).message}`);
     }
@@ -80,7 +83,7 @@ async function readWorkspace(file: string): Promise<WorkspaceInput> {
 
 async function readInput(file: string, code: 'E_GOMOD' | 'E_GOSUM', kind: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readInputFile(file);
   } catch (err) {
     throw new GomirrorError(code, `${file}: cannot read ${kind}: ${(err as Error).message}`);
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { GomirrorError, isGomirrorError } from '../errors.js';
+import type { GomirrorError } from '../errors.js';
+import { isGomirrorError, toGomirrorError } from '../errors.js';
 import type { PlanEntry } from '../graph/index.js';
 import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/index.js';
 import type { SumStore } from '../gosum/index.js';
@@ -56,8 +57,9 @@ export interface SyncOptions {
    * Runs after every version is in place and before any `list`/`@latest` is
    * rewritten (the checksum database publishes its lookups and tiles here),
    * so no index offers a version a GOSUMDB client cannot yet verify.
+   * Returning false (publishing failed) leaves every list as it was.
    */
-  beforeIndex?: () => Promise<void>;
+  beforeIndex?: () => Promise<boolean>;
 }
 
 /** A version a target's queries picked, with the manifest entry that named it. */
@@ -136,7 +138,9 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       return;
     }
 
-    outcome.versions = await Promise.all(
+    // Every version settles before this module is done: a failure here never
+    // leaves another download running behind the caller's back.
+    const settledVersions = await Promise.allSettled(
       entries.map((e) => {
         const key = `${module}@${e.version}`;
         let p = inFlight.get(key);
@@ -151,12 +155,20 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
         return p;
       }),
     );
+    outcome.versions = settledVersions.map((r, i) =>
+      r.status === 'fulfilled'
+        ? r.value
+        : { module, version: (entries[i] as PlanEntry).version, status: 'failed', bytes: 0, error: asError(r.reason, module) },
+    );
 
     // A new module none of whose versions made it (refused by the checksum
     // database, say) gets no files at all, not even an empty list.
     if (onDisk.size === 0 && outcome.versions.length > 0 && outcome.versions.every((v) => v.status === 'failed')) return;
     const index = async (): Promise<void> => {
       try {
+        // Hashes are on disk (fsynced) before any list names their versions,
+        // so a crash never leaves a listed version without its record.
+        await sums.flush();
         // list is rewritten only now that every version it names is in place.
         await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo));
       } catch (err) {
@@ -170,6 +182,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   }
   const deferredIndexes: (() => Promise<void>)[] = [];
 
+  let failed = false;
   try {
     const resolved = await Promise.all(mergeTargets(options.targets).map(resolveTarget));
     const roots = resolved.flatMap(({ target, resolution }) =>
@@ -205,16 +218,33 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       s.outcome.seconds = (performance.now() - t0) / 1000;
       return s.outcome;
     };
-    const done = await Promise.all([...outcomes].map(timed));
-    if (options.beforeIndex && !options.dryRun) {
-      await options.beforeIndex();
+    // allSettled, not all: a module that throws must not return while other
+    // modules still download and rename (the caller then closes the
+    // transport and releases the lock). Its error goes into its outcome.
+    const settledModules = await Promise.allSettled([...outcomes].map(timed));
+    const done = settledModules.map((r, i) => {
+      if (r.status === 'fulfilled') return r.value;
+      const [module, s] = [...outcomes][i] as [string, { outcome: ModuleOutcome }];
+      const e = asError(r.reason, module);
+      s.outcome.errors.push(e);
+      events?.onModuleError?.(module, e);
+      return s.outcome;
+    });
+    if (options.beforeIndex && !options.dryRun && (await options.beforeIndex())) {
       const indexLimit = pLimit(options.concurrency);
       await Promise.all(deferredIndexes.map((index) => indexLimit(index)));
     }
     return done.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
     clearInterval(flushTimer);
-    if (!options.dryRun) await sums.flush();
+    // Also on the way out of a failed run: hashes of what was written are kept.
+    // A flush failure then must not hide the error that stopped the run.
+    if (!options.dryRun) await sums.flush().catch((e: unknown) => {
+      if (!failed) throw e;
+    });
   }
 }
 
@@ -254,5 +284,5 @@ function mergeTargets(targets: SyncTarget[]): SyncTarget[] {
 
 function asError(err: unknown, module: string): GomirrorError {
   if (isGomirrorError(err)) return err;
-  return new GomirrorError('E_INTERNAL', `${module}: ${(err as Error).message}`, { cause: err });
+  return toGomirrorError(err, module, 'E_INTERNAL');
 }

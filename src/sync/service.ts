@@ -1,12 +1,11 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { rootCertificates } from 'node:tls';
 import type { SyncConfig } from '../config/index.js';
-import { ChecksumMismatchError, GomirrorError, isGomirrorError } from '../errors.js';
+import { ChecksumMismatchError, toGomirrorError, type GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { acquireTreeLock, STATE_DIR, createTreeStore, sweepStaleTemps, writeFileAtomic } from '../tree/index.js';
+import { acquireTreeLock, createTreeStore, sweepDeadTemps, writeFileAtomic } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
-import { createUpstreamClient, loadNetrc, redactUrl, DEFAULT_RETRY, createTransport } from '../upstream/index.js';
+import { createUpstreamStack, loadUpstreamSetup, redactUrl, type UpstreamSetup } from '../upstream/index.js';
 import { hashGoMod } from '../dirhash/index.js';
 import { parseGosumdb } from '../sumdb/index.js';
 import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/client/index.js';
@@ -14,7 +13,7 @@ import { unescapePath } from '../module/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, expectedHash, createStagePool } from '../mirror/index.js';
-import { readProjectInputs } from './project-inputs.js';
+import { readProjectInputs, type ProjectInputs } from './project-inputs.js';
 import { buildSyncReport, type SyncReport, upstreamUnreachable } from './report.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget, type ModuleOutcome } from './run.js';
 import { onInterrupt } from './interrupt.js';
@@ -40,10 +39,16 @@ interface RunSoFar {
  * after taking the lock still writes its metrics, with the error's code.
  */
 export async function syncTree(config: SyncConfig, logger: Logger, options: SyncServiceOptions = {}): Promise<SyncReport> {
+  // Every input is read and checked before the lock: an input error (exit 2)
+  // does no work and creates neither --out nor its .gomirror.
+  const inputs = await readSyncInputs(config, options);
   const lock = config.dryRun ? undefined : await acquireTreeLock(config.out, { command: 'sync' });
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
-  // A run killed while writing go.sum or the lock leaves temp files here; @v directories are swept per module.
-  if (lock) await sweepStaleTemps(path.join(config.out, STATE_DIR));
+  // Temp files of runs that died (killed mid-download), anywhere in the tree.
+  if (lock) {
+    const swept = await sweepDeadTemps(config.out);
+    if (swept.length > 0) logger.info(`removed ${swept.length} temp files left by runs that died`);
+  }
   const started = Date.now();
   let report: SyncReport | undefined;
   let fatalCode: string | undefined;
@@ -84,11 +89,11 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
       }, options.exit)
     : (): void => undefined;
   try {
-    report = await syncLocked(config, logger, options, soFar);
+    report = await syncLocked(config, logger, inputs, soFar);
     if (report.fatal) fatalCode = report.fatal.code;
     return report;
   } catch (err) {
-    fatalCode = isGomirrorError(err) ? err.code : 'E_INTERNAL';
+    fatalCode = toGomirrorError(err, 'sync', 'E_INTERNAL').code;
     throw err;
   } finally {
     if (config.metrics && !config.dryRun) {
@@ -105,29 +110,38 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   }
 }
 
-async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServiceOptions, soFar: RunSoFar): Promise<SyncReport> {
-  const env = options.env ?? process.env;
+interface SyncInputs {
+  project: ProjectInputs;
+  sumdbSpec: ReturnType<typeof parseGosumdb>;
+  upstreamSetup: UpstreamSetup;
+}
+
+async function readSyncInputs(config: SyncConfig, options: SyncServiceOptions): Promise<SyncInputs> {
+  const project = await readProjectInputs(config.gomod, config.gosum);
+  const sumdbSpec = parseGosumdb(config.sumdb, 'sumdb');
+  const upstreamSetup = await loadUpstreamSetup(options.env ?? process.env, options.ca);
+  return { project, sumdbSpec, upstreamSetup };
+}
+
+async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs, soFar: RunSoFar): Promise<SyncReport> {
+  const { project, sumdbSpec } = inputs;
   const startedAt = new Date();
   const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: [...m.queries] }));
-  const project = await readProjectInputs(config.gomod, config.gosum);
   const expected = project.expected;
-  const sumdbSpec = parseGosumdb(config.sumdb, 'sumdb');
   if (!config.dryRun) await mkdir(config.out, { recursive: true });
   const moduleRetries = new Map<string, number>();
   const bases = config.upstream.flatMap((e) => (e.kind === 'url' ? [e.url] : []));
-  const transport = createTransport({
+  const stack = createUpstreamStack(inputs.upstreamSetup, {
+    entries: config.upstream,
     concurrency: config.concurrency,
-    retry: { ...DEFAULT_RETRY, retries: config.retries },
-    netrc: await loadNetrc(env),
-    env,
-    ...(await extraCa(options.ca, env)),
-    userAgent: `gomirror/${TOOL_VERSION}`,
+    retries: config.retries,
     onRetry: (url, attempt, delayMs, reason) => {
       const module = moduleOfUrl(url, bases);
       if (module) moduleRetries.set(module, (moduleRetries.get(module) ?? 0) + 1);
       logger.warn(`retrying ${url} (${reason})`, { attempt, delayMs });
     },
   });
+  const transport = stack.transport;
   soFar.stats = () => ({ requests: transport.stats.requests, retries: transport.stats.retries });
   const slot = (module: string): ModuleOutcome => {
     let o = soFar.outcomes.get(module);
@@ -136,7 +150,9 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   };
   const store = createTreeStore(config.out);
   const sums = await openSumStore(store.layout.sumsFile());
-  const stagePool = createStagePool();
+  const stagePool = createStagePool(undefined, undefined, (err) =>
+    logger.warn(`staging continues on the main thread (slower): ${err.message}`),
+  );
   const sumdb =
     sumdbSpec && !config.dryRun
       ? createSumdbVerifier({
@@ -153,7 +169,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   let failed = 0;
   let total = 0;
   let bytes = 0;
-  const upstream = createUpstreamClient({ entries: [...config.upstream], transport });
+  const upstream = stack.client;
   const hashSources = {
     sums,
     expected: (m: string, v: string, goMod: boolean) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
@@ -218,6 +234,9 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
         ? {
             beforeIndex: async () => {
               sumdbError = await finishSumdb(sumdb, logger);
+              // No list may offer a version a GOSUMDB client cannot verify through this tree.
+              if (sumdbError) logger.error(`lists not updated: the checksum database mirror was not published`, { code: sumdbError.code });
+              return sumdbError === undefined;
             },
           }
         : {}),
@@ -268,7 +287,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
     if (sumdbError && report.ok) throw sumdbError;
     return report;
   } finally {
-    await Promise.all([transport.close(), stagePool.close()]);
+    await Promise.all([stack.close(), stagePool.close()]);
   }
 }
 
@@ -289,7 +308,7 @@ async function finishSumdb(sumdb: SumdbVerifier, logger: Logger): Promise<Gomirr
       );
     }
   } catch (err) {
-    error = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `sumdb: ${(err as Error).message}`, { cause: err });
+    error = toGomirrorError(err, `sumdb ${sumdb.name}`, 'E_SUMDB');
   }
   if (error) {
     logger.error(`sumdb ${sumdb.name}: nothing published: ${error.message}`, { code: error.code, hint: error.hint });
@@ -309,21 +328,4 @@ function moduleOfUrl(url: string, bases: readonly string[]): string | undefined 
   } catch {
     return undefined;
   }
-}
-
-/**
- * Trust for https upstreams: the system roots plus, like the go command,
- * the PEM bundle named by $SSL_CERT_FILE (private corporate CAs).
- */
-async function extraCa(ca: string | Buffer | undefined, env: NodeJS.ProcessEnv): Promise<{ ca?: string[] }> {
-  const extra: string[] = [];
-  if (ca) extra.push(ca.toString());
-  if (env.SSL_CERT_FILE) {
-    try {
-      extra.push(await readFile(env.SSL_CERT_FILE, 'utf8'));
-    } catch (err) {
-      throw new GomirrorError('E_USAGE', `$SSL_CERT_FILE: cannot read ${env.SSL_CERT_FILE}: ${(err as Error).message}`);
-    }
-  }
-  return extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {};
 }

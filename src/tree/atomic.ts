@@ -7,7 +7,7 @@ import { isMainThread } from 'node:worker_threads';
 
 /**
  * Atomic file creation. Crash cases and how they recover:
- * - killed while writing the temp file: only `<name>.tmp-*` exists; the final
+ * - killed while writing the temp file: only `.<name>.tmp-*` exists; the final
  *   name was never visible, the next run writes a new temp file (and verify
  *   reports or sweeps the stray one).
  * - killed after fsync, before rename: same as above.
@@ -18,8 +18,14 @@ import { isMainThread } from 'node:worker_threads';
 const runId = randomBytes(4).toString('hex');
 let counter = 0;
 
+/**
+ * `<dir>/.<name>.tmp-<pid>-<random>`: the leading dot keeps temp files out of
+ * nginx autoindex listings (it never lists dotfiles) and the served tree's
+ * `/\.` rule answers 404 for them; the pid lets a later run sweep the files
+ * of a run that died.
+ */
 export function tempPathFor(dest: string): string {
-  return `${dest}.tmp-${process.pid}-${runId}${(counter++).toString(36)}`;
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.tmp-${process.pid}-${runId}${(counter++).toString(36)}`);
 }
 
 export interface AtomicWriteOptions {

@@ -3,8 +3,8 @@
  * list/@latest index, and the one-writer lock.
  */
 export { commitTempFile, createSyncedFile, syncFile, tempPathFor, writeFileAtomic } from './atomic.js';
-export { STATE_DIR, TEMP_FILE_PATTERN, treeLayout } from './layout.js';
+export { STATE_DIR, TEMP_FILE_PATTERN, treeLayout, describeUnstorable } from './layout.js';
 export { acquireTreeLock, isAlive, readTreeLock } from './lock.js';
 export { pathExists } from './path-exists.js';
-export { createTreeStore, sweepStaleTemps, type TreeStore } from './store.js';
+export { createTreeStore, sweepStaleTemps, type TreeStore, sweepDeadTemps } from './store.js';
 export { requireWritableParent } from './out-path.js';

@@ -39,3 +39,32 @@ export function treeLayout(root: string): TreeLayout {
 
 /** Temporary files are `<name>.tmp-<pid>-<random>`: never served, swept by verify. */
 export const TEMP_FILE_PATTERN = /\.tmp-\d+-[0-9a-z]+$/;
+
+/** Longest file or directory name most file systems allow (NAME_MAX), in bytes. */
+export const MAX_NAME_BYTES = 255;
+/** What a temp name adds to a file name: `.` + `.tmp-<pid>-<run id><counter>`. */
+const TEMP_NAME_OVERHEAD = 1 + '.tmp-'.length + 10 + 1 + 8 + 6;
+
+/**
+ * Why a module path (and version) cannot be stored in the tree, or
+ * undefined. The go command accepts any length and fails later with the
+ * file system's ENAMETOOLONG; gomirror refuses such names before any work:
+ * every escaped path element must be a file name, and so must a version's
+ * files (`<version>.info` under a temp name) and its checksum-database lookup
+ * (`<last element>@<version>`).
+ */
+export function describeUnstorable(modulePath: string, version?: string): string | undefined {
+  const elems = escapePath(modulePath).split('/');
+  for (const e of elems) {
+    const n = Buffer.byteLength(e);
+    if (n > MAX_NAME_BYTES) return `a path element is ${n} bytes once escaped; file systems allow at most ${MAX_NAME_BYTES}`;
+  }
+  if (version === undefined) return undefined;
+  const v = escapeVersion(version);
+  const file = Buffer.byteLength(`${v}.info`) + TEMP_NAME_OVERHEAD;
+  const lookup = Buffer.byteLength(`${elems[elems.length - 1] ?? ''}@${v}`) + TEMP_NAME_OVERHEAD;
+  if (Math.max(file, lookup) > MAX_NAME_BYTES) {
+    return `version ${version}'s file names would be ${Math.max(file, lookup)} bytes; file systems allow at most ${MAX_NAME_BYTES}`;
+  }
+  return undefined;
+}

@@ -111,6 +111,19 @@ export async function acquireTreeLock(
   options: AcquireLockOptions,
 ): Promise<TreeLock & { tookOver?: string }> {
   const file = path.join(path.resolve(root), STATE_DIR, 'lock');
+  try {
+    return await acquire(file, options);
+  } catch (err) {
+    if (err instanceof GomirrorError) throw err;
+    // A full disk (ENOSPC), a read-only mount, a file where a directory must be.
+    throw new GomirrorError('E_FS', `${file}: cannot take the lock: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'Check free space and permissions under the output directory.',
+    });
+  }
+}
+
+async function acquire(file: string, options: AcquireLockOptions): Promise<TreeLock & { tookOver?: string }> {
   await mkdir(path.dirname(file), { recursive: true });
   const now = options.now ?? Date.now;
   const self = { host: options.host ?? os.hostname(), pid: options.pid ?? process.pid };

@@ -129,6 +129,29 @@ export async function sweepStaleTemps(dir: string): Promise<string[]> {
   return removeStaleTemps(dir, await namesIn(dir));
 }
 
+/**
+ * Removes the temp files of dead runs anywhere under `root` (module
+ * directories, sumdb/, .gomirror/): every run that takes the lock starts with
+ * this, so they never pile up in directories no later run rewrites.
+ * Returns the removed paths, relative to root.
+ */
+export async function sweepDeadTemps(root: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(root, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const rel of names) {
+    const dir = path.dirname(rel);
+    const gone = await removeStaleTemps(path.join(root, dir), [path.basename(rel)]);
+    for (const n of gone) removed.push(path.join(dir, n));
+  }
+  return removed;
+}
+
 async function removeStaleTemps(dir: string, names: readonly string[]): Promise<string[]> {
   const removed: string[] = [];
   for (const n of names) {

@@ -1,4 +1,4 @@
-import { GomirrorError } from '../errors.js';
+import { GomirrorError, toGomirrorError } from '../errors.js';
 import { escapePath, escapeVersion } from '../module/index.js';
 import type { ProxyEntry } from './proxy-list.js';
 import type { FileFetchResult, Transport } from './transport.js';
@@ -53,7 +53,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       try {
         return await get(`${entry.url}/${suffix}`);
       } catch (err) {
-        const e = err instanceof GomirrorError ? err : new GomirrorError('E_INTERNAL', String(err), { cause: err });
+        // Local file errors (file:// upstreams) are E_FS; anything else failed on the way.
+        const e = toGomirrorError(err, what, 'E_NETWORK');
         errors.push(e);
         if (e.code !== 'E_NOT_FOUND' && !entry.fallBackOnAnyError) break;
       }

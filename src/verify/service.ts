@@ -6,9 +6,8 @@ import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireTreeLock, isAlive, readTreeLock, createTreeStore } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
-import { createUpstreamClient, loadNetrc, parseProxyList, type ProxyEntry, DEFAULT_RETRY, createTransport } from '../upstream/index.js';
+import { checkUpstreamFlags, createUpstreamStack, loadUpstreamSetup, parseProxyList, type ProxyEntry, type UpstreamSetup } from '../upstream/index.js';
 import { verifySumdbMirror } from '../sumdb/mirror/index.js';
-import { TOOL_VERSION } from '../version.js';
 import { repairTree, type RepairResult } from './repair.js';
 import { verifyTree, type SumdbMirrorCheck, type VerifyTreeResult } from './verify.js';
 
@@ -37,14 +36,7 @@ export interface VerifyFlags {
 /** Layers flags over the environment ($GOPROXY) and defaults, as sync does for its upstream. */
 export function buildVerifyConfig(flags: VerifyFlags, env: NodeJS.ProcessEnv): VerifyConfig {
   if (!flags.root) throw new GomirrorError('E_USAGE', '--root is required: the directory that holds the tree');
-  const concurrency = flags.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new GomirrorError('E_USAGE', `--concurrency: must be a whole number from 1 to 64, not ${flags.concurrency}`);
-  }
-  const retries = flags.retries ?? DEFAULT_RETRY.retries;
-  if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
-    throw new GomirrorError('E_USAGE', `--retries: must be a whole number from 0 to 20, not ${flags.retries}`);
-  }
+  const { concurrency, retries } = checkUpstreamFlags(flags, { concurrency: 4 });
   const fromEnv = env.GOPROXY && env.GOPROXY.trim() !== '' ? env.GOPROXY : undefined;
   const upstreamText = flags.upstream ?? fromEnv ?? DEFAULT_UPSTREAM;
   const upstream = parseProxyList(upstreamText, flags.upstream ? '--upstream' : fromEnv ? '$GOPROXY' : 'upstream');
@@ -95,6 +87,8 @@ function sumdbMirrorCheck(spec: string | undefined): SumdbMirrorCheck {
 export async function verifyTreeService(config: VerifyConfig, logger: Logger, options: VerifyServiceOptions = {}): Promise<VerifyOutcome> {
   const st = await stat(config.root).catch(() => undefined);
   if (!st?.isDirectory()) throw new GomirrorError('E_USAGE', `--root ${config.root}: not a directory`);
+  // Read before the lock: a bad $SSL_CERT_FILE or .netrc is an input error.
+  const upstreamSetup = config.repair ? await loadUpstreamSetup(options.env ?? process.env, options.ca) : undefined;
   const lock = config.repair ? await acquireTreeLock(config.root, { command: 'verify --repair' }) : undefined;
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
   try {
@@ -103,14 +97,11 @@ export async function verifyTreeService(config: VerifyConfig, logger: Logger, op
     const before = await verifyTree(config.root, verifyOptions);
     if (!config.repair || before.ok) return { before, ok: before.ok };
 
-    const env = options.env ?? process.env;
-    const transport = createTransport({
+    // The same stack as sync's: .netrc, $SSL_CERT_FILE, retries, concurrency.
+    const stack = createUpstreamStack(upstreamSetup as UpstreamSetup, {
+      entries: config.upstream,
       concurrency: config.concurrency,
-      retry: { ...DEFAULT_RETRY, retries: config.retries },
-      netrc: await loadNetrc(env),
-      env,
-      ...(options.ca ? { ca: options.ca } : {}),
-      userAgent: `gomirror/${TOOL_VERSION}`,
+      retries: config.retries,
       onRetry: (url, attempt, delayMs, reason) => logger.warn(`retrying ${url} (${reason})`, { attempt, delayMs }),
     });
     try {
@@ -119,7 +110,7 @@ export async function verifyTreeService(config: VerifyConfig, logger: Logger, op
         {
           store,
           sums: await openSumStore(store.layout.sumsFile()),
-          upstream: createUpstreamClient({ entries: [...config.upstream], transport }),
+          upstream: stack.client,
           logger,
           quarantineDir: path.join(store.layout.stateDir(), 'quarantine', new Date().toISOString().replace(/[:.]/g, '-')),
           concurrency: config.concurrency,
@@ -129,7 +120,7 @@ export async function verifyTreeService(config: VerifyConfig, logger: Logger, op
       const after = await verifyTree(config.root, verifyOptions);
       return { before, repair, after, ok: after.ok };
     } finally {
-      await transport.close();
+      await stack.close();
     }
   } finally {
     await lock?.release();

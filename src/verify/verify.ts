@@ -68,7 +68,9 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
   // which runs on worker threads so that it uses every core.
   const moduleLimit = pLimit(8);
   // This thread only reads directories and small files, so every core can check zips.
-  const pool = createStagePool(options.threads ?? Math.min(4, availableParallelism()));
+  const pool = createStagePool(options.threads ?? Math.min(4, availableParallelism()), undefined, (err) =>
+    logger?.warn(`zip checks continue on the main thread: ${err.message}`),
+  );
   const checkZip: ModuleCheckContext['checkZip'] = async (file, opts) => {
     const { zip } = await pool.stage({ zip: { file, ...opts, fsync: false }, files: [] });
     if (!zip) throw new Error(`no zip check result for ${file}`);

@@ -27,6 +27,7 @@ import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type Run
 
 const LATER = 'example.com/later';
 const EVIL = 'example.com/evil';
+const UNPUB = 'example.com/unpublished';
 const NAME = 'sum.fixture.example';
 const GROW_EVERY = 7;
 
@@ -115,6 +116,7 @@ describe('checksum database: verify while syncing, serve a static mirror', () =>
     spec.modules.push(
       { path: LATER, versions: [version(LATER, 'v1.0.0', `${LATER}@v1.0.0`)] },
       { path: EVIL, versions: [version(EVIL, 'v1.0.0', 'what the proxy serves')] },
+      { path: UNPUB, versions: [version(UNPUB, 'v1.0.0', `${UNPUB}@v1.0.0`)] },
     );
     upstream = await buildUpstream(spec);
     twin = await buildUpstream({ modules: [{ path: EVIL, versions: [version(EVIL, 'v1.0.0', 'what the database knows')] }] });
@@ -243,6 +245,27 @@ describe('checksum database: verify while syncing, serve a static mirror', () =>
     assert.deepEqual(files.filter((f) => f.includes('example.com/evil')), []);
     assert.deepEqual(await snapshot(outsideSumdb), before, 'the rest of the tree is untouched');
     assert.equal(files.some((f) => f.includes('lookup/example.com/evil')), false);
+  });
+
+  it('lists nothing new when publishing the database mirror fails; the next run lists it', async () => {
+    const head = (await readFile(path.join(tree, '.gomirror/sumdb', NAME, 'latest'), 'utf8')).split('\n')[1];
+    await startServers({ minSize: Number(head) });
+    // A directory where the new lookup must go: publishing fails on the local disk.
+    const lookup = path.join(tree, `sumdb/${NAME}/lookup/${UNPUB}@v1.0.0`);
+    await mkdir(lookup, { recursive: true });
+    const r = await sync([{ path: UNPUB, versions: ['v1.0.0'] }]);
+    assert.equal(r.code, 1, describeCli(r));
+    assert.match(r.stderr, /sumdb sum\.fixture\.example: nothing published/, describeCli(r));
+    assert.match(r.stderr, /lists not updated/, describeCli(r));
+    const files = await treeFiles(tree);
+    assert.equal(files.includes(`${UNPUB}/@v/list`), false, 'no list offers a version a GOSUMDB client cannot verify');
+    assert.ok(files.includes(`${UNPUB}/@v/v1.0.0.zip`), 'the verified files are kept');
+    await rm(lookup, { recursive: true });
+    const again = await sync([{ path: UNPUB, versions: ['v1.0.0'] }]);
+    await stopServers();
+    assert.equal(again.code, 0, describeCli(again));
+    assert.equal(await readFile(path.join(tree, `${UNPUB}/@v/list`), 'utf8'), 'v1.0.0\n');
+    assert.deepEqual(await verifySumdbMirror(tree, { sumdb: vkey }), []);
   });
 
   it('refuses a forked tree head signed with the same key', async () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
 
-import { BUNDLE_FORMAT, exportBundle, importBundles, serializeIndex, type BundleFile } from '../../../src/bundle/index.js';
+import { BUNDLE_FORMAT, exportBundle, generateSigningKeyPair, importBundles, serializeIndex, type BundleFile } from '../../../src/bundle/index.js';
 import { silentLogger } from '../../../src/logger.js';
 
 interface Entry {
@@ -162,6 +162,93 @@ describe('bundle import of hand-built tars', () => {
     assert.deepEqual({ added: again?.added, updated: again?.updated, unchanged: again?.unchanged }, { added: 0, updated: 0, unchanged: 4 });
     // No staging directory and no lock is left behind.
     assert.deepEqual(await readdir(path.join(root, '.gomirror')), []);
+  });
+
+  it('refuses sums that contradict recorded hashes, and records only the sums of files it carries', async () => {
+    const own = path.join(dir, 'sums-root');
+    const good = `h1:${Buffer.alloc(32, 7).toString('base64')}`;
+    const bad = `h1:${Buffer.alloc(32, 0).toString('base64')}`;
+    await mkdir(path.join(own, '.gomirror'), { recursive: true });
+    const recorded = `example.com/present v1.0.0 ${good}\nexample.com/present v1.0.0/go.mod ${good}\n`;
+    await writeFile(path.join(own, '.gomirror/go.sum'), recorded);
+    const indexWith = (sums: string[]): string =>
+      serializeIndex({ format: BUNDLE_FORMAT, tool: 't', created: '2025-01-01T00:00:00Z', since: null, files: [], sums }).toString();
+
+    // No files at all, and a sum for a version the root holds: refused, nothing recorded.
+    const hostile = path.join(dir, 'hostile-sums.tar');
+    await writeTar(hostile, [], indexWith([`example.com/present v1.0.0 ${bad}`]));
+    const before = await snapshot(own);
+    await assert.rejects(importBundles({ root: own, bundles: [hostile] }, silentLogger), {
+      code: 'E_CHECKSUM_MISMATCH',
+      message: /gomirror-index\.json: conflict check failed: its sums say h1:A+= for example\.com\/present v1\.0\.0, but this root recorded h1:Bwc/,
+    });
+    assert.deepEqual(await snapshot(own), before);
+
+    // Sums for versions it does not carry are not recorded.
+    const stray = path.join(dir, 'stray-sums.tar');
+    await writeTar(stray, [], indexWith([`example.com/other v1.0.0 ${bad}`, `example.com/other v1.0.0/go.mod ${bad}`]));
+    const [r] = await importBundles({ root: own, bundles: [stray] }, silentLogger);
+    assert.equal(r?.sumsAdded, 0);
+    assert.equal(await readFile(path.join(own, '.gomirror/go.sum'), 'utf8'), recorded);
+  });
+
+  it('a file or directory in the way in the root is E_FS naming the local path, not a damaged bundle', async () => {
+    const own = path.join(dir, 'clash-root');
+    await mkdir(path.join(own, 'sumdb/sum.golang.org/latest'), { recursive: true });
+    await writeFile(path.join(own, 'example.com'), 'a file where a directory must be');
+    const cases: Array<[string, Entry[], RegExp]> = [
+      ['clash-dir.tar', [{ name: 'tree/sumdb/sum.golang.org/latest', data: note(300) }], /sumdb\/sum\.golang\.org\/latest: a directory is where this file must go/],
+      ['clash-file.tar', [{ name: 'tree/example.com/clash/@v/list', data: '' }], /example\.com\/clash\/@v\/list: a file is where a directory of this path must be/],
+    ];
+    for (const [name, entries, message] of cases) {
+      const file = path.join(dir, name);
+      await writeTar(file, entries);
+      const before = await snapshot(own);
+      await assert.rejects(importBundles({ root: own, bundles: [file] }, silentLogger), (err: Error & { code?: string; hint?: string }) => {
+        assert.equal(err.code, 'E_FS', err.message);
+        assert.ok(err.message.startsWith(own), err.message);
+        assert.match(err.message, message);
+        assert.doesNotMatch(`${err.message} ${err.hint}`, /damaged|truncated|copy it again/);
+        return true;
+      });
+      assert.deepEqual(await snapshot(own), before);
+    }
+  });
+
+  it('checks the free space the index asks for before staging anything', async () => {
+    const own = path.join(dir, 'space-root');
+    await mkdir(own);
+    const file = path.join(dir, 'space.tar');
+    await writeTar(file, [{ name: 'tree/sumdb/sum.golang.org/tile/8/0/000.p/9', data: 'z'.repeat(288) }]);
+    const before = await snapshot(own);
+    const asked: string[] = [];
+    const freeBytes = async (d: string): Promise<number> => (asked.push(d), 1000);
+    await assert.rejects(importBundles({ root: own, bundles: [file], freeBytes }, silentLogger), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'E_FS');
+      assert.match(err.message, /space-root\/\.gomirror: importing .*space\.tar needs about \d+ bytes, but only 1000 are free there/);
+      return true;
+    });
+    assert.deepEqual(asked, [path.join(own, '.gomirror')]);
+    assert.deepEqual(await snapshot(own), before, 'nothing staged, nothing left');
+    const [r] = await importBundles({ root: own, bundles: [file], freeBytes: async () => 1e9 }, silentLogger);
+    assert.equal(r?.added, 1);
+  });
+
+  it('with --verify-key refuses an unsigned bundle before staging any of its entries', async () => {
+    const keys = generateSigningKeyPair();
+    const pub = path.join(dir, 'verify.pub');
+    await writeFile(pub, keys.publicPem);
+    const file = path.join(dir, 'unsigned.tar');
+    // An entry staging itself would refuse: the signature check must come first.
+    await writeTar(file, [{ name: 'tree/sumdb/sum.golang.org/latest', type: 'symlink' }]);
+    const before = await snapshot(root);
+    await assert.rejects(importBundles({ root, bundles: [file], verifyKey: pub }, silentLogger), (err: Error & { code?: string; hint?: string }) => {
+      assert.equal(err.code, 'E_SIGNATURE');
+      assert.match(err.message, /unsigned\.tar is not signed, and --verify-key requires a signature/);
+      assert.match(err.hint ?? '', /Nothing was imported/);
+      return true;
+    });
+    assert.deepEqual(await snapshot(root), before);
   });
 
   it('refuses to replace an immutable file with other bytes', async () => {

@@ -15,6 +15,8 @@ describe('classifyTreePath', () => {
     ['sumdb/sum.golang.org/lookup/example.com/!burnt!sushi/toml@v1.0.0', { kind: 'sumdb', name: 'sum.golang.org', part: 'lookup' }],
     ['sumdb/sum.golang.org/tile/8/0/x001/234.p/5', { kind: 'sumdb', name: 'sum.golang.org', part: 'tile' }],
     ['sumdb/sum.golang.org/tile/8/data/000', { kind: 'sumdb', name: 'sum.golang.org', part: 'tile' }],
+    ['sumdb/sum.golang.org/lookup/example.com/legacy@v2.0.0+incompatible', { kind: 'sumdb', name: 'sum.golang.org', part: 'lookup' }],
+    ['sumdb/sum.golang.org/tile/8/1/000.p/17', { kind: 'sumdb', name: 'sum.golang.org', part: 'tile' }],
   ];
   for (const [rel, want] of cases) {
     it(rel, () => assert.deepEqual(classifyTreePath(rel), want));
@@ -38,6 +40,13 @@ describe('classifyTreePath', () => {
     'example.com/@v/x/@v/list',
     'sumdb/sum.golang.org/other',
     'sumdb/sum.golang.org/lookup',
+    'sumdb/sum.golang.org/lookup/.htaccess',
+    'sumdb/sum.golang.org/lookup/example.com/x/index.html',
+    'sumdb/sum.golang.org/lookup/example.com/x@notaversion',
+    'sumdb/sum.golang.org/lookup/example.com/x@v1.0',
+    'sumdb/sum.golang.org/tile/.htaccess',
+    'sumdb/sum.golang.org/tile/8/0/01',
+    'sumdb/sum.golang.org/tile/8/0/000.p/x',
     'sumdb/sum.golang.org/latest/x',
     'example.com\\alpha/@v/list',
   ];

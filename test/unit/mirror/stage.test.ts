@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { escapePath, escapeVersion } from '../../../src/module/index.js';
 import { createStagePool } from '../../../src/mirror/stage-pool.js';
@@ -97,6 +98,56 @@ describe('the staging pool', () => {
       const files = [1, 2, 3].map((i) => ({ file: path.join(work, `f${i}.tmp`), data: Buffer.from(`file ${i}\n`) }));
       await Promise.all(files.map((f) => pool.stage({ files: [f] })));
       for (const f of files) assert.equal(await readFile(f.file, 'utf8'), f.data.toString());
+    } finally {
+      await pool.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the staging pool when a worker dies', () => {
+  /** A worker entry (plain JS, outside the build) doing `body` with each job it gets. */
+  const workerFile = async (dir: string, body: string): Promise<URL> => {
+    const file = path.join(dir, `worker-${Math.random().toString(36).slice(2)}.mjs`);
+    await writeFile(
+      file,
+      `import { parentPort } from 'node:worker_threads';\nimport { writeFileSync } from 'node:fs';\n` +
+        `parentPort.on('message', ({ id, job }) => { ${body} });\n`,
+    );
+    return pathToFileURL(file);
+  };
+  // The worker writes a partial temp file for every job (as a crash mid-write leaves it), then dies.
+  const cases: Array<[string, string]> = [
+    ['exits without an error', `for (const f of job.files) writeFileSync(f.file, 'partial'); process.exit(0);`],
+    ['crashes', `for (const f of job.files) writeFileSync(f.file, 'partial'); throw new Error('worker crashed');`],
+  ];
+  for (const [what, body] of cases) {
+    it(`a worker that ${what} hands its jobs back; this thread redoes them over the temp files it left`, { timeout: 20_000 }, async () => {
+      const work = await mkdtemp(path.join(tmpdir(), 'gomirror-stage-'));
+      const reasons: string[] = [];
+      const pool = createStagePool(1, await workerFile(work, body), (e) => reasons.push(e.message));
+      try {
+        const files = [1, 2, 3].map((i) => ({ file: path.join(work, `f${i}.tmp`), data: Buffer.from(`file ${i}\n`) }));
+        await Promise.all(files.map((f) => pool.stage({ files: [f] })));
+        for (const f of files) assert.equal(await readFile(f.file, 'utf8'), f.data.toString());
+        assert.equal(reasons.length, 1, 'reported once');
+        assert.match(reasons[0] ?? '', what === 'crashes' ? /worker crashed/ : /staging worker exited \(code 0\)/);
+      } finally {
+        await pool.close();
+        await rm(work, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('a worker that cannot load is reported, not silent', async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'gomirror-stage-'));
+    const reasons: string[] = [];
+    const pool = createStagePool(2, new URL('file:///nonexistent/stage-worker.js'), (e) => reasons.push(e.message));
+    try {
+      const f = { file: path.join(work, 'f.tmp'), data: Buffer.from('x') };
+      await pool.stage({ files: [f] });
+      assert.equal(reasons.length, 1);
+      assert.match(reasons[0] ?? '', /Cannot find module|ERR_MODULE_NOT_FOUND|nonexistent/);
     } finally {
       await pool.close();
       await rm(work, { recursive: true, force: true });

@@ -123,7 +123,10 @@ describe('runSync', () => {
     };
     const outcomes = await t.run([target(A, 'v1.0.0'), target(B, 'v1.0.0')], {
       authenticate,
-      beforeIndex: async () => void t.world.events.push('publish sumdb'),
+      beforeIndex: async () => {
+        t.world.events.push('publish sumdb');
+        return true;
+      },
     });
     assert.equal(outcomes[0]?.versions[0]?.error?.code, 'E_SUMDB_SECURITY');
     assert.equal(t.world.count(`commit ${A}/`), 0);

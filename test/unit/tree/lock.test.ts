@@ -83,6 +83,19 @@ describe('acquireTreeLock', () => {
     await second.release();
   });
 
+  it('a disk error while taking the lock is E_FS naming the lock file (no raw errno)', async () => {
+    // A file where the state directory must be stands in for a full or read-only disk.
+    await mkdir(root, { recursive: true });
+    await writeFile(path.join(root, '.gomirror'), 'not a directory');
+    await assert.rejects(acquireTreeLock(root, { ...opts, pid: 12 }), (err: unknown) => {
+      assert.ok(isGomirrorError(err), String(err));
+      assert.equal(err.code, 'E_FS');
+      assert.ok(err.message.startsWith(`${lockFile}: cannot take the lock: `), err.message);
+      return true;
+    });
+    await rm(path.join(root, '.gomirror'));
+  });
+
   it('takes over the lock of a dead process', async () => {
     await mkdir(path.dirname(lockFile), { recursive: true });
     await writeFile(lockFile, JSON.stringify(holder({ pid: 999 })));

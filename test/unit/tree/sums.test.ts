@@ -1,0 +1,76 @@
+/**
+ * The tree's record of hashes (.gomirror/go.sum): a failed flush keeps the
+ * changes, says which file with E_FS, and does not poison later flushes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GomirrorError } from '../../../src/errors.js';
+import { writeFileAtomic } from '../../../src/tree/atomic.js';
+import { openSumStore } from '../../../src/gosum/sums.js';
+
+const H1 = 'h1:' + 'A'.repeat(43) + '=';
+const H2 = 'h1:' + 'B'.repeat(43) + '=';
+
+describe('sum store flush', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gomirror-sums-'));
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('a failed write throws E_FS naming the file; the next flush writes everything once the disk recovers', async () => {
+    const file = path.join(dir, 'go.sum');
+    let failNext = 0;
+    const writes: string[] = [];
+    const sums = await openSumStore(file, {
+      write: async (f, data) => {
+        if (failNext > 0) {
+          failNext--;
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        }
+        writes.push(data);
+        await writeFileAtomic(f, data);
+      },
+    });
+    sums.set('example.com/a', 'v1.0.0', false, H1);
+    failNext = 1;
+    await assert.rejects(sums.flush(), (err: unknown) => {
+      assert.ok(err instanceof GomirrorError);
+      assert.equal(err.code, 'E_FS');
+      assert.match(err.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot record hashes: ENOSPC`));
+      return true;
+    });
+    // A flush queued behind the failed one, with nothing new set: it still writes what the failed one could not.
+    await sums.flush();
+    assert.equal(await readFile(file, 'utf8'), `example.com/a v1.0.0 ${H1}\n`);
+    sums.set('example.com/a', 'v1.0.0', true, H2);
+    await sums.flush();
+    assert.equal(await readFile(file, 'utf8'), `example.com/a v1.0.0 ${H1}\nexample.com/a v1.0.0/go.mod ${H2}\n`);
+    assert.equal(writes.length, 2);
+    await sums.flush();
+    assert.equal(writes.length, 2, 'nothing changed, nothing written');
+  });
+
+  it('flushes started together after a failure: the failure reaches only its own caller', async () => {
+    const file = path.join(dir, 'go2.sum');
+    let fail = true;
+    const sums = await openSumStore(file, {
+      write: async (f, data) => {
+        if (fail) {
+          fail = false;
+          throw new Error('EIO: i/o error');
+        }
+        await writeFileAtomic(f, data);
+      },
+    });
+    sums.set('example.com/b', 'v1.0.0', false, H1);
+    const first = sums.flush();
+    const second = sums.flush();
+    await assert.rejects(first, /cannot record hashes: EIO/);
+    await second;
+    assert.equal(await readFile(file, 'utf8'), `example.com/b v1.0.0 ${H1}\n`);
+  });
+});
