@@ -18,12 +18,20 @@ export interface Manifest {
   sumdb?: string;
   nosumdb?: string[];
   deps?: boolean;
+  /** The vulnerability database to mirror: `off` or its URL (checked by the sync config). */
+  vulndb?: string;
+  /** What sync does with versions a known vulnerability affects. */
+  vulnerable?: VulnerablePolicy;
   modules: ManifestModule[];
   gomod: string[];
   gosum: string[];
 }
 
-const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
+const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'vulndb', 'vulnerable', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
+
+/** The sync policy for vulnerable versions (manifest `vulnerable`, `--vulnerable`). */
+export const VULNERABLE_POLICIES = ['allow', 'warn', 'refuse-latest'] as const;
+export type VulnerablePolicy = (typeof VULNERABLE_POLICIES)[number];
 const MODULE_KEYS = ['path', 'versions', 'comment'] as const;
 
 function fail(where: string, message: string, hint?: string): never {
@@ -54,6 +62,13 @@ export function parseManifest(text: string, file: string): Manifest {
   if (data.deps !== undefined) {
     if (typeof data.deps !== 'boolean') fail(`${name}: deps`, `must be true or false, not ${JSON.stringify(data.deps)}`);
     out.deps = data.deps;
+  }
+  if (data.vulndb !== undefined) out.vulndb = str(data.vulndb, `${name}: vulndb`);
+  if (data.vulnerable !== undefined) {
+    if (!VULNERABLE_POLICIES.includes(data.vulnerable as VulnerablePolicy)) {
+      fail(`${name}: vulnerable`, `must be ${VULNERABLE_POLICIES.map((p) => `"${p}"`).join(', ')}, not ${JSON.stringify(data.vulnerable)}`);
+    }
+    out.vulnerable = data.vulnerable as VulnerablePolicy;
   }
   out.gomod = strList(data.gomod ?? [], `${name}: gomod`).map((p) => path.resolve(base, p));
   out.gosum = strList(data.gosum ?? [], `${name}: gosum`).map((p) => path.resolve(base, p));

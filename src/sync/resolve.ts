@@ -16,6 +16,22 @@ export interface Resolution {
   /** The upstream @latest body, when `latest` had to ask for it. */
   latestInfo?: Buffer;
   errors: GomirrorError[];
+  /** Versions a query would have picked but the `avoid` policy skipped. */
+  skipped?: SkippedVersion[];
+}
+
+/**
+ * A policy that keeps a version out of `latest`, prefix, range and `all`
+ * queries (exact versions are always mirrored): the reasons to skip it
+ * (vulnerability IDs), or [] to take it.
+ */
+export type AvoidVersion = (modulePath: string, version: string) => Promise<string[]>;
+
+/** A version a query skipped, the query, and why. */
+export interface SkippedVersion {
+  version: string;
+  query: string;
+  reasons: string[];
 }
 
 /**
@@ -27,8 +43,10 @@ export async function resolveQueries(
   upstream: UpstreamClient,
   modulePath: string,
   queries: readonly QueryInput[],
+  avoid?: AvoidVersion,
 ): Promise<Resolution> {
   const versions = new Set<string>();
+  const skipped: SkippedVersion[] = [];
   const errors: GomirrorError[] = [];
   let latestInfo: Buffer | undefined;
   let list: string[] | undefined;
@@ -56,7 +74,14 @@ export async function resolveQueries(
         continue;
       }
     }
-    const picked = selectVersions(modulePath, q.query, list ?? []);
+    let picked = selectVersions(modulePath, q.query, list ?? []);
+    if (avoid && picked.length > 0) {
+      const r = await pickAvoiding(modulePath, q, list ?? [], picked, avoid);
+      picked = r.picked;
+      skipped.push(...r.skipped);
+      // Everything the query matched was skipped: that is the policy's answer, not an error.
+      if (picked.length === 0) continue;
+    }
     if (picked.length === 0 && q.query.kind === 'latest') {
       try {
         latestInfo = await upstream.latest(modulePath);
@@ -83,7 +108,38 @@ export async function resolveQueries(
     }
     for (const v of picked) versions.add(v);
   }
-  return { versions: [...versions], ...(latestInfo ? { latestInfo } : {}), errors };
+  return { versions: [...versions], ...(latestInfo ? { latestInfo } : {}), errors, ...(skipped.length > 0 ? { skipped } : {}) };
+}
+
+/**
+ * Drops the versions `avoid` rejects from a query's pick. A range or `all`
+ * keeps the rest; `latest` and a prefix pick again from the list without
+ * them, so they fall back to the newest version the policy accepts.
+ */
+async function pickAvoiding(
+  modulePath: string,
+  q: QueryInput,
+  list: readonly string[],
+  first: string[],
+  avoid: AvoidVersion,
+): Promise<{ picked: string[]; skipped: SkippedVersion[] }> {
+  const skipped: SkippedVersion[] = [];
+  let remaining = list;
+  let picked = first;
+  for (;;) {
+    const rejected = new Set<string>();
+    for (const v of picked) {
+      const reasons = await avoid(modulePath, v);
+      if (reasons.length === 0) continue;
+      rejected.add(v);
+      skipped.push({ version: v, query: q.text, reasons });
+    }
+    if (rejected.size === 0) return { picked, skipped };
+    if (q.query.kind === 'range' || q.query.kind === 'all') return { picked: picked.filter((v) => !rejected.has(v)), skipped };
+    remaining = remaining.filter((line) => !rejected.has(line.trim().split(/\s+/)[0] ?? ''));
+    picked = selectVersions(modulePath, q.query, remaining);
+    if (picked.length === 0) return { picked, skipped };
+  }
 }
 
 function prefixed(err: GomirrorError | undefined, q: QueryInput): GomirrorError {

@@ -7,7 +7,7 @@ import type { SumStore } from '../tree/sums.js';
 import type { TreeStore } from '../tree/store.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { mirrorVersion, type MirrorContext, type VersionOutcome } from './mirror-version.js';
-import { resolveQueries, type QueryInput, type Resolution } from './resolve.js';
+import { resolveQueries, type AvoidVersion, type QueryInput, type Resolution, type SkippedVersion } from './resolve.js';
 import { applyRetractions } from './retract.js';
 
 /** One module to mirror and the queries that pick its versions. */
@@ -27,6 +27,8 @@ export interface ModuleOutcome {
   plan?: (PlanEntry & { download: boolean })[];
   /** Wall time from the start of the module's resolution to its list rewrite. */
   seconds?: number;
+  /** Versions a non-exact query skipped by policy (SyncOptions.avoid). */
+  skipped?: SkippedVersion[];
 }
 
 export interface SyncEvents {
@@ -60,6 +62,8 @@ export interface SyncOptions {
    * so no index offers a version a GOSUMDB client cannot yet verify.
    */
   beforeIndex?: () => Promise<void>;
+  /** Keeps versions out of non-exact queries (the `vulnerable: refuse-latest` policy). */
+  avoid?: AvoidVersion;
 }
 
 /** A version a target's queries picked, with the manifest entry that named it. */
@@ -116,7 +120,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
 
   async function resolveTarget(target: SyncTarget): Promise<{ target: SyncTarget; resolution: Resolution }> {
     const resolve = async (): Promise<Resolution> =>
-      resolveQueries(listing, target.module, await applyRetractions(listing, target.module, target.queries));
+      resolveQueries(listing, target.module, await applyRetractions(listing, target.module, target.queries), options.avoid);
     const resolution = await resolveLimit(resolve).catch(
       (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );
@@ -193,6 +197,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       const s = slot(target.module);
       s.outcome.errors.push(...resolution.errors);
       if (resolution.latestInfo) s.latestInfo = resolution.latestInfo;
+      if (resolution.skipped) s.outcome.skipped = [...(s.outcome.skipped ?? []), ...resolution.skipped];
     }
     for (const e of expansion.entries) slot(e.module).entries.push(e);
     for (const { module, error } of expansion.errors ?? []) {

@@ -26,6 +26,7 @@ import { buildSyncReport, type SyncReport } from './report.js';
 import { expectedHash } from './mirror-version.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget } from './run.js';
 import { createStagePool } from './stage-pool.js';
+import { prepareVulnerable } from './vulnerable.js';
 
 export interface SyncServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -157,6 +158,8 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
     return { entries: closure.plan.entries, errors: closure.errors };
   };
   try {
+    // Before any module: the policy and the counts go by the newest database.
+    const vulnerable = await prepareVulnerable(config, transport, logger);
     let sumdbError: GomirrorError | undefined;
     const outcomes = await runSync({
       targets,
@@ -168,6 +171,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       dryRun: config.dryRun,
       expected: hashSources.expected,
       stage: (job) => stagePool.stage(job),
+      ...(vulnerable.avoid ? { avoid: vulnerable.avoid } : {}),
       ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.
       ...(sumdb
@@ -209,6 +213,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       moduleRetries,
       graphBytes,
     });
+    await vulnerable.finish(report, outcomes);
     if (config.report) await writeFileAtomic(config.report, JSON.stringify(report, null, 2) + '\n');
     // Versions that failed already make the run fail; otherwise the database's own failure must.
     if (sumdbError && report.ok) throw sumdbError;
