@@ -7,6 +7,7 @@ import { createStagePool } from '../sync/stage-pool.js';
 import { checkModuleDir, type ModuleCheckContext } from './check-module.js';
 import { sortProblems, type TreeProblem, type TreeWarning } from './problems.js';
 import { scanTree } from './scan.js';
+import { verifyVulnDbCopy } from '../vulndb/index.js';
 
 /** Checks the checksum database mirror under `<root>/sumdb/`; returns its bad files. */
 export type SumdbVerifier = (root: string) => Promise<TreeProblem[]>;
@@ -107,6 +108,9 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
     versions += c.versions;
   }
   if (options.sumdb) problems.push(...(await options.sumdb(store.layout.root)));
+  for (const p of await verifyVulnDbCopy(store.layout.root)) {
+    problems.push({ file: p.file, kind: 'vulndb', message: `${p.message} (remove it and vulndb/index/db.json, then gomirror sync --vulndb fetches them again)` });
+  }
   sortProblems(problems);
   sortProblems(warnings);
   return {

@@ -129,7 +129,8 @@ export async function mirrorVulnDb(opts: MirrorVulnDbOptions): Promise<VulnDbMir
   await Promise.all(
     [...wanted].map(([id, modified]) =>
       limit(async () => {
-        if (oldVulns?.get(id) === modified && (await store.exists(entryFile(id)))) {
+        const rel = entryFile(id);
+        if (oldVulns?.get(id) === modified && (await store.exists(rel)) && (await store.exists(`${rel}.gz`))) {
           kept.set(id, modified);
           return;
         }
