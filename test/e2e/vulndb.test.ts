@@ -8,9 +8,13 @@
  * 2023 snapshot that reads the old schema, so it cannot be the client here.)
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 
@@ -18,6 +22,7 @@ import { generateNginxConfig } from '../../src/nginx/index.js';
 import { describeCli, runCli, type CliResult } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { buildUpstream, nameSource, type Upstream, type VersionSpec } from '../helpers/fixture-upstream.js';
+import { goTool } from '../helpers/go-tools.js';
 import { vulnDbFiles, writeVulnDb, type TestVuln } from '../helpers/fixture-vulndb.js';
 import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
 
@@ -38,6 +43,16 @@ const VULNS: TestVuln[] = [
   // Not mirrored at all; and a safe module the database does not name.
   { id: 'GO-2024-0003', modified: '2024-02-01T00:00:00Z', affected: [{ module: 'example.com/elsewhere', ranges: [[{ introduced: '0' }]] }] },
 ];
+
+/** Runs test/fixtures/vulnclient (govulncheck's way of reading a database); returns what it read, by endpoint file. */
+async function readAsGovulncheck(url: string, out: string): Promise<Map<string, Buffer>> {
+  await promisify(execFile)(await goTool('vulnclient'), [url, out]);
+  const read = new Map<string, Buffer>();
+  for (const e of await readdir(out, { recursive: true, withFileTypes: true })) {
+    if (!e.isDirectory()) read.set(path.relative(out, path.join(e.parentPath, e.name)), await readFile(path.join(e.parentPath, e.name)));
+  }
+  return read;
+}
 
 const ok = (r: CliResult): CliResult => {
   assert.equal(r.code, 0, describeCli(r));
@@ -175,6 +190,41 @@ describe('the vulnerability database behind the air gap', () => {
       assert.ok((await readFile(path.join(tree, 'vulndb', rel))).equals(bytes), rel);
     }
     assert.equal((await curl(`${http}/vulndb/index/aliases.json`)).status, 404);
+
+    // Read by a Go client as govulncheck reads it: over HTTP (.json.gz, gunzipped by the client) and as file://.
+    const expected = new Map([...source].filter(([rel]) => rel !== 'index/vulns.json'));
+    for (const [url, out] of [
+      [`${http}/vulndb`, path.join(work, 'client-http')],
+      [`file://${tree}/vulndb`, path.join(work, 'client-file')],
+    ] as const) {
+      const got = await readAsGovulncheck(url, out);
+      assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort(), url);
+      for (const [rel, bytes] of expected) assert.ok(got.get(rel)?.equals(bytes), `${url}: ${rel}`);
+    }
+  });
+
+  it('the client check is real: a server that adds Content-Encoding to the .gz files breaks it', async () => {
+    // What nginx would do with gzip_static or gzip on application/gzip: the Go client unzips once, then its own gunzip fails.
+    const wrong = createServer((req, res) => {
+      const file = path.join(tree, decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/'));
+      readFile(file).then(
+        (body) => {
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': body.length });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        },
+        () => {
+          res.writeHead(404);
+          res.end();
+        },
+      );
+    });
+    await new Promise<void>((resolve) => wrong.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(wrong.address() as AddressInfo).port}/vulndb`;
+      await assert.rejects(readAsGovulncheck(url, path.join(work, 'client-wrong')), /gzip: invalid header/);
+    } finally {
+      await new Promise((resolve) => wrong.close(resolve));
+    }
   });
 
   it('verify checks the copy and names a damaged file', async () => {

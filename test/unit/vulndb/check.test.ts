@@ -74,14 +74,14 @@ describe('checkDatabase', () => {
   });
 
   test('every ID an index names needs its entry', () => {
-    const without = { ...have, 'GO-2024-0003': undefined };
+    const without: Record<string, string | undefined> = { ...have, 'GO-2024-0003': undefined };
     assert.deepEqual(checkDatabase({ db, vulns, modules, entryModified: (id) => without[id] }), [
       { file: 'ID/GO-2024-0003.json', message: 'missing, but index/modules.json names GO-2024-0003' },
     ]);
   });
 
   test('db.json may not be older than an entry', () => {
-    const newer = { ...have, 'GO-2024-0002': '2024-05-02T00:00:00Z' };
+    const newer: Record<string, string> = { ...have, 'GO-2024-0002': '2024-05-02T00:00:00Z' };
     assert.deepEqual(checkDatabase({ db, vulns, modules, entryModified: (id) => newer[id] }), [
       { file: 'index/db.json', message: 'modified 2024-05-01T10:00:00Z is older than GO-2024-0002 (modified 2024-05-02T00:00:00Z)' },
     ]);
