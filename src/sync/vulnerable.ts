@@ -9,7 +9,7 @@ import type { SyncConfig } from '../config/sync-config.js';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Transport } from '../upstream/transport.js';
-import { createVulnDbSource, createVulnDbStore, mirrorVulnDb, openVulnDbCopy, type VulnDbCopy } from '../vulndb/index.js';
+import { createVulnDbSource, createVulnDbStore, mirrorVulnDb, openVulnDbCopy, refuseLatestReasons, type VulnDbCopy } from '../vulndb/index.js';
 import { reportError, type SyncReport } from './report.js';
 import type { AvoidVersion } from './resolve.js';
 import type { ModuleOutcome } from './run.js';
@@ -57,10 +57,7 @@ export async function prepareVulnerable(config: SyncConfig, transport: Transport
     logger.warn(`vulnerable: ${config.vulnerable}: the tree holds no vulnerability database, so no version is known to be affected (sync with --vulndb)`);
   }
 
-  const avoid: AvoidVersion | undefined =
-    copy && config.vulnerable === 'refuse-latest'
-      ? async (m, v) => (await copy.vulnsFor(m, v)).filter((x) => x.fixed !== undefined).map((x) => x.id)
-      : undefined;
+  const avoid: AvoidVersion | undefined = copy && config.vulnerable === 'refuse-latest' ? refuseLatestReasons(copy) : undefined;
 
   return {
     ...(avoid ? { avoid } : {}),

@@ -25,6 +25,16 @@ export interface VulnDbCopy {
 }
 
 /**
+ * The `vulnerable: refuse-latest` rule, shared by sync and prune: the IDs of
+ * the vulnerabilities that affect module@version and have a fix ([] to take
+ * the version). A vulnerability without a fix never makes a version skipped:
+ * every later version has it too.
+ */
+export function refuseLatestReasons(copy: VulnDbCopy): (module: string, version: string) => Promise<string[]> {
+  return async (module, version) => (await copy.vulnsFor(module, version)).filter((x) => x.fixed !== undefined).map((x) => x.id);
+}
+
+/**
  * Opens `<root>/vulndb/`; undefined when the tree holds no copy. Throws
  * E_VULNDB when the copy cannot be read (run gomirror verify).
  */

@@ -5,7 +5,7 @@
  */
 export { affectsVersion, canonicalOsvVersion, vulnsAffecting, type VersionVuln } from './affects.js';
 export { checkDatabase, isRollback, type DatabaseView, type VulnDbProblem } from './check.js';
-export { openVulnDbCopy, verifyVulnDbCopy, type VulnDbCopy } from './copy.js';
+export { openVulnDbCopy, refuseLatestReasons, verifyVulnDbCopy, type VulnDbCopy } from './copy.js';
 export { classifyVulnDbPath, entryFile, INDEX_FILES, VULNDB_DIR, vulnDbRank, type VulnDbPath } from './layout.js';
 export {
   mirrorVulnDb,
