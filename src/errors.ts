@@ -46,10 +46,12 @@ export const ERROR_CODES = {
   E_SUMDB: 'failure',
   E_BUNDLE: 'failure',
   E_RSYNC: 'failure',
+  E_VULNDB: 'failure',
   E_KEY: 'input',
   E_SIGNATURE: 'security',
   E_CHECKSUM_MISMATCH: 'security',
   E_SUMDB_SECURITY: 'security',
+  E_VULNDB_ROLLBACK: 'security',
   E_LOCKED: 'lock',
 } as const satisfies Record<string, ErrorKind>;
 

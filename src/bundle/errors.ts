@@ -13,7 +13,8 @@ export type BundleCheck =
   | 'zip rules'
   | 'info'
   | 'conflict'
-  | 'completeness';
+  | 'completeness'
+  | 'vulndb';
 
 const SECURITY: ReadonlySet<BundleCheck> = new Set(['sha256', 'h1', 'conflict']);
 

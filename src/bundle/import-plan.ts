@@ -46,8 +46,20 @@ export async function planCommit(
 
   for (const f of verified.carried) {
     const t = classifyTreePath(f.path) as TreePath;
+    // A database older than the root's never rolls it back (vulndb-check.ts).
+    if (t.kind === 'vulndb' && verified.olderVulnDb) {
+      unchanged++;
+      continue;
+    }
     const from = stagedFile(f.path);
     const rank = commitRank(t);
+    if (t.kind === 'vulndb') {
+      // Compared as bytes: the .gz files are binary.
+      const existing = await sha256IfPresent(abs(f.path));
+      if (existing === f.sha256) unchanged++;
+      else actions.push({ kind: existing === undefined ? 'add' : 'replace', rel: f.path, from, rank, immutable: false, sha256: f.sha256 });
+      continue;
+    }
     if (isImmutable(t)) {
       const existing = await sha256IfPresent(abs(f.path));
       if (existing === undefined) actions.push({ kind: 'add', rel: f.path, from, rank, immutable: true, sha256: f.sha256 });

@@ -17,12 +17,15 @@ import type { StagedBundle } from './import-stage.js';
 import { parseSignature, verifyIndexSignature } from './signature.js';
 import { classifyTreePath } from './tree-paths.js';
 import type { BundleSource } from './volumes.js';
+import { checkBundledVulnDb } from './vulndb-check.js';
 
 export interface VerifiedBundle {
   readonly index: BundleIndex;
   readonly id: string;
   /** The files this bundle carries, each checked. */
   readonly carried: readonly BundleFile[];
+  /** The bundle's vulnerability database is older than the root's: its vulndb/ files are left out. */
+  readonly olderVulnDb?: boolean;
 }
 
 export interface VerifyContext {
@@ -127,7 +130,14 @@ export async function verifyStaged(source: BundleSource, staged: StagedBundle, c
       }),
     ),
   );
-  return { index, id: indexId(staged.indexBytes), carried };
+  const vulndb = await checkBundledVulnDb(
+    carried.map((f) => f.path),
+    (rel) => staged.files.get(rel)?.file,
+    ctx.readExisting,
+  );
+  if (vulndb.problem) refuse(vulndb.problem.file, 'vulndb', vulndb.problem.detail);
+  if (vulndb.older) ctx.logger.warn(`${source.name}: its vulnerability database is older than the root's; the root keeps its copy`);
+  return { index, id: indexId(staged.indexBytes), carried, ...(vulndb.older ? { olderVulnDb: true } : {}) };
 }
 
 function checkInfo(data: Buffer, version: string, fail: (detail: string) => never): void {

@@ -7,6 +7,7 @@
  */
 import { unescapePath, unescapeVersion, isValidModuleVersion } from '../module/index.js';
 import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/index.js';
+import { classifyVulnDbPath, VULNDB_DIR, vulnDbRank, type VulnDbPath } from '../vulndb/index.js';
 
 /** A file of a module version: `<module>/@v/<version>.<ext>`. */
 export interface VersionFilePath {
@@ -30,7 +31,13 @@ export interface SumdbPath {
   readonly part: 'tile' | 'lookup' | 'latest' | 'supported';
 }
 
-export type TreePath = VersionFilePath | ModuleIndexPath | SumdbPath;
+/** A file of the mirrored vulnerability database, `vulndb/index/...` or `vulndb/ID/...`; all may be rewritten. */
+export interface VulndbTreePath {
+  readonly kind: 'vulndb';
+  readonly file: VulnDbPath;
+}
+
+export type TreePath = VersionFilePath | ModuleIndexPath | SumdbPath | VulndbTreePath;
 
 /** Whether a file may be rewritten later (an index file) or never changes once written. */
 export function isImmutable(p: TreePath): boolean {
@@ -50,9 +57,15 @@ const ELEMENT = /^[a-z0-9._~!@+-]+$/;
  */
 export function classifyTreePath(rel: string): TreePath | undefined {
   const parts = rel.split('/');
+  if (parts[0] === VULNDB_DIR && parts.length === 3) {
+    // Vulnerability IDs are upper case (GO-2024-0001): the database's own name rules apply.
+    const file = classifyVulnDbPath(parts.slice(1).join('/'));
+    return file && !TEMP_FILE_PATTERN.test(rel) ? { kind: 'vulndb', file } : undefined;
+  }
   if (parts.some((e) => !ELEMENT.test(e) || e === '.' || e === '..')) return undefined;
   if (parts[0] === STATE_DIR || TEMP_FILE_PATTERN.test(rel)) return undefined;
   if (parts[0] === 'sumdb') return classifySumdb(parts);
+  if (parts[0] === VULNDB_DIR) return undefined;
   const last = parts[parts.length - 1] as string;
   if (last === '@latest') return moduleIndex('latest', parts.slice(0, -1));
   if (parts.length < 3 || parts[parts.length - 2] !== '@v') return undefined;
@@ -111,10 +124,13 @@ function isLookupName(rest: string): boolean {
 /**
  * Commit order of a file: immutable files first, then module indexes, then
  * the sumdb's changing files (a lookup names a tree whose tiles must already
- * be there; `supported` commits clients to the mirror, so it comes last).
+ * be there; `supported` commits clients to the mirror, so it comes last);
+ * the vulnerability database's entries, then its indexes, `index/db` last.
  */
 export function commitRank(p: TreePath): number {
   if (isImmutable(p)) return 0;
+  // Entries with the module indexes, then index/vulns, index/modules, index/db last (vulnDbRank).
+  if (p.kind === 'vulndb') return 1 + vulnDbRank(p.file);
   if (p.kind !== 'sumdb') return 1;
   return p.part === 'supported' ? 3 : 2;
 }

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   verify: async () => (await import('./commands/verify.js')).verifyCommand as unknown as CommandModule,
   prune: async () => (await import('./commands/prune.js')).pruneCommand as unknown as CommandModule,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand as unknown as CommandModule,
+  audit: async () => (await import('./commands/audit.js')).auditCommand as unknown as CommandModule,
 };
 
 /** Commands that create files in a tree (keygen keeps its private key 0600 by an explicit mode). */

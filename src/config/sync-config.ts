@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
-import type { Manifest, ManifestModule } from '../manifest/index.js';
 import { checkUpstreamFlags, parseProxyList, type ProxyEntry } from '../upstream/index.js';
+import { VULNERABLE_POLICIES, type Manifest, type ManifestModule, type VulnerablePolicy } from '../manifest/index.js';
+import { parseVulnDbSetting } from '../vulndb/index.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -24,6 +25,11 @@ export interface SyncConfig {
   readonly report?: string;
   readonly metrics?: string;
   readonly logFormat: LogFormat;
+  /** URL of the vulnerability database to mirror into `<out>/vulndb/`; undefined when off. */
+  readonly vulndb?: string;
+  /** Publish a database older than the tree's copy (refused otherwise). */
+  readonly allowRollback: boolean;
+  readonly vulnerable: VulnerablePolicy;
 }
 
 /** Command-line flags of sync, as parsed (all optional but out). */
@@ -41,6 +47,9 @@ export interface SyncFlags {
   report?: string;
   metrics?: string;
   logFormat?: string;
+  vulndb?: string;
+  allowRollback?: boolean;
+  vulnerable?: string;
 }
 
 export const DEFAULT_UPSTREAM = 'https://proxy.golang.org';
@@ -62,6 +71,11 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
   if (logFormat !== 'text' && logFormat !== 'json') {
     throw new GomirrorError('E_USAGE', `--log-format: must be text or json, not "${logFormat}"`);
   }
+  const vulnerable = flags.vulnerable ?? manifest?.vulnerable ?? 'allow';
+  if (!VULNERABLE_POLICIES.includes(vulnerable as VulnerablePolicy)) {
+    throw new GomirrorError('E_USAGE', `--vulnerable: must be ${VULNERABLE_POLICIES.join(', ')}, not "${vulnerable}"`);
+  }
+  const vulndb = parseVulnDbSetting(flags.vulndb ?? manifest?.vulndb ?? 'off', flags.vulndb !== undefined ? '--vulndb' : 'manifest vulndb');
   const upstreamText = flags.upstream ?? manifest?.upstream ?? nonEmpty(env.GOPROXY) ?? DEFAULT_UPSTREAM;
   const where = flags.upstream ? '--upstream' : manifest?.upstream ? 'manifest upstream' : env.GOPROXY ? '$GOPROXY' : 'upstream';
   const upstream = parseProxyList(upstreamText, where);
@@ -93,6 +107,9 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
     ...(flags.report ? { report: path.resolve(flags.report) } : {}),
     ...(flags.metrics ? { metrics: path.resolve(flags.metrics) } : {}),
     logFormat,
+    ...(vulndb !== undefined ? { vulndb } : {}),
+    allowRollback: flags.allowRollback ?? false,
+    vulnerable: vulnerable as VulnerablePolicy,
   });
 }
 

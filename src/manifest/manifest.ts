@@ -19,12 +19,20 @@ export interface Manifest {
   sumdb?: string;
   nosumdb?: string[];
   deps?: boolean;
+  /** The vulnerability database to mirror: `off` or its URL (checked by the sync config). */
+  vulndb?: string;
+  /** What sync does with versions a known vulnerability affects. */
+  vulnerable?: VulnerablePolicy;
   modules: ManifestModule[];
   gomod: string[];
   gosum: string[];
 }
 
-const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
+const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'vulndb', 'vulnerable', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
+
+/** The sync policy for vulnerable versions (manifest `vulnerable`, `--vulnerable`). */
+export const VULNERABLE_POLICIES = ['allow', 'warn', 'refuse-latest'] as const;
+export type VulnerablePolicy = (typeof VULNERABLE_POLICIES)[number];
 const MODULE_KEYS = ['path', 'versions', 'comment'] as const;
 
 function fail(where: string, message: string, hint?: string): never {
@@ -65,6 +73,16 @@ export function parseManifest(text: string, file: string): Manifest {
     if (obj.deps === undefined) return;
     if (typeof obj.deps !== 'boolean') fail(`${name}: deps`, `must be true or false, not ${JSON.stringify(obj.deps)}`);
     out.deps = obj.deps;
+  });
+  problems.attempt(() => {
+    if (obj.vulndb !== undefined) out.vulndb = str(obj.vulndb, `${name}: vulndb`);
+  });
+  problems.attempt(() => {
+    if (obj.vulnerable === undefined) return;
+    if (!VULNERABLE_POLICIES.includes(obj.vulnerable as VulnerablePolicy)) {
+      fail(`${name}: vulnerable`, `must be ${VULNERABLE_POLICIES.map((p) => `"${p}"`).join(', ')}, not ${JSON.stringify(obj.vulnerable)}`);
+    }
+    out.vulnerable = obj.vulnerable as VulnerablePolicy;
   });
   problems.attempt(() => (out.gomod = strList(obj.gomod ?? [], `${name}: gomod`).map((p) => path.resolve(base, p))));
   problems.attempt(() => (out.gosum = strList(obj.gosum ?? [], `${name}: gosum`).map((p) => path.resolve(base, p))));

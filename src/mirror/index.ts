@@ -9,3 +9,4 @@ export { expectedHash, type MirrorContext, mirrorVersion, type VersionOutcome, c
 export { type QueryInput, type Resolution, resolveQueries } from './resolve.js';
 export { createStagePool } from './stage-pool.js';
 export { loadQueryRules } from './retract.js';
+export type { AvoidVersion, SkippedVersion } from './resolve.js';

@@ -17,6 +17,22 @@ export interface Resolution {
   /** The upstream @latest body, when `latest` had to ask for it. */
   latestInfo?: Buffer;
   errors: GomirrorError[];
+  /** Versions a query would have picked but the `avoid` policy skipped. */
+  skipped?: SkippedVersion[];
+}
+
+/**
+ * A policy that keeps a version out of `latest`, prefix, range and `all`
+ * queries (exact versions are always mirrored): the reasons to skip it
+ * (vulnerability IDs), or [] to take it.
+ */
+export type AvoidVersion = (modulePath: string, version: string) => Promise<string[]>;
+
+/** A version a query skipped, the query, and why. */
+export interface SkippedVersion {
+  version: string;
+  query: string;
+  reasons: string[];
 }
 
 /**
@@ -32,8 +48,10 @@ export async function resolveQueries(
   modulePath: string,
   queries: readonly QueryInput[],
   rules?: QueryRules,
+  avoid?: AvoidVersion,
 ): Promise<Resolution> {
   const versions = new Set<string>();
+  const skipped: SkippedVersion[] = [];
   const errors: GomirrorError[] = [];
   let latestInfo: Buffer | undefined;
   let list: string[] | undefined;
@@ -67,10 +85,19 @@ export async function resolveQueries(
       errors.push(prefixed(probed, q));
       continue;
     }
-    const picked = selectVersions(modulePath, q.query, list ?? [], {
-      allowed,
-      ...(rules ? { hasGoMod: (v) => rules.goMod.get(v) === true } : {}),
-    });
+    const select = (from: readonly string[]): string[] =>
+      selectVersions(modulePath, q.query, [...from], {
+        allowed,
+        ...(rules ? { hasGoMod: (v: string) => rules.goMod.get(v) === true } : {}),
+      });
+    let picked = select(list ?? []);
+    if (avoid && picked.length > 0) {
+      const r = await pickAvoiding(modulePath, q, list ?? [], picked, avoid, select);
+      picked = r.picked;
+      skipped.push(...r.skipped);
+      // Everything the query matched was skipped: that is the policy's answer, not an error.
+      if (picked.length === 0) continue;
+    }
     if (picked.length === 0 && q.query.kind === 'latest') {
       try {
         const body = await upstream.latest(modulePath);
@@ -106,7 +133,39 @@ export async function resolveQueries(
     }
     for (const v of picked) versions.add(v);
   }
-  return { versions: [...versions], ...(latestInfo ? { latestInfo } : {}), errors };
+  return { versions: [...versions], ...(latestInfo ? { latestInfo } : {}), errors, ...(skipped.length > 0 ? { skipped } : {}) };
+}
+
+/**
+ * Drops the versions `avoid` rejects from a query's pick. A range or `all`
+ * keeps the rest; `latest` and a prefix pick again from the list without
+ * them, so they fall back to the newest version the policy accepts.
+ */
+async function pickAvoiding(
+  modulePath: string,
+  q: QueryInput,
+  list: readonly string[],
+  first: string[],
+  avoid: AvoidVersion,
+  select: (list: readonly string[]) => string[],
+): Promise<{ picked: string[]; skipped: SkippedVersion[] }> {
+  const skipped: SkippedVersion[] = [];
+  let remaining = list;
+  let picked = first;
+  for (;;) {
+    const rejected = new Set<string>();
+    for (const v of picked) {
+      const reasons = await avoid(modulePath, v);
+      if (reasons.length === 0) continue;
+      rejected.add(v);
+      skipped.push({ version: v, query: q.text, reasons });
+    }
+    if (rejected.size === 0) return { picked, skipped };
+    if (q.query.kind === 'range' || q.query.kind === 'all') return { picked: picked.filter((v) => !rejected.has(v)), skipped };
+    remaining = remaining.filter((line) => !rejected.has(line.trim().split(/\s+/)[0] ?? ''));
+    picked = select(remaining);
+    if (picked.length === 0) return { picked, skipped };
+  }
 }
 
 function prefixed(err: GomirrorError | undefined, q: QueryInput): GomirrorError {

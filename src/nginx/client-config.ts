@@ -21,6 +21,8 @@ export interface ClientConfigOptions {
   extraEnv?: string[] | undefined;
   /** The environment the user will run the go command in, checked for settings that would not work. */
   env?: Record<string, string | undefined>;
+  /** Print the govulncheck line for the mirror's vulnerability database (default true; `--no-vulndb`). */
+  vulndb?: boolean;
 }
 
 /** The client setup, as data and as the text to print. */
@@ -31,6 +33,8 @@ export interface ClientConfig {
   command: string;
   /** The `.netrc` entry, or undefined without `--netrc-login`. */
   netrc: string | undefined;
+  /** `govulncheck -db <url>/vulndb ./...`, or undefined with `vulndb: false`. */
+  govulncheck: string | undefined;
   warnings: string[];
   /** Everything to print on stdout. */
   text: string;
@@ -101,13 +105,18 @@ export function buildClientConfig(options: ClientConfigOptions): ClientConfig {
 
   const command = ['go', 'env', '-w', ...goEnv.map(([n, v]) => quoteShellWord(`${n}=${v}`))].join(' ');
   let text = `# Point the go command at the mirror (once per user; CI can set the same variables):\n${command}\n`;
+  // The database lives at <mirror>/vulndb/ (sync --vulndb); govulncheck takes its URL with -db.
+  const govulncheck = options.vulndb === false ? undefined : `govulncheck -db ${quoteShellWord(`${url.href.replace(/\/+$/, '')}/vulndb`)} ./...`;
+  if (govulncheck !== undefined) {
+    text += `\n# Check for known vulnerabilities with the mirror's copy of the Go vulnerability database (sync --vulndb):\n${govulncheck}\n`;
+  }
   if (netrc !== undefined) {
     text +=
       '\n# Add to ~/.netrc (chmod 600), or to the file named by $NETRC, with the real password.\n' +
       '# The go command sends these credentials only over https.\n' +
       netrc;
   }
-  return { goEnv, command, netrc, warnings, text };
+  return { goEnv, command, netrc, govulncheck, warnings, text };
 }
 
 function checkMirrorUrl(value: string): URL {

@@ -4,4 +4,4 @@ export { generateNginxConfig, nodeNginxIo, type NginxConfigResult, type NginxIo 
 export { compileModulePattern, splitModulePatterns } from './module-pattern.js';
 export { DEFAULT_LIST_MAX_AGE, parseListen, parseMaxAge, type NginxOptions } from './options.js';
 export { TEMPLATES_DIR, renderNginxConfig } from './render.js';
-export { IMMUTABLE_MAX_AGE, buildNginxViewModel, type AuthLocation, type NginxViewModel } from './view-model.js';
+export { IMMUTABLE_MAX_AGE, VULNDB_ENTRY_MAX_AGE, buildNginxViewModel, type AuthLocation, type NginxViewModel } from './view-model.js';

@@ -37,6 +37,10 @@ export interface NginxViewModel {
   listMaxAge: number;
   /** Cache-Control max-age of versioned files: one year, with `immutable`. */
   immutableMaxAge: number;
+  /** Cache-Control max-age of the vulnerability database's index files: that of list files. */
+  vulndbIndexMaxAge: number;
+  /** Cache-Control max-age of its entries: longer, since an entry changes only with its own report. */
+  vulndbEntryMaxAge: number;
   /** Access log file, or `off`. */
   accessLog: string;
   /** Name of the JSON access log format; unique per server block so several can share one http { }. */
@@ -45,6 +49,9 @@ export interface NginxViewModel {
 
 /** One year, the longest max-age caches honour. */
 export const IMMUTABLE_MAX_AGE = 31_536_000;
+
+/** One hour: vulnerability entries change only when their report is revised. */
+export const VULNDB_ENTRY_MAX_AGE = 3600;
 
 /**
  * Builds the template data. `cwd` resolves relative paths (the root, TLS and
@@ -92,6 +99,7 @@ export function buildNginxViewModel(options: NginxOptions, cwd: string): NginxVi
     }
   }
 
+  const listMaxAge = parseMaxAge(options.listMaxAge ?? DEFAULT_LIST_MAX_AGE, '--list-max-age');
   const accessLog =
     options.accessLog === undefined
       ? standalone
@@ -109,8 +117,10 @@ export function buildNginxViewModel(options: NginxOptions, cwd: string): NginxVi
     tls,
     authLocations,
     autoindex: options.autoindex === true,
-    listMaxAge: parseMaxAge(options.listMaxAge ?? DEFAULT_LIST_MAX_AGE, '--list-max-age'),
+    listMaxAge,
     immutableMaxAge: IMMUTABLE_MAX_AGE,
+    vulndbIndexMaxAge: listMaxAge,
+    vulndbEntryMaxAge: Math.max(VULNDB_ENTRY_MAX_AGE, listMaxAge),
     accessLog,
     logFormatName: standalone ? 'gomirror' : nameLogFormat(serverNames[0] ?? '_', listen.port),
   };

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import type { ManifestModule } from '../manifest/index.js';
+import type { ManifestModule, VulnerablePolicy } from '../manifest/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import { isPseudoVersion, isValidSemver, pseudoVersionTime } from '../module/index.js';
 import { resolveQueries } from '../mirror/index.js';
 import type { TreeStore } from '../tree/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
 import { parseGoSum } from '../gosum/index.js';
+import { openVulnDbCopy, refuseLatestReasons } from '../vulndb/index.js';
 import type { ModuleOnDisk } from './plan.js';
 
 /** The manifest inputs, as sync reads them (sync-config.ts). */
@@ -16,6 +17,12 @@ export interface NeedInputs {
   gomod: readonly string[];
   /** Follow go.mod requirements: keep what kept versions require, when it is in the tree. */
   deps: boolean;
+  /**
+   * The sync policy: with `refuse-latest`, queries skip the versions sync
+   * skips (by the tree's vulnerability database), so prune keeps the
+   * version sync took instead.
+   */
+  vulnerable?: VulnerablePolicy;
 }
 
 /**
@@ -36,9 +43,11 @@ export async function findNeededVersions(
   const needed = new Set<string>();
   const warnings: string[] = [];
   const tree = treeUpstream(store, onDisk);
+  const copy = inputs.vulnerable === 'refuse-latest' ? await openVulnDbCopy(store.layout.root) : undefined;
+  const avoid = copy ? refuseLatestReasons(copy) : undefined;
 
   for (const m of inputs.modules) {
-    const r = await resolveQueries(tree, m.path, m.queries);
+    const r = await resolveQueries(tree, m.path, m.queries, undefined, avoid);
     for (const v of r.versions) needed.add(`${m.path}@${v}`);
     for (const e of r.errors) warnings.push(`${e.message} (in the tree)`);
   }

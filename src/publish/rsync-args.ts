@@ -5,9 +5,10 @@
  * 1. `modules`: everything but the index files. Module files and sumdb tiles
  *    never change once written, so a client can only ever see them early,
  *    never wrong.
- * 2. `indexes`: `list`, `@latest` and the sumdb's changing files (`latest`,
- *    `lookup/`, `supported`), compared by checksum since they are rewritten
- *    in place. After pass 1, every version they name is already there.
+ * 2. `indexes`: `list`, `@latest`, the sumdb's changing files (`latest`,
+ *    `lookup/`, `supported`) and the vulnerability database's `index/`,
+ *    compared by checksum since they are rewritten in place. After pass 1,
+ *    every version and vulnerability entry they name is already there.
  * 3. `delete` (with --delete): removes what the source no longer has, after
  *    both copies, so no index ever names a file that is being removed first.
  *
@@ -61,6 +62,8 @@ export const INDEX_PATTERNS: readonly string[] = [
   '/sumdb/*/latest',
   '/sumdb/*/supported',
   '/sumdb/*/lookup/***',
+  // The vulnerability database's entries go in the first pass; its indexes, which name them, here.
+  '/vulndb/index/***',
 ];
 
 /**

@@ -62,6 +62,16 @@ export function formatSyncMetrics(m: SyncMetricsInput): string {
     { name: 'gomirror_sync_requests', help: 'HTTP requests sent to the upstream by the last sync.', value: s?.requests ?? 0 },
     { name: 'gomirror_sync_retries', help: 'Downloads retried after a 5xx, reset, timeout or short body.', value: s?.retries ?? 0 },
     {
+      name: 'gomirror_sync_vulnerable_versions',
+      help: 'Mirrored versions of the last sync that a known vulnerability affects (0 without a vulnerability database).',
+      value: s?.vulnerable ?? 0,
+    },
+    {
+      name: 'gomirror_sync_vulnerable_skipped',
+      help: 'Versions the last sync left out of latest and range queries because a fixed vulnerability affects them (vulnerable: refuse-latest).',
+      value: s?.vulnerableSkipped ?? 0,
+    },
+    {
       name: 'gomirror_sync_fatal',
       help: '1 if the last sync stopped early on an error (its code in the label), else 0.',
       labels: { code: m.fatalCode ?? '' },

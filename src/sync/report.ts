@@ -34,6 +34,20 @@ export interface SyncReport {
     modOnly?: number;
     /** Bytes of go.mod files downloaded to walk the module graph (a dry run's only download). */
     graphBytes?: number;
+    /** Mirrored versions a known vulnerability affects (set when the tree holds a vulnerability database). */
+    vulnerable?: number;
+    /** Versions the `vulnerable: refuse-latest` policy kept out of non-exact queries. */
+    vulnerableSkipped?: number;
+  };
+  /** The vulnerability database step (sync --vulndb), when the tree has or mirrors one. */
+  vulndb?: {
+    source?: string;
+    modified?: string;
+    changed?: boolean;
+    fetched?: number;
+    entries?: number;
+    policy: string;
+    error?: ReportedError;
   };
   modules: {
     path: string;
@@ -59,8 +73,12 @@ export interface SyncReport {
       from?: string;
       modOnly?: boolean;
       error?: ReportedError;
+      /** IDs of the known vulnerabilities that affect this version. */
+      vulns?: string[];
     }[];
     errors: ReportedError[];
+    /** Versions a query skipped by the `vulnerable` policy, with the vulnerabilities that made it. */
+    skipped?: { version: string; query: string; vulns: string[] }[];
   }[];
 }
 
@@ -203,7 +221,12 @@ export function formatSyncSummary(r: SyncReport): string {
       `), ${s.errors} errors`
     );
   }
-  const extra = [...(by.dependency > 0 ? [`${by.dependency} added by dependency following`] : []), ...(modOnly > 0 ? [`${modOnly} .mod only`] : [])];
+  const extra = [
+    ...(by.dependency > 0 ? [`${by.dependency} added by dependency following`] : []),
+    ...(modOnly > 0 ? [`${modOnly} .mod only`] : []),
+    ...((s.vulnerable ?? 0) > 0 ? [`${s.vulnerable} affected by known vulnerabilities`] : []),
+    ...((s.vulnerableSkipped ?? 0) > 0 ? [`${s.vulnerableSkipped} skipped as vulnerable`] : []),
+  ];
   return (
     `${s.fetched} fetched, ${s.present} already present, ${s.failed} failed` +
     (s.errors > 0 ? `, ${s.errors} module errors` : '') +

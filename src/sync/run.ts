@@ -7,7 +7,7 @@ import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/ind
 import type { SumStore } from '../gosum/index.js';
 import type { TreeStore } from '../tree/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
-import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, checkGoMod, loadQueryRules } from '../mirror/index.js';
+import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, checkGoMod, loadQueryRules, type AvoidVersion, type SkippedVersion } from '../mirror/index.js';
 
 /** One module to mirror and the queries that pick its versions. */
 export interface SyncTarget {
@@ -26,6 +26,8 @@ export interface ModuleOutcome {
   plan?: (PlanEntry & { download: boolean })[];
   /** Wall time from the start of the module's resolution to its list rewrite. */
   seconds?: number;
+  /** Versions a non-exact query skipped by policy (SyncOptions.avoid). */
+  skipped?: SkippedVersion[];
 }
 
 export interface SyncEvents {
@@ -60,6 +62,8 @@ export interface SyncOptions {
    * Returning false (publishing failed) leaves every list as it was.
    */
   beforeIndex?: () => Promise<boolean>;
+  /** Keeps versions out of non-exact queries (the `vulnerable: refuse-latest` policy). */
+  avoid?: AvoidVersion;
 }
 
 /** A version a target's queries picked, with the manifest entry that named it. */
@@ -117,7 +121,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
 
   async function resolveTarget(target: SyncTarget): Promise<{ target: SyncTarget; resolution: Resolution }> {
     const resolve = async (): Promise<Resolution> =>
-      resolveQueries(listing, target.module, target.queries, await loadQueryRules(listing, target.module, target.queries));
+      resolveQueries(listing, target.module, target.queries, await loadQueryRules(listing, target.module, target.queries), options.avoid);
     const resolution = await resolveLimit(resolve).catch(
       (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );
@@ -205,6 +209,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       const s = slot(target.module);
       s.outcome.errors.push(...resolution.errors);
       if (resolution.latestInfo) s.latestInfo = resolution.latestInfo;
+      if (resolution.skipped) s.outcome.skipped = [...(s.outcome.skipped ?? []), ...resolution.skipped];
     }
     for (const e of expansion.entries) slot(e.module).entries.push(e);
     for (const { module, error } of expansion.errors ?? []) {

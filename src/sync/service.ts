@@ -17,6 +17,7 @@ import { readProjectInputs, type ProjectInputs } from './project-inputs.js';
 import { buildSyncReport, type SyncReport, upstreamUnreachable } from './report.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget, type ModuleOutcome } from './run.js';
 import { onInterrupt } from './interrupt.js';
+import { prepareVulnerable } from './vulnerable.js';
 
 export interface SyncServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -217,6 +218,8 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
     return { entries: closure.plan.entries, errors: closure.errors };
   };
   try {
+    // Before any module: the policy and the counts go by the newest database.
+    const vulnerable = await prepareVulnerable(config, transport, logger);
     let sumdbError: GomirrorError | undefined;
     const outcomes = await runSync({
       targets,
@@ -228,6 +231,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       dryRun: config.dryRun,
       expected: hashSources.expected,
       stage: (job) => stagePool.stage(job),
+      ...(vulnerable.avoid ? { avoid: vulnerable.avoid } : {}),
       ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.
       ...(sumdb
@@ -276,6 +280,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       moduleRetries,
       graphBytes,
     });
+    await vulnerable.finish(report, outcomes);
     // Nothing reached: name the cause once, as the run's fatal error (metrics, report), not only per module.
     const unreachable = upstreamUnreachable(report);
     if (unreachable) {

@@ -21,7 +21,9 @@ export type ProblemKind =
   /** A temp file whose writer is gone. */
   | 'temp'
   /** The checksum database mirror is inconsistent. */
-  | 'sumdb';
+  | 'sumdb'
+  /** The copy of the vulnerability database is incomplete or inconsistent. */
+  | 'vulndb';
 
 /** One bad file, named relative to the root. */
 export interface TreeProblem {

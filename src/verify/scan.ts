@@ -24,10 +24,13 @@ export interface TreeScan {
 }
 
 const SUMDB_DIR = 'sumdb';
+/** The vulnerability database copy: checked by verifyVulnDbCopy. */
+const VULNDB_DIR = 'vulndb';
 
 /**
- * Walks the tree once. `.gomirror/` (tool state) and `sumdb/` (checked by the
- * sumdb verifier) are looked at only for temp files.
+ * Walks the tree once. `.gomirror/` (tool state), `sumdb/` (checked by the
+ * sumdb verifier) and `vulndb/` (checked by verifyVulnDbCopy) are looked at
+ * only for temp files.
  */
 export async function scanTree(root: string): Promise<TreeScan> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
@@ -79,7 +82,7 @@ export async function scanTree(root: string): Promise<TreeScan> {
 
 function isStateOrSumdb(rel: string): boolean {
   const top = rel.split('/')[0];
-  return top === STATE_DIR || top === SUMDB_DIR;
+  return top === STATE_DIR || top === SUMDB_DIR || top === VULNDB_DIR;
 }
 
 function toSlash(p: string): string {

@@ -7,6 +7,7 @@ import { createStagePool } from '../mirror/index.js';
 import { checkModuleDir, type ModuleCheckContext } from './check-module.js';
 import { sortProblems, type TreeProblem, type TreeWarning } from './problems.js';
 import { scanTree } from './scan.js';
+import { verifyVulnDbCopy } from '../vulndb/index.js';
 
 /** Checks the checksum database mirror under `<root>/sumdb/`; returns its bad files. */
 export type SumdbMirrorCheck = (root: string) => Promise<TreeProblem[]>;
@@ -109,6 +110,9 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
     versions += c.versions;
   }
   if (options.sumdb) problems.push(...(await options.sumdb(store.layout.root)));
+  for (const p of await verifyVulnDbCopy(store.layout.root)) {
+    problems.push({ file: p.file, kind: 'vulndb', message: `${p.message} (remove it and vulndb/index/db.json, then gomirror sync --vulndb fetches them again)` });
+  }
   sortProblems(problems);
   sortProblems(warnings);
   return {

@@ -10,6 +10,7 @@ interface ClientConfigArgs {
   sumdb: string;
   'netrc-login': string | undefined;
   env: string[] | undefined;
+  vulndb: boolean;
 }
 
 export const clientConfigCommand: CommandModule<object, ClientConfigArgs> = {
@@ -36,6 +37,11 @@ export const clientConfigCommand: CommandModule<object, ClientConfigArgs> = {
         type: 'string',
         array: true,
         describe: 'Another NAME=VALUE for the same go env -w line (e.g. GOFLAGS=-mod=mod); repeatable',
+      })
+      .option('vulndb', {
+        type: 'boolean',
+        default: true,
+        describe: 'Also print the govulncheck -db URL/vulndb line for the mirror\'s vulnerability database (--no-vulndb to leave it out)',
       }),
   handler: (argv) => {
     const config = buildClientConfig({
@@ -45,6 +51,7 @@ export const clientConfigCommand: CommandModule<object, ClientConfigArgs> = {
       netrcLogin: argv.netrcLogin,
       extraEnv: argv.env,
       env: process.env,
+      vulndb: argv.vulndb,
     });
     const out = createOutput('text');
     for (const w of config.warnings) out.warn(w);

@@ -22,6 +22,9 @@ interface SyncArgs {
   report?: string;
   metrics?: string;
   'log-format'?: string;
+  vulndb?: string;
+  'allow-rollback'?: boolean;
+  vulnerable?: string;
 }
 
 export const syncCommand = {
@@ -58,9 +61,26 @@ export const syncCommand = {
       .option('report', { type: 'string', describe: 'Write a JSON report of the run (per module) to this file' })
       .option('metrics', { type: 'string', describe: 'Write Prometheus metrics (for node_exporter\'s textfile collector) to this .prom file, atomically' })
       .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
+      .option('vulndb', {
+        type: 'string',
+        describe:
+          'Go vulnerability database (v1 schema) to mirror into DIR/vulndb/ for govulncheck -db: https://vuln.go.dev, ' +
+          "another mirror's https://HOST/vulndb, a file:// copy, or off (default: manifest \"vulndb\", else off)",
+      })
+      .option('allow-rollback', {
+        type: 'boolean',
+        describe: "Publish a vulnerability database older than the tree's copy (refused otherwise: E_VULNDB_ROLLBACK)",
+      })
+      .option('vulnerable', {
+        choices: ['allow', 'warn', 'refuse-latest'],
+        describe:
+          'Versions a known vulnerability affects: allow (default), warn (log each one mirrored), or refuse-latest ' +
+          '(latest, prefix and range queries skip versions affected by a vulnerability that has a fix; exact versions are always mirrored)',
+      })
       .example('$0 sync --manifest mirror.json --out /srv/goproxy', 'Mirror what mirror.json names')
       .example('$0 sync --gosum ../service/go.sum --out /srv/goproxy --upstream https://proxy.corp', 'Mirror every go.sum line')
       .example('$0 sync --gomod ../service/go.mod --gosum ../service/go.sum --out /srv/goproxy --dry-run', 'Show what the project needs')
+      .example('$0 sync --manifest mirror.json --out /srv/goproxy --vulndb https://vuln.go.dev', 'Also mirror the Go vulnerability database')
       .epilogue(
         'One run per tree: sync takes DIR/.gomirror/lock; while another live run holds it, sync exits 3 at once. ' +
           'A lock left by a crashed run is taken over. SIGTERM (SIGINT, SIGHUP) stops the run: it writes the report and metrics ' +
@@ -119,6 +139,9 @@ async function loadSyncConfig(argv: SyncArgs): Promise<SyncConfig> {
       ...(argv.report ? { report: argv.report } : {}),
       ...(argv.metrics ? { metrics: argv.metrics } : {}),
       ...(argv['log-format'] ? { logFormat: argv['log-format'] } : {}),
+      ...(argv.vulndb !== undefined ? { vulndb: argv.vulndb } : {}),
+      ...(argv['allow-rollback'] !== undefined ? { allowRollback: argv['allow-rollback'] } : {}),
+      ...(argv.vulnerable !== undefined ? { vulnerable: argv.vulnerable } : {}),
     },
     manifest,
     process.env,

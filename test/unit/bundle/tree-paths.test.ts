@@ -17,6 +17,11 @@ describe('classifyTreePath', () => {
     ['sumdb/sum.golang.org/tile/8/data/000', { kind: 'sumdb', name: 'sum.golang.org', part: 'tile' }],
     ['sumdb/sum.golang.org/lookup/example.com/legacy@v2.0.0+incompatible', { kind: 'sumdb', name: 'sum.golang.org', part: 'lookup' }],
     ['sumdb/sum.golang.org/tile/8/1/000.p/17', { kind: 'sumdb', name: 'sum.golang.org', part: 'tile' }],
+    // Vulnerability IDs are upper case: the database's own name rules apply under vulndb/.
+    ['vulndb/ID/GO-2024-0001.json', { kind: 'vulndb', file: { part: 'entry', id: 'GO-2024-0001', gz: false } }],
+    ['vulndb/ID/GO-2024-0001.json.gz', { kind: 'vulndb', file: { part: 'entry', id: 'GO-2024-0001', gz: true } }],
+    ['vulndb/index/db.json', { kind: 'vulndb', file: { part: 'index', name: 'db', gz: false } }],
+    ['vulndb/index/modules.json.gz', { kind: 'vulndb', file: { part: 'index', name: 'modules', gz: true } }],
   ];
   for (const [rel, want] of cases) {
     it(rel, () => assert.deepEqual(classifyTreePath(rel), want));
@@ -49,6 +54,12 @@ describe('classifyTreePath', () => {
     'sumdb/sum.golang.org/tile/8/0/000.p/x',
     'sumdb/sum.golang.org/latest/x',
     'example.com\\alpha/@v/list',
+    'vulndb/index/other.json',
+    'vulndb/ID/.hidden.json',
+    'vulndb/ID/GO-1..2.json',
+    'vulndb/ID/GO-2024-0001.json.tmp-12-ab',
+    'vulndb/ID/x/GO-2024-0001.json',
+    'vulndb/db.json',
   ];
   for (const rel of notTree) {
     it(`not a tree file: ${rel}`, () => assert.equal(classifyTreePath(rel), undefined));
@@ -65,6 +76,11 @@ describe('isImmutable and commitRank', () => {
     ['sumdb/sum.golang.org/lookup/example.com/alpha@v1.0.0', false, 2],
     ['sumdb/sum.golang.org/latest', false, 2],
     ['sumdb/sum.golang.org/supported', false, 3],
+    // Entries before the indexes that name them, index/db last of all.
+    ['vulndb/ID/GO-2024-0001.json.gz', false, 1],
+    ['vulndb/index/vulns.json', false, 2],
+    ['vulndb/index/modules.json.gz', false, 3],
+    ['vulndb/index/db.json', false, 4],
   ];
   for (const [rel, immutable, rank] of ranks) {
     it(`${rel}: immutable=${immutable}, rank ${rank}`, () => {

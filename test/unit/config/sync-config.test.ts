@@ -39,3 +39,36 @@ describe('buildSyncConfig', () => {
     assert.throws(() => buildSyncConfig({ out: '/t' }, undefined, {}), /nothing to mirror/);
   });
 });
+
+describe('buildSyncConfig: the vulnerability database', () => {
+  const withVulndb = (extra: Record<string, unknown>) =>
+    parseManifest(JSON.stringify({ modules: [{ path: 'example.com/m' }], ...extra }), '/tmp/m.json');
+
+  it('is off by default, with the allow policy', () => {
+    const c = buildSyncConfig({ out: '/t' }, manifest, {});
+    assert.equal(c.vulndb, undefined);
+    assert.equal(c.vulnerable, 'allow');
+    assert.equal(c.allowRollback, false);
+  });
+
+  it('takes the manifest, then the flags; trailing slashes go', () => {
+    const m = withVulndb({ vulndb: 'https://vuln.go.dev/', vulnerable: 'warn' });
+    assert.equal(buildSyncConfig({ out: '/t' }, m, {}).vulndb, 'https://vuln.go.dev');
+    assert.equal(buildSyncConfig({ out: '/t' }, m, {}).vulnerable, 'warn');
+    const c = buildSyncConfig({ out: '/t', vulndb: 'file:///srv/vulndb', vulnerable: 'refuse-latest', allowRollback: true }, m, {});
+    assert.deepEqual([c.vulndb, c.vulnerable, c.allowRollback], ['file:///srv/vulndb', 'refuse-latest', true]);
+    assert.equal(buildSyncConfig({ out: '/t', vulndb: 'off' }, m, {}).vulndb, undefined);
+  });
+
+  it('rejects what is not a database URL or a policy, naming the place (exit 2)', () => {
+    const bad: [Parameters<typeof buildSyncConfig>[0], unknown, string][] = [
+      [{ out: '/t', vulndb: 'vuln.go.dev' }, manifest, '--vulndb: "vuln.go.dev" is not a URL'],
+      [{ out: '/t', vulndb: 'ftp://x/db' }, manifest, '--vulndb: "ftp://x/db" must be an http://, https:// or file:// URL'],
+      [{ out: '/t' }, withVulndb({ vulndb: 'https://u:secret@vuln.example/db?x=1' }), 'manifest vulndb: "https://***@vuln.example/db?x=1" must not have a query or fragment'],
+      [{ out: '/t', vulnerable: 'deny' }, manifest, '--vulnerable: must be allow, warn, refuse-latest, not "deny"'],
+    ];
+    for (const [flags, m, message] of bad) {
+      assert.throws(() => buildSyncConfig(flags, m as typeof manifest, {}), (e: Error & { code?: string }) => e.code === 'E_USAGE' && e.message === message);
+    }
+  });
+});

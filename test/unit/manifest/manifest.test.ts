@@ -93,3 +93,16 @@ describe('findJsonErrorOffset', () => {
     for (const [text, want] of cases) assert.equal(findJsonErrorOffset(text), want, text);
   });
 });
+
+describe('parseManifest: vulndb and vulnerable', () => {
+  it('accepts them', () => {
+    const m = parse({ vulndb: 'https://vuln.go.dev', vulnerable: 'refuse-latest', modules: [] });
+    assert.equal(m.vulndb, 'https://vuln.go.dev');
+    assert.equal(m.vulnerable, 'refuse-latest');
+  });
+  it('rejects a policy it does not know, and suggests the key for a typo', () => {
+    rejects({ vulnerable: 'block' }, 'E_MANIFEST', 'mirror.json: vulnerable: must be "allow", "warn", "refuse-latest", not "block"');
+    rejects({ vulndbb: 'https://vuln.go.dev' }, 'E_MANIFEST', /^mirror\.json: vulndbb: unknown key \(did you mean "vulndb"\?\)/);
+    rejects({ vulndb: '' }, 'E_MANIFEST', 'mirror.json: vulndb: must be a non-empty string, not ""');
+  });
+});

@@ -85,3 +85,44 @@ describe('resolveQueries', () => {
     assert.equal(r.errors[0]?.code, 'E_VERSION');
   });
 });
+
+describe('resolveQueries with an avoid policy (vulnerable: refuse-latest)', () => {
+  const list = ['v1.0.0', 'v1.1.0', 'v1.2.0', 'v1.3.0-rc.1'];
+  // v1.1.0 and v1.2.0 are affected by a vulnerability that has a fix.
+  const avoid = async (_m: string, v: string): Promise<string[]> => (['v1.1.0', 'v1.2.0'].includes(v) ? ['GO-2024-0001'] : []);
+
+  it('latest falls back to the newest version the policy accepts, and says what it skipped', async () => {
+    const { client, calls } = fakeUpstream({ 'example.com/m': list });
+    const r = await resolveQueries(client, 'example.com/m', q('latest'), undefined, avoid);
+    assert.deepEqual(r.versions, ['v1.0.0']);
+    assert.deepEqual(r.skipped, [
+      { version: 'v1.2.0', query: 'latest', reasons: ['GO-2024-0001'] },
+      { version: 'v1.1.0', query: 'latest', reasons: ['GO-2024-0001'] },
+    ]);
+    assert.deepEqual(r.errors, []);
+    assert.equal(calls.latest, 0);
+  });
+
+  it('a range keeps the versions the policy accepts; an exact version is always taken', async () => {
+    const { client } = fakeUpstream({ 'example.com/m': list });
+    const r = await resolveQueries(client, 'example.com/m', q('>=v1.0.0', 'v1.2.0'), undefined, avoid);
+    assert.deepEqual([...r.versions].sort(), ['v1.0.0', 'v1.2.0', 'v1.3.0-rc.1']);
+    assert.deepEqual(r.skipped?.map((s) => `${s.version} ${s.query}`), ['v1.1.0 >=v1.0.0', 'v1.2.0 >=v1.0.0']);
+  });
+
+  it('every candidate skipped: nothing picked, no error, no @latest request', async () => {
+    const { client, calls } = fakeUpstream({ 'example.com/m': ['v1.1.0', 'v1.2.0'] }, { 'example.com/m': '{"Version":"v1.2.0"}' });
+    const r = await resolveQueries(client, 'example.com/m', q('latest'), undefined, avoid);
+    assert.deepEqual(r.versions, []);
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.skipped?.length, 2);
+    assert.equal(calls.latest, 0);
+  });
+
+  it('without a policy nothing changes', async () => {
+    const { client } = fakeUpstream({ 'example.com/m': list });
+    const r = await resolveQueries(client, 'example.com/m', q('latest'));
+    assert.deepEqual(r.versions, ['v1.2.0']);
+    assert.equal(r.skipped, undefined);
+  });
+});

@@ -15,10 +15,20 @@ describe('buildClientConfig', () => {
     assert.equal(
       c.text,
       '# Point the go command at the mirror (once per user; CI can set the same variables):\n' +
-        'go env -w GOPROXY=https://goproxy.example.com,off GOSUMDB=sum.golang.org\n',
+        'go env -w GOPROXY=https://goproxy.example.com,off GOSUMDB=sum.golang.org\n' +
+        '\n# Check for known vulnerabilities with the mirror\'s copy of the Go vulnerability database (sync --vulndb):\n' +
+        'govulncheck -db https://goproxy.example.com/vulndb ./...\n',
     );
+    assert.equal(c.govulncheck, 'govulncheck -db https://goproxy.example.com/vulndb ./...');
     assert.equal(c.netrc, undefined);
     assert.deepEqual(c.warnings, []);
+  });
+
+  test('govulncheck -db points at <mirror>/vulndb, under a path prefix too; vulndb: false leaves it out', () => {
+    assert.equal(buildClientConfig({ url: 'https://m.example.com/go/' }).govulncheck, 'govulncheck -db https://m.example.com/go/vulndb ./...');
+    const off = buildClientConfig({ url: 'https://m.example.com', vulndb: false });
+    assert.equal(off.govulncheck, undefined);
+    assert.doesNotMatch(off.text, /govulncheck/);
   });
 
   test('keeps a path prefix, drops the trailing slash', () => {

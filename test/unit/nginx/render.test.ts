@@ -165,6 +165,26 @@ describe('renderNginxConfig', () => {
     assert.deepEqual(values(server, 'ssl_session_tickets'), ['off']);
   });
 
+  test('vulndb: .json as application/json, .json.gz as application/gzip, gzip off, index cached briefly, entries longer', () => {
+    // A pattern that matches every module must not put the database behind basic auth: govulncheck sends none.
+    const { server } = render({ listMaxAge: '2m', auth: ['*=/h'] });
+    const cases: [uri: string, type: string, cache: string][] = [
+      ['/vulndb/index/db.json', 'application/json', mutable(120)],
+      ['/vulndb/index/modules.json.gz', 'application/gzip', mutable(120)],
+      ['/vulndb/index/vulns.json', 'application/json', mutable(120)],
+      ['/vulndb/ID/GO-2024-0001.json', 'application/json', mutable(3600)],
+      ['/vulndb/ID/GO-2024-0001.json.gz', 'application/gzip', mutable(3600)],
+    ];
+    for (const [uri, type, cache] of cases) {
+      const r = route(server, uri);
+      assert.deepEqual([r.type, r.cache, r.tryFiles, r.auth], [type, cache, '$uri =404', undefined], uri);
+      assert.deepEqual(effective(routeUri(server, uri), 'gzip', server), ['off'], uri);
+    }
+    for (const uri of ['/vulndb/', '/vulndb/index/other.json', '/vulndb/ID/.x.json', '/vulndb/ID/GO-1.json.tmp-1-ab', '/vulndb/index.json']) {
+      assert.equal(route(server, uri).ret, '404', uri);
+    }
+  });
+
   test('without TLS there is no ssl directive', () => {
     assert.equal(render({}).server.some((d) => d.name.startsWith('ssl_')), false);
   });

@@ -75,6 +75,8 @@ describe('buildNginxViewModel', () => {
       autoindex: false,
       listMaxAge: 300,
       immutableMaxAge: IMMUTABLE_MAX_AGE,
+      vulndbIndexMaxAge: 300,
+      vulndbEntryMaxAge: 3600,
       accessLog: '/var/log/nginx/gomirror.access.log',
       logFormatName: 'gomirror_default_80',
     });
@@ -118,6 +120,9 @@ describe('buildNginxViewModel', () => {
     assert.equal(m.authLocations[1]?.regex, '^/github\\.com/!corp/');
     assert.equal(m.autoindex, true);
     assert.equal(m.listMaxAge, 60);
+    // The vulnerability database's index is cached like list files, its entries longer.
+    assert.equal(m.vulndbIndexMaxAge, 60);
+    assert.equal(m.vulndbEntryMaxAge, 3600);
     assert.equal(m.accessLog, '/cwd/logs/a.log');
     assert.equal(m.logFormatName, 'gomirror_goproxy_example_com_8081');
   });

@@ -16,6 +16,7 @@ import { createTreeStore } from '../../../src/tree/store.js';
 import { verifyTree } from '../../../src/verify/index.js';
 import { BASIC, BASIC_PSEUDO, basicSpec, buildUpstream, type Upstream } from '../../helpers/fixture-upstream.js';
 import { treeFiles, treeFromUpstream } from '../../helpers/tree.js';
+import { vulnDbFiles, writeVulnDb } from '../../helpers/fixture-vulndb.js';
 
 describe('pruneTree', () => {
   let upstream: Upstream;
@@ -89,6 +90,23 @@ describe('pruneTree', () => {
       await readModulesOnDisk(createTreeStore(root)),
     );
     assert.deepEqual([...needed].sort(), [`${BASIC.toml}@v1.0.0`, `${BASIC.alpha}@v1.1.0`, `${BASIC.app}@v1.0.0`, `${BASIC.yaml}@v2.4.0`]);
+  });
+
+  it('with vulnerable: refuse-latest, latest keeps the version sync takes instead of an affected one', async () => {
+    const root = await freshTree();
+    // v1.1.0, alpha's latest, is affected by a vulnerability fixed in v1.1.1 (not released).
+    await writeVulnDb(
+      path.join(root, 'vulndb'),
+      vulnDbFiles([{ id: 'GO-2024-0001', modified: '2024-01-01T00:00:00Z', affected: [{ module: BASIC.alpha, ranges: [[{ introduced: '1.1.0' }, { fixed: '1.1.1' }]] }] }]),
+    );
+    const mods = modules([{ path: BASIC.alpha, versions: ['latest'] }]);
+    const store = createTreeStore(root);
+    const onDisk = await readModulesOnDisk(store);
+    const needs = async (vulnerable?: 'allow' | 'refuse-latest'): Promise<string[]> =>
+      [...(await findNeededVersions({ modules: mods, gosum: [], gomod: [], deps: false, ...(vulnerable ? { vulnerable } : {}) }, store, onDisk)).needed];
+    assert.deepEqual(await needs('refuse-latest'), [`${BASIC.alpha}@v1.0.0`]);
+    assert.deepEqual(await needs('allow'), [`${BASIC.alpha}@v1.1.0`]);
+    assert.deepEqual(await needs(), [`${BASIC.alpha}@v1.1.0`]);
   });
 
   it('keeps go.mod requirements (after replace) named by --gomod', async () => {

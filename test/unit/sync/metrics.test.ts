@@ -35,6 +35,15 @@ function samples(text: string): Map<string, number> {
 }
 
 describe('formatSyncMetrics', () => {
+  it('counts the versions known vulnerabilities affect, and those the policy skipped (0 without a database)', () => {
+    const r = 'root="/srv/goproxy"';
+    const s = samples(formatSyncMetrics({ root: '/srv/goproxy', startedAt: 1, finishedAt: 2, report: report({ vulnerable: 3, vulnerableSkipped: 1 }) }));
+    assert.equal(s.get(`gomirror_sync_vulnerable_versions{${r}}`), 3);
+    assert.equal(s.get(`gomirror_sync_vulnerable_skipped{${r}}`), 1);
+    const none = samples(formatSyncMetrics({ root: '/srv/goproxy', startedAt: 1, finishedAt: 2, report: report() }));
+    assert.equal(none.get(`gomirror_sync_vulnerable_versions{${r}}`), 0);
+  });
+
   it('renders every gauge of a successful run with HELP and TYPE once per name', () => {
     const text = formatSyncMetrics({ root: '/srv/goproxy', startedAt: 1000, finishedAt: 1061.5, report: report({ failed: 0, errors: 0 }) });
     const s = samples(text);
