@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   E_SUMDB: 'failure',
   E_BUNDLE: 'failure',
   E_RSYNC: 'failure',
+  E_S3: 'failure',
   E_KEY: 'input',
   E_SIGNATURE: 'security',
   E_CHECKSUM_MISMATCH: 'security',

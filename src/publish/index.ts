@@ -1,12 +1,18 @@
-/** Publishing the tree to mirror hosts with rsync: module files first, index files last. */
+/**
+ * Publishing the tree to mirror hosts (rsync) and S3-compatible buckets:
+ * module files first, the checksum database next, index files last.
+ */
+export { parseDuration } from './duration.js';
+export type { DestinationOutcome, TargetChange } from './outcome.js';
 export {
   createRsyncRunner,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DELETE_AFTER_MS,
   publishTree,
   RsyncMissingError,
-  type DestinationOutcome,
+  type PublishDeps,
   type PublishOptions,
   type PublishResult,
-  type RsyncRunner,
 } from './publish.js';
 export {
   buildRsyncPasses,
@@ -24,3 +30,21 @@ export {
   type RsyncPass,
 } from './rsync-args.js';
 export { describeRsyncExit, hintForRsyncExit } from './rsync-exit.js';
+export type { RsyncRunner } from './rsync-target.js';
+export {
+  EMPTY_STATE,
+  namedVersions,
+  needsHash,
+  phaseOf,
+  planS3Publish,
+  S3_PHASES,
+  type LocalFile,
+  type PublishedObject,
+  type PublishedState,
+  type S3Phase,
+  type S3Plan,
+  type S3PlanInput,
+} from './s3-plan.js';
+export { decodeState, encodeState, STATE_KEY } from './s3-state.js';
+export { openS3Store, PART_SIZE, resolveEndpoint, type ObjectHeaders, type ObjectStore, type S3StoreOptions } from './s3-store.js';
+export { describeTarget, parseTarget, type PublishTarget, type S3Location } from './targets.js';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -30,19 +31,24 @@ function fakeRunner(answer: (target: string, call: number) => string | Error): R
   return Object.assign(run, { calls });
 }
 
-const root = tmpdir();
+// publish takes the tree lock: a tree of its own, never the shared tmpdir.
+const root = mkdtempSync(path.join(tmpdir(), 'gomirror-unit-publish-'));
 
 describe('publishTree', () => {
-  it('runs the passes for each destination in order and counts files', async () => {
+  it('runs the passes of each destination in order, the destinations at once, and counts files', async () => {
     const run = fakeRunner(() => '>f+++++++++ a/@v/v1.0.0.zip\n*deleting   a/@v/old.zip\n');
     const logger = recordingLogger();
     const r = await publishTree({ root, to: ['/m1', 'host:/m2'], delete: true, dryRun: false }, logger, run);
     assert.equal(r.ok, true);
     assert.deepEqual(r.outcomes.map((o) => [o.destination, o.sent, o.deleted]), [['/m1', 3, 3], ['host:/m2', 3, 3]]);
-    assert.deepEqual(run.calls.map((c) => c.at(-1)), ['/m1/', '/m1/', '/m1/', 'host:/m2/', 'host:/m2/', 'host:/m2/']);
-    assert.ok(run.calls[0]?.includes('--exclude=@v/list'), 'modules pass first');
-    assert.ok(run.calls[1]?.includes('--include=@v/list'), 'index pass second');
-    assert.ok(run.calls[2]?.includes('--delete'), 'delete pass last');
+    // Both destinations start before either finishes its first pass.
+    assert.deepEqual(run.calls.map((c) => c.at(-1)), ['/m1/', 'host:/m2/', '/m1/', 'host:/m2/', '/m1/', 'host:/m2/']);
+    for (const dest of ['/m1/', 'host:/m2/']) {
+      const calls = run.calls.filter((c) => c.at(-1) === dest);
+      assert.ok(calls[0]?.includes('--exclude=@v/list'), 'modules pass first');
+      assert.ok(calls[1]?.includes('--include=@v/list'), 'index pass second');
+      assert.ok(calls[2]?.includes('--delete'), 'delete pass last');
+    }
     assert.equal(logger.lines[0], 'info: /m1: modules pass: 2 files changed');
   });
 
@@ -64,11 +70,13 @@ describe('publishTree', () => {
 
   it('a missing rsync is said once, not once per destination', async () => {
     const run = fakeRunner(() => new RsyncMissingError('rsync', new Error('spawn rsync ENOENT')));
-    const r = await publishTree({ root, to: ['/a', '/b'], delete: false, dryRun: false }, recordingLogger(), run);
+    const logger = recordingLogger();
+    const r = await publishTree({ root, to: ['/a', '/b'], delete: false, dryRun: false }, logger, run);
     assert.equal(r.ok, false);
-    assert.equal(r.outcomes.length, 1);
+    assert.deepEqual(r.outcomes.map((o) => o.ok), [false, false]);
     assert.match(r.outcomes[0]?.error?.message ?? '', /rsync is not installed/);
     assert.match(r.outcomes[0]?.error?.hint ?? '', /apt-get install rsync/);
+    assert.deepEqual(logger.lines, ['error: rsync is not installed: cannot run rsync']);
   });
 
   it('refuses a missing root or no destination before running anything', async () => {
