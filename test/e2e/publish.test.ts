@@ -5,9 +5,7 @@
  * each listed version's .info, .mod and .zip are already there.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +15,7 @@ import { describeCli, runCli, spawnCli, type CliResult } from '../helpers/cli.js
 import { BASIC, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
 import { requireCommand } from '../helpers/go-tools.js';
 import { treeFiles } from '../helpers/tree.js';
+import { startRsyncDaemon } from '../helpers/rsync-daemon.js';
 import { freePort } from './nginx-support.js';
 
 const BIG = 'example.com/big';
@@ -76,44 +75,6 @@ async function incompleteVersions(dest: string): Promise<{ lists: number; versio
     }
   }
   return { lists: lists.length, versions, missing };
-}
-
-/** An rsync daemon on 127.0.0.1:port with one writable module `mirror`; stops when stop() is called or this process dies. */
-async function startRsyncDaemon(dir: string): Promise<{ url: string; dest: string; stop(): Promise<void> }> {
-  await requireCommand('rsync', 'rsync');
-  const dest = path.join(dir, 'daemon-dest');
-  await mkdir(dest, { recursive: true });
-  const port = await freePort();
-  const conf = path.join(dir, 'rsyncd.conf');
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
-  await writeFile(
-    conf,
-    `use chroot = no\nuid = ${uid}\ngid = ${gid}\nlog file = ${path.join(dir, 'rsyncd.log')}\n\n[mirror]\n  path = ${dest}\n  read only = no\n`,
-  );
-  const script = `rsync --daemon --no-detach --config='${conf}' --port=${port} --address=127.0.0.1 & n=$!; trap 'kill $n' TERM; read _; kill $n; wait $n`;
-  const child = spawn('sh', ['-c', script], { stdio: ['pipe', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const stop = async (): Promise<void> => {
-    child.stdin.end();
-    await exited;
-  };
-  for (let delay = 20, waited = 0; ; waited += delay, delay = Math.min(delay * 2, 400)) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (waited > 10_000 || child.exitCode !== null) {
-      await stop();
-      throw new Error(`rsync daemon did not start: ${await readFile(path.join(dir, 'rsyncd.log'), 'utf8').catch(() => '')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
-  return { url: `rsync://127.0.0.1:${port}/mirror/tree`, dest: path.join(dest, 'tree'), stop };
 }
 
 describe('gomirror publish, end to end', () => {
