@@ -58,14 +58,12 @@ export function resolveEndpoint(options: S3StoreOptions): { url: string; from: s
   ];
   for (const [url, from] of pick) {
     if (url === undefined || url.trim() === '') continue;
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new GomirrorError('E_USAGE', `${from}: "${url}" is not a URL`, { hint: 'Write it as http(s)://host[:port]' });
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+    if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
+      throw new GomirrorError('E_USAGE', `${from}: ${scheme}:// endpoints are not supported`, { hint: 'Write it as http(s)://host[:port]' });
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new GomirrorError('E_USAGE', `${from}: ${parsed.protocol}// endpoints are not supported`, { hint: 'Write it as http(s)://host[:port]' });
+    if (scheme === undefined || !URL.canParse(url)) {
+      throw new GomirrorError('E_USAGE', `${from}: "${url}" is not a URL`, { hint: 'Write it as http(s)://host[:port]' });
     }
     return { url, from };
   }

@@ -259,7 +259,10 @@ describe('gomirror publish to S3, end to end', () => {
       let versions = 0;
       const lists = (await s3.keys(`${PREFIX}/`)).filter((k) => k.endsWith('/@v/list'));
       for (const list of lists) {
-        const text = (await s3.get(list)).body.toString('utf8');
+        const got = await s3.get(list);
+        // s3rver (unlike S3) overwrites an object in two steps; a GET in between fails. No client reads a list then.
+        if (got.status !== 200) continue;
+        const text = got.body.toString('utf8');
         for (const v of text.split('\n').filter((l) => l !== '')) {
           versions++;
           for (const ext of ['info', 'mod', 'zip']) {
@@ -321,13 +324,14 @@ describe('gomirror publish to S3, end to end', () => {
     assert.deepEqual(keys.filter((k) => k.endsWith('/list') || k.endsWith('/@latest') || k.endsWith('/supported')), []);
     assert.equal(s3.requests.slice(first).filter((q) => q.key === doomed).length >= 6, true, 'the SDK retried it');
 
-    // The next run sends only what is missing.
+    // The next run sends only what is missing: what the failed run did not finish.
+    const madeIt = new Set(created(s3.requests.slice(first)));
     s3.clearFaults();
     const again = s3.requests.length;
     ok(await publish(['--to', `s3://${BUCKET}/stuck`]));
     const sent = created(s3.requests.slice(again)).filter((k) => !k.includes('/.gomirror/'));
-    assert.ok(sent.includes(doomed));
-    assert.ok(!sent.some((k) => k.endsWith('.info')), sent.join('\n'));
+    assert.ok(madeIt.size > 1 && sent.includes(doomed));
+    assert.deepEqual(sent.sort(), [...(await served()).keys()].map((f) => `stuck/${f}`).filter((k) => !madeIt.has(k)).sort());
     await assertBucketHoldsTree('stuck');
   });
 
