@@ -325,7 +325,7 @@ describe('gomirror publish to S3, end to end', () => {
     assert.equal(s3.requests.slice(first).filter((q) => q.key === doomed).length >= 6, true, 'the SDK retried it');
 
     // The next run sends only what is missing: what the failed run did not finish.
-    const madeIt = new Set(created(s3.requests.slice(first)));
+    const madeIt = new Set(created(s3.requests.slice(first)).filter((k) => k.startsWith('stuck/') && !k.includes('/.gomirror/')));
     s3.clearFaults();
     const again = s3.requests.length;
     ok(await publish(['--to', `s3://${BUCKET}/stuck`]));
