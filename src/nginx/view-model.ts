@@ -18,6 +18,7 @@ import {
   type NginxOptions,
 } from './options.js';
 import { GomirrorError } from '../errors.js';
+import { IMMUTABLE_MAX_AGE } from '../tree/serve-rules.js';
 
 /** A location that asks for HTTP basic auth for the modules one pattern matches. */
 export interface AuthLocation {
@@ -52,8 +53,7 @@ export interface NginxViewModel {
   logFormatName: string;
 }
 
-/** One year, the longest max-age caches honour. */
-export const IMMUTABLE_MAX_AGE = 31_536_000;
+export { IMMUTABLE_MAX_AGE };
 
 /**
  * Builds the template data. `cwd` resolves relative paths (the root, TLS and
