@@ -18,7 +18,7 @@ import {
   type NginxOptions,
 } from './options.js';
 import { GomirrorError } from '../errors.js';
-import { IMMUTABLE_MAX_AGE } from '../tree/serve-rules.js';
+import { IMMUTABLE_MAX_AGE, SERVED_KINDS, type ServedKind } from '../tree/serve-rules.js';
 
 /** A location that asks for HTTP basic auth for the modules one pattern matches. */
 export interface AuthLocation {
@@ -28,6 +28,17 @@ export interface AuthLocation {
   regex: string;
   /** Absolute htpasswd file. */
   userFile: string;
+}
+
+/** A location serving one kind of tree file (tree/serve-rules.ts, which the S3 publisher reads too). */
+export interface ServedLocation {
+  regex: string;
+  type: string;
+  /** Hash tiles: no charset, no gzip. */
+  rawHashes: boolean;
+  immutable: boolean;
+  /** Comment lines above the location. */
+  comment: string[];
 }
 
 /** What the templates in templates/nginx/ render. */
@@ -43,6 +54,9 @@ export interface NginxViewModel {
   /** In the order given; they are matched in that order, after the sumdb and hidden-file rules. */
   authLocations: AuthLocation[];
   autoindex: boolean;
+  /** The checksum database's files, then module files: one location per kind, in matching order. */
+  sumdbLocations: ServedLocation[];
+  moduleLocations: ServedLocation[];
   /** Cache-Control max-age of mutable files, seconds. */
   listMaxAge: number;
   /** Cache-Control max-age of versioned files: one year, with `immutable`. */
@@ -118,10 +132,29 @@ export function buildNginxViewModel(options: NginxOptions, cwd: string): NginxVi
     tls,
     authLocations,
     autoindex: options.autoindex === true,
+    sumdbLocations: SERVED_KINDS.filter(isSumdb).map(toLocation),
+    moduleLocations: SERVED_KINDS.filter((k) => !isSumdb(k)).map(toLocation),
     listMaxAge: parseMaxAge(options.listMaxAge ?? DEFAULT_LIST_MAX_AGE, '--list-max-age'),
     immutableMaxAge: IMMUTABLE_MAX_AGE,
     accessLog,
     logFormatName: standalone ? 'gomirror' : nameLogFormat(serverNames[0] ?? '_', listen.port),
+  };
+}
+
+const isSumdb = (k: ServedKind): boolean => k.regex.startsWith('^/sumdb/');
+
+function toLocation(k: ServedKind): ServedLocation {
+  // Only text/plain gets a charset (charset_types); a text/plain kind without one is a hash tile.
+  const rawHashes = k.type === 'text/plain' && !k.charset;
+  return {
+    regex: k.regex,
+    type: k.type,
+    rawHashes,
+    immutable: k.cache === 'immutable',
+    comment:
+      k.name === 'sumdb-tile-partial'
+        ? ['Hash tiles are raw SHA-256 hashes: text/plain like the rest, but neither', 'UTF-8 nor worth gzip.']
+        : [],
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * What a client gets for each kind of file in the tree: the Content-Type and
- * the Cache-Control class. The nginx config (templates/nginx/partials/) and
- * the S3 publisher serve the same tree, so both must agree: S3 reads this
- * table, and test/unit/tree/serve-rules.test.ts checks every row against the
- * rendered nginx config (same regex, same type, same cache class), so the two
- * cannot drift apart silently.
+ * the Cache-Control class. The nginx config and the S3 publisher serve the
+ * same tree, so both are made from this one table: `gomirror nginx` renders a
+ * location per row (templates/nginx/partials/served-location.hbs), and
+ * `publish` sets each object's headers from it. test/unit/tree/serve-rules.test.ts
+ * reads the rendered config back, and the S3 end-to-end test compares the
+ * headers real nginx and the bucket send.
  *
  * Pure. Patterns are the nginx location regexes verbatim; they are matched
  * against `/` + the slash-separated path relative to the tree root.
