@@ -8,6 +8,7 @@ export {
   createRsyncRunner,
   DEFAULT_CONCURRENCY,
   DEFAULT_DELETE_AFTER_MS,
+  openS3Store,
   publishTree,
   RsyncMissingError,
   type PublishDeps,
@@ -46,5 +47,5 @@ export {
   type S3PlanInput,
 } from './s3-plan.js';
 export { decodeState, encodeState, STATE_KEY } from './s3-state.js';
-export { openS3Store, PART_SIZE, resolveEndpoint, type ObjectHeaders, type ObjectStore, type S3StoreOptions } from './s3-store.js';
+export { resolveEndpoint, type ObjectHeaders, type ObjectStore, type S3StoreOptions } from './s3-endpoint.js';
 export { describeTarget, parseTarget, type PublishTarget, type S3Location } from './targets.js';

@@ -21,7 +21,7 @@ import { scanLocalTree, type LocalTree } from './local-tree.js';
 import type { DestinationOutcome } from './outcome.js';
 import { describeRsyncExit, hintForRsyncExit } from './rsync-exit.js';
 import { publishWithRsync, type RsyncRunner } from './rsync-target.js';
-import { openS3Store, type ObjectStore, type S3StoreOptions } from './s3-store.js';
+import type { ObjectStore, S3StoreOptions } from './s3-endpoint.js';
 import { publishToS3 } from './s3-target.js';
 import { describeTarget, parseTarget, type PublishTarget, type S3Location } from './targets.js';
 
@@ -90,6 +90,14 @@ export interface PublishDeps {
   readonly rsync?: RsyncRunner;
   readonly openS3?: (loc: S3Location, options: S3StoreOptions) => Promise<ObjectStore>;
   readonly now?: () => number;
+}
+
+/**
+ * The S3 client for `loc` (s3-store.ts), loaded on first use: the AWS SDK
+ * costs a rsync-only publish nothing.
+ */
+export async function openS3Store(loc: S3Location, options: S3StoreOptions): Promise<ObjectStore & { endpoint: string }> {
+  return (await import('./s3-store.js')).openS3Store(loc, options);
 }
 
 export const DEFAULT_CONCURRENCY = 8;

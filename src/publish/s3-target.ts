@@ -14,7 +14,7 @@ import type { LocalTree } from './local-tree.js';
 import type { DestinationOutcome, TargetChange } from './outcome.js';
 import { needsHash, planS3Publish, type PublishedObject, type PublishedState } from './s3-plan.js';
 import { decodeState, encodeState, STATE_KEY } from './s3-state.js';
-import type { ObjectStore } from './s3-store.js';
+import type { ObjectStore } from './s3-endpoint.js';
 import { describeTarget, type S3Location } from './targets.js';
 
 export interface S3TargetOptions {
