@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   E_BUNDLE: 'failure',
   E_RSYNC: 'failure',
   E_VULNDB: 'failure',
+  E_S3: 'failure',
   E_KEY: 'input',
   E_SIGNATURE: 'security',
   E_CHECKSUM_MISMATCH: 'security',

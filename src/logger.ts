@@ -10,6 +10,8 @@ export interface Progress {
   total: number;
   failed: number;
   bytes: number;
+  /** What done and total count (default `versions`). */
+  unit?: string;
 }
 
 export interface Logger {

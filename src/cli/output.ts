@@ -115,7 +115,7 @@ export function formatStatus(p: Progress, seconds: number, columns: number): str
   // Versions still to resolve are not in total yet, so the ETA is a lower bound early in a run.
   const eta = p.done > 0 && p.total > p.done ? formatEta((seconds / p.done) * (p.total - p.done)) : '-';
   const text =
-    `[${bar}] ${p.done}/${p.total} versions` +
+    `[${bar}] ${p.done}/${p.total} ${p.unit ?? 'versions'}` +
     (p.failed ? `, ${p.failed} failed` : '') +
     `, ${(p.bytes / 1048576).toFixed(1)} MiB, ${(rate / 1048576).toFixed(1)} MiB/s, ETA ${eta}`;
   return text.slice(0, Math.max(20, columns - 1));

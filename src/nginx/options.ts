@@ -42,7 +42,8 @@ export interface AuthRule {
 }
 
 /** The default and largest max-age for mutable files, in seconds. */
-export const DEFAULT_LIST_MAX_AGE = 300;
+// One value for nginx and the S3 publisher (tree/serve-rules.ts).
+export { DEFAULT_LIST_MAX_AGE } from '../tree/index.js';
 const ONE_YEAR = 31_536_000;
 
 /** Parses `[HOST:]PORT` (`8080`, `127.0.0.1:8080`, `[::1]:8080`, `*:80`). */

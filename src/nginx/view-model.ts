@@ -9,6 +9,7 @@ import path from 'node:path';
 import { compileModulePattern, splitModulePatterns } from './module-pattern.js';
 import { DEFAULT_LIST_MAX_AGE, checkConfigPath, checkServerName, formatListen, parseAuthRule, parseListen, parseMaxAge, type NginxOptions } from './options.js';
 import { GomirrorError } from '../errors.js';
+import { IMMUTABLE_MAX_AGE, SERVED_KINDS, type ServedKind } from '../tree/index.js';
 
 /** A location that asks for HTTP basic auth for the modules one pattern matches. */
 export interface AuthLocation {
@@ -18,6 +19,17 @@ export interface AuthLocation {
   regex: string;
   /** Absolute htpasswd file. */
   userFile: string;
+}
+
+/** A location serving one kind of tree file (tree/serve-rules.ts, which the S3 publisher reads too). */
+export interface ServedLocation {
+  regex: string;
+  type: string;
+  /** Hash tiles: no charset, no gzip. */
+  rawHashes: boolean;
+  immutable: boolean;
+  /** Comment lines above the location. */
+  comment: string[];
 }
 
 /** What the templates in templates/nginx/ render. */
@@ -33,6 +45,9 @@ export interface NginxViewModel {
   /** In the order given; they are matched in that order, after the sumdb and hidden-file rules. */
   authLocations: AuthLocation[];
   autoindex: boolean;
+  /** The checksum database's files, then module files: one location per kind, in matching order. */
+  sumdbLocations: ServedLocation[];
+  moduleLocations: ServedLocation[];
   /** Cache-Control max-age of mutable files, seconds. */
   listMaxAge: number;
   /** Cache-Control max-age of versioned files: one year, with `immutable`. */
@@ -47,8 +62,7 @@ export interface NginxViewModel {
   logFormatName: string;
 }
 
-/** One year, the longest max-age caches honour. */
-export const IMMUTABLE_MAX_AGE = 31_536_000;
+export { IMMUTABLE_MAX_AGE };
 
 /** One hour: vulnerability entries change only when their report is revised. */
 export const VULNDB_ENTRY_MAX_AGE = 3600;
@@ -117,12 +131,31 @@ export function buildNginxViewModel(options: NginxOptions, cwd: string): NginxVi
     tls,
     authLocations,
     autoindex: options.autoindex === true,
+    sumdbLocations: SERVED_KINDS.filter(isSumdb).map(toLocation),
+    moduleLocations: SERVED_KINDS.filter((k) => !isSumdb(k)).map(toLocation),
     listMaxAge,
     immutableMaxAge: IMMUTABLE_MAX_AGE,
     vulndbIndexMaxAge: listMaxAge,
     vulndbEntryMaxAge: Math.max(VULNDB_ENTRY_MAX_AGE, listMaxAge),
     accessLog,
     logFormatName: standalone ? 'gomirror' : nameLogFormat(serverNames[0] ?? '_', listen.port),
+  };
+}
+
+const isSumdb = (k: ServedKind): boolean => k.regex.startsWith('^/sumdb/');
+
+function toLocation(k: ServedKind): ServedLocation {
+  // Only text/plain gets a charset (charset_types); a text/plain kind without one is a hash tile.
+  const rawHashes = k.type === 'text/plain' && !k.charset;
+  return {
+    regex: k.regex,
+    type: k.type,
+    rawHashes,
+    immutable: k.cache === 'immutable',
+    comment:
+      k.name === 'sumdb-tile-partial'
+        ? ['Hash tiles are raw SHA-256 hashes: text/plain like the rest, but neither', 'UTF-8 nor worth gzip.']
+        : [],
   };
 }
 

@@ -1,15 +1,27 @@
 /**
- * `gomirror publish`: runs the rsync passes of rsync-args.ts for each
- * destination in turn. rsync is reached through an injected runner; the
- * default one uses execa and turns its failures into E_RSYNC errors.
+ * `gomirror publish`: the tree to every `--to` target at once — rsync
+ * destinations (rsync-target.ts) and S3 buckets (s3-target.ts). Each target
+ * keeps the same order (module files, then the checksum database, then the
+ * index files), and one that fails does not stop the others.
+ *
+ * Everything that can be checked before work is: the targets parse, the S3
+ * credentials and region resolve (E_USAGE, exit 2, nothing sent anywhere).
+ * Then the tree lock is taken, so no sync, import or prune changes the tree
+ * while it is being read.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, ExecaError } from 'execa';
-import { GomirrorError, isGomirrorError } from '../errors.js';
+import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { buildRsyncPasses, describeDestination, isFileChange, parseDestination, parseRsyncChanges, type RsyncChange } from './rsync-args.js';
+import { writeFileAtomic, acquireTreeLock, DEFAULT_LIST_MAX_AGE } from '../tree/index.js';
+import { scanLocalTree, type LocalTree } from './local-tree.js';
+import type { DestinationOutcome } from './outcome.js';
 import { describeRsyncExit, hintForRsyncExit } from './rsync-exit.js';
+import { publishWithRsync, type RsyncRunner } from './rsync-target.js';
+import type { ObjectStore, S3StoreOptions } from './s3-endpoint.js';
+import { publishToS3 } from './s3-target.js';
+import { describeTarget, parseTarget, type PublishTarget, type S3Location } from './targets.js';
 
 /** The rsync program could not be started at all. */
 export class RsyncMissingError extends GomirrorError {
@@ -21,9 +33,6 @@ export class RsyncMissingError extends GomirrorError {
     this.name = 'RsyncMissingError';
   }
 }
-
-/** Runs rsync with `args` and returns its stdout; throws GomirrorError E_RSYNC on failure. */
-export type RsyncRunner = (args: readonly string[]) => Promise<string>;
 
 /** The real runner: `binary` (default `rsync` from PATH) through execa. */
 export function createRsyncRunner(binary = 'rsync'): RsyncRunner {
@@ -47,7 +56,7 @@ export function createRsyncRunner(binary = 'rsync'): RsyncRunner {
 
 export interface PublishOptions {
   readonly root: string;
-  /** `--to` values: local paths, `host:path`, `rsync://host/module/path`. */
+  /** `--to` values: local paths, `host:path`, `rsync://host/module/path`, `s3://bucket/prefix`. */
   readonly to: readonly string[];
   readonly delete: boolean;
   readonly dryRun: boolean;
@@ -55,17 +64,18 @@ export interface PublishOptions {
   readonly bwlimit?: number;
   /** Resolves relative local destinations (default: process.cwd()). */
   readonly cwd?: string;
-}
-
-export interface DestinationOutcome {
-  readonly destination: string;
-  readonly ok: boolean;
-  /** Files sent (or, with --dry-run, that would be). */
-  readonly sent: number;
-  readonly deleted: number;
-  /** Every change rsync reported, pass by pass. */
-  readonly changes: readonly RsyncChange[];
-  readonly error?: GomirrorError;
+  /** S3: endpoint URL, over AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL. */
+  readonly endpoint?: string;
+  /** S3: virtual-hosted addressing even with a custom endpoint. */
+  readonly virtualHosted?: boolean;
+  /** S3: uploads at once per target (default 8). */
+  readonly concurrency?: number;
+  /** S3: how long an object gone from the tree stays in the bucket (default 24 h). */
+  readonly deleteAfterMs?: number;
+  /** S3: Cache-Control max-age of lists and other changing files, as `gomirror nginx --list-max-age`. */
+  readonly listMaxAge?: number;
+  /** Writes a JSON report, one entry per target, to this file. */
+  readonly report?: string;
 }
 
 export interface PublishResult {
@@ -73,12 +83,32 @@ export interface PublishResult {
   readonly outcomes: readonly DestinationOutcome[];
 }
 
+/** What publishTree reaches the world through; tests replace parts. */
+export interface PublishDeps {
+  readonly rsync?: RsyncRunner;
+  readonly openS3?: (loc: S3Location, options: S3StoreOptions) => Promise<ObjectStore>;
+  readonly now?: () => number;
+}
+
 /**
- * Publishes the tree at `opts.root` to every destination, one after the
- * other; a failed destination does not stop the others. Throws E_USAGE (before
- * any copy) for a missing root or an empty `--to`.
+ * The S3 client for `loc` (s3-store.ts), loaded on first use: the AWS SDK
+ * costs a rsync-only publish nothing.
  */
-export async function publishTree(opts: PublishOptions, logger: Logger, run: RsyncRunner = createRsyncRunner()): Promise<PublishResult> {
+export async function openS3Store(loc: S3Location, options: S3StoreOptions): Promise<ObjectStore & { endpoint: string }> {
+  return (await import('./s3-store.js')).openS3Store(loc, options);
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_DELETE_AFTER_MS = 24 * 3_600_000;
+
+/**
+ * Publishes the tree at `opts.root` to every target in parallel; a failed
+ * target does not stop the others. Throws E_USAGE (before anything is sent)
+ * for a missing root, no or a bad `--to`, bad numbers, or S3 credentials or
+ * region that do not resolve; E_LOCKED when another run holds the tree.
+ */
+export async function publishTree(opts: PublishOptions, logger: Logger, deps: PublishDeps | RsyncRunner = {}): Promise<PublishResult> {
+  const d: PublishDeps = typeof deps === 'function' ? { rsync: deps } : deps;
   const root = path.resolve(opts.root);
   if (!(await isDirectory(root))) {
     throw new GomirrorError('E_USAGE', `--root ${root} is not a directory`, { hint: 'Name the tree that gomirror sync --out wrote' });
@@ -87,41 +117,105 @@ export async function publishTree(opts: PublishOptions, logger: Logger, run: Rsy
   if (opts.bwlimit !== undefined && !(Number.isInteger(opts.bwlimit) && opts.bwlimit > 0)) {
     throw new GomirrorError('E_USAGE', `--bwlimit ${opts.bwlimit}: give a whole number of KiB/s above 0`);
   }
-  const dests = opts.to.map((t) => parseDestination(t, opts.cwd ?? process.cwd()));
-  const outcomes: DestinationOutcome[] = [];
-  for (const dest of dests) {
-    const name = describeDestination(dest);
-    const changes: RsyncChange[] = [];
-    let error: GomirrorError | undefined;
-    let missing = false;
-    for (const pass of buildRsyncPasses({ root, dest, delete: opts.delete, dryRun: opts.dryRun, ...(opts.bwlimit !== undefined ? { bwlimit: opts.bwlimit } : {}) })) {
-      try {
-        const passChanges = parseRsyncChanges(await run(pass.args));
-        changes.push(...passChanges);
-        logger.info(`${name}: ${pass.name} pass: ${passChanges.filter((c) => isFileChange(c) !== undefined).length} files changed`);
-      } catch (err) {
-        if (!isGomirrorError(err)) throw err;
-        missing = err instanceof RsyncMissingError;
-        error = new GomirrorError(err.code, `publish to ${name} failed in the ${pass.name} pass: ${err.message}`, {
-          ...(err.hint !== undefined ? { hint: err.hint } : {}),
-          cause: err,
-        });
-        logger.error(error.message, { code: error.code, hint: error.hint });
-        break;
-      }
-    }
-    outcomes.push({
-      destination: name,
-      ok: error === undefined,
-      sent: changes.filter((c) => isFileChange(c) === 'sent').length,
-      deleted: changes.filter((c) => isFileChange(c) === 'deleted').length,
-      changes,
-      ...(error !== undefined ? { error } : {}),
-    });
-    // A missing rsync fails every destination the same way: say it once.
-    if (missing) break;
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new GomirrorError('E_USAGE', `--concurrency ${concurrency}: give a whole number from 1 to 256`);
   }
-  return { ok: outcomes.length === dests.length && outcomes.every((o) => o.ok), outcomes };
+  if (opts.listMaxAge !== undefined && !(Number.isInteger(opts.listMaxAge) && opts.listMaxAge >= 0 && opts.listMaxAge <= 31_536_000)) {
+    throw new GomirrorError('E_USAGE', `--list-max-age ${opts.listMaxAge}: give whole seconds from 0 to 31536000`);
+  }
+  const targets = opts.to.map((t) => parseTarget(t, opts.cwd ?? process.cwd()));
+  const names = targets.map(describeTarget);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new GomirrorError('E_USAGE', `--to ${dup} is named twice`);
+
+  const openS3 = d.openS3 ?? openS3Store;
+  const storeOptions: S3StoreOptions = {
+    concurrency,
+    ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
+    ...(opts.virtualHosted !== undefined ? { virtualHosted: opts.virtualHosted } : {}),
+  };
+  const stores = new Map<PublishTarget, ObjectStore>();
+  for (const t of targets) if (t.kind === 's3') stores.set(t, await openS3(t, storeOptions));
+
+  const lock = opts.dryRun ? undefined : await acquireTreeLock(root, { command: 'publish' });
+  try {
+    const tree: LocalTree | undefined = stores.size > 0 ? await scanLocalTree(root) : undefined;
+    const progress = { done: 0, total: 0, failed: 0, bytes: 0 };
+    const report = (): void => logger.progress({ ...progress, unit: 'files' });
+    const run = d.rsync ?? createRsyncRunner();
+    const now = d.now ?? Date.now;
+    const outcomes = await Promise.all(
+      targets.map((t): Promise<DestinationOutcome> => {
+        if (t.kind !== 's3') return publishWithRsync({ root, dest: t, delete: opts.delete, dryRun: opts.dryRun, ...(opts.bwlimit !== undefined ? { bwlimit: opts.bwlimit } : {}) }, run, logger);
+        return publishToS3(
+          {
+            location: t,
+            store: stores.get(t) as ObjectStore,
+            tree: tree as LocalTree,
+            dryRun: opts.dryRun,
+            delete: opts.delete,
+            deleteAfterMs: opts.deleteAfterMs ?? DEFAULT_DELETE_AFTER_MS,
+            concurrency,
+            listMaxAge: opts.listMaxAge ?? DEFAULT_LIST_MAX_AGE,
+            now,
+            onPlanned: (n) => {
+              progress.total += n;
+              report();
+            },
+            onProgress: (files, bytes, failed) => {
+              progress.done += files;
+              progress.bytes += bytes;
+              progress.failed += failed;
+              report();
+            },
+          },
+          logger,
+        );
+      }),
+    );
+    // A missing rsync fails every rsync destination the same way: say it once.
+    const said = new Set<string>();
+    for (const o of outcomes) {
+      const e = o.error;
+      if (!e) continue;
+      const key = e.cause instanceof RsyncMissingError ? e.cause.message : e.message;
+      if (said.has(key)) continue;
+      said.add(key);
+      logger.error(e.cause instanceof RsyncMissingError ? e.cause.message : e.message, { code: e.code, hint: e.hint });
+    }
+    const result = { ok: outcomes.every((o) => o.ok), outcomes };
+    if (opts.report !== undefined) await writeReport(opts.report, root, opts.dryRun, result, tree);
+    return result;
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function writeReport(file: string, root: string, dryRun: boolean, r: PublishResult, tree: LocalTree | undefined): Promise<void> {
+  const doc = {
+    ok: r.ok,
+    dryRun,
+    root,
+    finishedAt: new Date().toISOString(),
+    ...(tree ? { skipped: tree.skipped } : {}),
+    targets: r.outcomes.map((o) => ({
+      destination: o.destination,
+      kind: o.kind,
+      ok: o.ok,
+      sent: o.sent,
+      deleted: o.deleted,
+      ...(o.bytes !== undefined ? { bytes: o.bytes } : {}),
+      ...(o.unchanged !== undefined ? { unchanged: o.unchanged } : {}),
+      changes: o.changes,
+      ...(o.error ? { error: { code: o.error.code, message: o.error.message, hint: o.error.hint } } : {}),
+    })),
+  };
+  try {
+    await writeFileAtomic(path.resolve(file), JSON.stringify(doc, null, 2) + '\n');
+  } catch (err) {
+    throw new GomirrorError('E_FS', `--report ${file}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { describeCli, runCli } from '../helpers/cli.js';
 import { basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
 import { treeFromUpstream } from '../helpers/tree.js';
-import { startRsyncDaemon } from './rsync-daemon.js';
+import { startRsyncDaemon } from '../helpers/rsync-daemon.js';
 
 describe('publish to an rsync daemon with auth users', () => {
   let upstream: Upstream;

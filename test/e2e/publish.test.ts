@@ -15,8 +15,8 @@ import { describeCli, runCli, spawnCli, type CliResult } from '../helpers/cli.js
 import { BASIC, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
 import { requireCommand } from '../helpers/go-tools.js';
 import { treeFiles } from '../helpers/tree.js';
+import { startRsyncDaemon } from '../helpers/rsync-daemon.js';
 import { freePort } from './nginx-support.js';
-import { startRsyncDaemon } from './rsync-daemon.js';
 
 const BIG = 'example.com/big';
 const MiB = 2 ** 20;

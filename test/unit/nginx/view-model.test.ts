@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { GomirrorError } from '../../../src/errors.js';
 import { parseAuthRule, parseListen, parseMaxAge } from '../../../src/nginx/options.js';
 import { buildNginxViewModel, IMMUTABLE_MAX_AGE } from '../../../src/nginx/view-model.js';
+import { SERVED_KINDS } from '../../../src/tree/serve-rules.js';
 
 /** Asserts that fn throws GomirrorError E_USAGE with exactly this message. */
 function throwsUsage(fn: () => unknown, message: string): void {
@@ -73,6 +74,8 @@ describe('buildNginxViewModel', () => {
       tls: undefined,
       authLocations: [],
       autoindex: false,
+      sumdbLocations: m.sumdbLocations,
+      moduleLocations: m.moduleLocations,
       listMaxAge: 300,
       immutableMaxAge: IMMUTABLE_MAX_AGE,
       vulndbIndexMaxAge: 300,
@@ -80,6 +83,16 @@ describe('buildNginxViewModel', () => {
       accessLog: '/var/log/nginx/gomirror.access.log',
       logFormatName: 'gomirror_default_80',
     });
+    // One location per row of the serve-rules table, in its order: sumdb rows first.
+    assert.deepEqual([...m.sumdbLocations, ...m.moduleLocations].map((l) => l.regex), SERVED_KINDS.map((k) => k.regex));
+    assert.ok(m.sumdbLocations.every((l) => l.regex.startsWith('^/sumdb/')));
+    assert.deepEqual(
+      m.sumdbLocations.filter((l) => l.rawHashes).map((l) => [l.regex, l.immutable, l.comment.length > 0]),
+      [
+        ['^/sumdb/[^/]+/tile/[0-9]+/[0-9]+/(?:x[0-9]{3}/)*[0-9]{3}\\.p/[0-9]+$', false, true],
+        ['^/sumdb/[^/]+/tile/[0-9]+/[0-9]+/(?:x[0-9]{3}/)*[0-9]{3}$', true, false],
+      ],
+    );
   });
 
   test('standalone defaults: unprivileged ports, logs under the prefix', () => {

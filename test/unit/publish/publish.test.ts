@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { GomirrorError } from '../../../src/errors.js';
 import type { Logger } from '../../../src/logger.js';
-import { createRsyncRunner, publishTree, RsyncMissingError, type RsyncRunner } from '../../../src/publish/index.js';
+import { createRsyncRunner, publishTree, RsyncMissingError, type ObjectStore, type RsyncRunner } from '../../../src/publish/index.js';
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -30,19 +32,24 @@ function fakeRunner(answer: (target: string, call: number) => string | Error): R
   return Object.assign(run, { calls });
 }
 
-const root = tmpdir();
+// publish takes the tree lock: a tree of its own, never the shared tmpdir.
+const root = mkdtempSync(path.join(tmpdir(), 'gomirror-unit-publish-'));
 
 describe('publishTree', () => {
-  it('runs the passes for each destination in order and counts files', async () => {
+  it('runs the passes of each destination in order, the destinations at once, and counts files', async () => {
     const run = fakeRunner(() => '>f+++++++++ a/@v/v1.0.0.zip\n*deleting   a/@v/old.zip\n');
     const logger = recordingLogger();
     const r = await publishTree({ root, to: ['/m1', 'host:/m2'], delete: true, dryRun: false }, logger, run);
     assert.equal(r.ok, true);
     assert.deepEqual(r.outcomes.map((o) => [o.destination, o.sent, o.deleted]), [['/m1', 3, 3], ['host:/m2', 3, 3]]);
-    assert.deepEqual(run.calls.map((c) => c.at(-1)), ['/m1/', '/m1/', '/m1/', 'host:/m2/', 'host:/m2/', 'host:/m2/']);
-    assert.ok(run.calls[0]?.includes('--exclude=@v/list'), 'modules pass first');
-    assert.ok(run.calls[1]?.includes('--include=@v/list'), 'index pass second');
-    assert.ok(run.calls[2]?.includes('--delete'), 'delete pass last');
+    // Both destinations start before either finishes its first pass.
+    assert.deepEqual(run.calls.map((c) => c.at(-1)), ['/m1/', 'host:/m2/', '/m1/', 'host:/m2/', '/m1/', 'host:/m2/']);
+    for (const dest of ['/m1/', 'host:/m2/']) {
+      const calls = run.calls.filter((c) => c.at(-1) === dest);
+      assert.ok(calls[0]?.includes('--exclude=@v/list'), 'modules pass first');
+      assert.ok(calls[1]?.includes('--include=@v/list'), 'index pass second');
+      assert.ok(calls[2]?.includes('--delete'), 'delete pass last');
+    }
     assert.equal(logger.lines[0], 'info: /m1: modules pass: 2 files changed');
   });
 
@@ -64,11 +71,13 @@ describe('publishTree', () => {
 
   it('a missing rsync is said once, not once per destination', async () => {
     const run = fakeRunner(() => new RsyncMissingError('rsync', new Error('spawn rsync ENOENT')));
-    const r = await publishTree({ root, to: ['/a', '/b'], delete: false, dryRun: false }, recordingLogger(), run);
+    const logger = recordingLogger();
+    const r = await publishTree({ root, to: ['/a', '/b'], delete: false, dryRun: false }, logger, run);
     assert.equal(r.ok, false);
-    assert.equal(r.outcomes.length, 1);
+    assert.deepEqual(r.outcomes.map((o) => o.ok), [false, false]);
     assert.match(r.outcomes[0]?.error?.message ?? '', /rsync is not installed/);
     assert.match(r.outcomes[0]?.error?.hint ?? '', /apt-get install rsync/);
+    assert.deepEqual(logger.lines, ['error: rsync is not installed: cannot run rsync']);
   });
 
   it('refuses a missing root or no destination before running anything', async () => {
@@ -107,5 +116,74 @@ describe('createRsyncRunner', () => {
       assert.ok(err.cause instanceof Error);
       return true;
     });
+  });
+});
+
+describe('publishTree with S3 targets', () => {
+  const memory = (): ObjectStore & { keys: string[] } => {
+    const keys: string[] = [];
+    return {
+      keys,
+      get: async () => undefined,
+      async putFile(key) {
+        keys.push(key);
+        return { size: 0, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' };
+      },
+      putBytes: async (key) => void keys.push(key),
+      delete: async () => undefined,
+    };
+  };
+
+  it('refuses S3 credentials that do not resolve before any target starts', async () => {
+    const run = fakeRunner(() => '');
+    const openS3 = async (): Promise<ObjectStore> => {
+      throw new GomirrorError('E_USAGE', 's3://b: no AWS credentials found');
+    };
+    await assert.rejects(publishTree({ root, to: ['/m1', 's3://bucket/p'], delete: false, dryRun: false }, recordingLogger(), { rsync: run, openS3 }), {
+      code: 'E_USAGE',
+      message: 's3://b: no AWS credentials found',
+    });
+    assert.deepEqual(run.calls, []);
+  });
+
+  it('publishes rsync and S3 targets side by side and writes a report with one entry per target', async () => {
+    const tree = await mkdtemp(path.join(tmpdir(), 'gomirror-unit-publish-s3-'));
+    try {
+      await mkdir(path.join(tree, 'a.com/@v'), { recursive: true });
+      await writeFile(path.join(tree, 'a.com/@v/list'), '');
+      const refused = new GomirrorError('E_RSYNC', 'rsync exited 10: error in socket I/O');
+      const run = fakeRunner(() => refused);
+      const store = memory();
+      const report = path.join(tree, 'report.json');
+      const r = await publishTree(
+        { root: tree, to: ['rsync://h/m', 's3://bucket/p'], delete: false, dryRun: false, report },
+        recordingLogger(),
+        { rsync: run, openS3: async () => store },
+      );
+      assert.equal(r.ok, false);
+      assert.deepEqual(r.outcomes.map((o) => [o.destination, o.kind, o.ok, o.sent]), [
+        ['rsync://h/m', 'daemon', false, 0],
+        ['s3://bucket/p', 's3', true, 1],
+      ]);
+      assert.deepEqual(store.keys, ['p/a.com/@v/list', 'p/.gomirror/published.json.gz']);
+      const doc = JSON.parse(await readFile(report, 'utf8')) as { ok: boolean; targets: { destination: string; ok: boolean; error?: { code: string } }[] };
+      assert.equal(doc.ok, false);
+      assert.deepEqual(doc.targets.map((t) => [t.destination, t.ok, t.error?.code]), [
+        ['rsync://h/m', false, 'E_RSYNC'],
+        ['s3://bucket/p', true, undefined],
+      ]);
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a target named twice and bad numbers', async () => {
+    for (const [opts, message] of [
+      [{ to: ['s3://bucket/p', 's3://bucket/p/'] }, '--to s3://bucket/p is named twice'],
+      [{ to: ['/m'], concurrency: 0 }, '--concurrency 0: give a whole number from 1 to 256'],
+      [{ to: ['/m'], listMaxAge: -1 }, '--list-max-age -1: give whole seconds from 0 to 31536000'],
+    ] as const) {
+      await assert.rejects(publishTree({ root, delete: false, dryRun: false, ...opts }, recordingLogger(), fakeRunner(() => '')), { code: 'E_USAGE', message });
+    }
   });
 });

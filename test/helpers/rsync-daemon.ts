@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { requireCommand } from '../helpers/go-tools.js';
-import { freePort } from './nginx-support.js';
+import { freePort } from '../e2e/nginx-support.js';
+import { requireCommand } from './go-tools.js';
 
 /** An rsync daemon on 127.0.0.1:port with one writable module `mirror`; stops when stop() is called or this process dies. */
 export async function startRsyncDaemon(

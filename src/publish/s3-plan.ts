@@ -1,0 +1,202 @@
+/**
+ * What an S3 publish uploads and deletes, and in which order (pure).
+ *
+ * The bucket keeps a record of what was published (s3-state.ts): size,
+ * sha256 and the local mtime of every object. A file whose size and mtime
+ * match its record is unchanged without being read; one whose mtime moved
+ * is hashed and uploaded only if its sha256 differs. So a publish of an
+ * unchanged tree reads one object and sends nothing, with no request per
+ * object.
+ *
+ * Order, the same guarantee as the rsync passes (rsync-args.ts), one step
+ * finer because S3 has no --delay-updates:
+ * 1. `modules`: .info, .mod, .zip; they never change once written.
+ * 2. `sumdb`: tiles; a lookup's note is only checkable once its tiles are there.
+ * 3. `sumdb-lookups`: lookup answers and the signed `latest` note.
+ * 4. `indexes`: `@v/list` and `@latest`; every version they name is there now.
+ * 5. `supported` last: the go command uses a proxy's sumdb mirror once it says so.
+ * 6. deletions (with --delete), lists before the files they named.
+ */
+import { escapeVersion } from '../module/index.js';
+import type { ServedKind } from '../tree/index.js';
+
+export const S3_PHASES = ['modules', 'sumdb', 'sumdb-lookups', 'indexes', 'supported'] as const;
+export type S3Phase = (typeof S3_PHASES)[number];
+
+/** The phase a served file goes up in. */
+export function phaseOf(rel: string, kind: ServedKind): S3Phase {
+  switch (kind.name) {
+    case 'info':
+    case 'mod':
+    case 'zip':
+      return 'modules';
+    case 'list':
+    case 'latest':
+      return 'indexes';
+    case 'sumdb-lookup':
+      return 'sumdb-lookups';
+    case 'sumdb-index':
+      return rel.endsWith('/supported') ? 'supported' : 'sumdb-lookups';
+    default:
+      return 'sumdb';
+  }
+}
+
+/** One object as the record has it. */
+export interface PublishedObject {
+  readonly size: number;
+  readonly sha256: string;
+  /** The mtime of the file it was uploaded from: a hint that spares hashing, never trusted alone. */
+  readonly mtimeMs: number;
+}
+
+/** The published-state record of one bucket prefix. */
+export interface PublishedState {
+  readonly objects: Readonly<Record<string, PublishedObject>>;
+  /** Objects the tree no longer has, and since when (ms since the epoch). */
+  readonly missingSince: Readonly<Record<string, number>>;
+}
+
+export const EMPTY_STATE: PublishedState = { objects: {}, missingSince: {} };
+
+/** A served file of the tree. */
+export interface LocalFile {
+  readonly rel: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly kind: ServedKind;
+}
+
+/** Whether the content of `f` must be read to know if it changed: same size, other mtime. */
+export function needsHash(f: LocalFile, recorded: PublishedObject | undefined): boolean {
+  return recorded !== undefined && recorded.size === f.size && recorded.mtimeMs !== f.mtimeMs;
+}
+
+export interface S3PlanInput {
+  readonly files: readonly LocalFile[];
+  readonly state: PublishedState;
+  /** sha256 of the files needsHash() named. */
+  readonly hashes: ReadonlyMap<string, string>;
+  /**
+   * Escaped versions named by each module's local `@v/list` and `@latest`,
+   * keyed by the module directory (`example.com/!a/b`).
+   */
+  readonly named: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly now: number;
+  readonly delete: boolean;
+  readonly deleteAfterMs: number;
+}
+
+export interface S3Plan {
+  /** Uploads by phase, in S3_PHASES order; each list sorted by path. */
+  readonly phases: readonly { readonly phase: S3Phase; readonly files: readonly LocalFile[] }[];
+  readonly unchanged: number;
+  /** Files hashed equal to their record: only their recorded mtime moves. */
+  readonly touched: readonly { readonly rel: string; readonly mtimeMs: number }[];
+  /** Deletions in two steps: index files first, then what they named. */
+  readonly deletions: readonly [readonly string[], readonly string[]];
+  /** Missing objects kept for now, with the reason. */
+  readonly kept: readonly { readonly rel: string; readonly reason: string }[];
+  /** The missingSince map the next record carries (before this run's deletions). */
+  readonly missingSince: Readonly<Record<string, number>>;
+}
+
+const VERSION_FILE = /^(.+)\/@v\/([^/]+)\.(?:info|mod|zip)$/;
+
+export function planS3Publish(input: S3PlanInput): S3Plan {
+  const byPhase = new Map<S3Phase, LocalFile[]>(S3_PHASES.map((p) => [p, []]));
+  const touched: { rel: string; mtimeMs: number }[] = [];
+  const present = new Set<string>();
+  let unchanged = 0;
+  for (const f of input.files) {
+    present.add(f.rel);
+    const rec = input.state.objects[f.rel];
+    let same = rec !== undefined && rec.size === f.size && rec.mtimeMs === f.mtimeMs;
+    if (!same && rec !== undefined && needsHash(f, rec) && input.hashes.get(f.rel) === rec.sha256) {
+      same = true;
+      touched.push({ rel: f.rel, mtimeMs: f.mtimeMs });
+    }
+    if (same) unchanged++;
+    else byPhase.get(phaseOf(f.rel, f.kind))?.push(f);
+  }
+
+  const missingSince: Record<string, number> = {};
+  const candidates: string[] = [];
+  const kept: { rel: string; reason: string }[] = [];
+  for (const rel of Object.keys(input.state.objects).sort()) {
+    if (present.has(rel)) continue;
+    const since = input.state.missingSince[rel] ?? input.now;
+    missingSince[rel] = since;
+    if (!input.delete) continue;
+    const waited = input.now - since;
+    if (waited < input.deleteAfterMs) {
+      kept.push({ rel, reason: `gone from the tree ${formatWait(waited)} ago; deleted once it has been gone for ${formatWait(input.deleteAfterMs)} (--delete-after)` });
+    } else {
+      candidates.push(rel);
+    }
+  }
+
+  // Step 1: indexes (and other non-version files); step 2: version files no remaining index names.
+  const first = candidates.filter((rel) => !VERSION_FILE.test(rel));
+  const deletedNow = new Set(first);
+  const second: string[] = [];
+  for (const rel of candidates) {
+    const m = VERSION_FILE.exec(rel);
+    if (!m) continue;
+    const dir = m[1] as string;
+    const names = input.named.get(dir);
+    if (names?.has(m[2] as string)) {
+      kept.push({ rel, reason: `still named by ${dir}/@v/list or @latest` });
+      continue;
+    }
+    if (names === undefined && [`${dir}/@v/list`, `${dir}/@latest`].some((i) => i in input.state.objects && !deletedNow.has(i))) {
+      kept.push({ rel, reason: `${dir}'s list in the bucket may still name it` });
+      continue;
+    }
+    second.push(rel);
+  }
+
+  return {
+    phases: S3_PHASES.map((phase) => ({ phase, files: (byPhase.get(phase) ?? []).sort((a, b) => cmp(a.rel, b.rel)) })),
+    unchanged,
+    touched,
+    deletions: [first, second],
+    kept,
+    missingSince,
+  };
+}
+
+/** The escaped versions an `@v/list` text and an `@latest` JSON name. */
+export function namedVersions(listText: string | undefined, latestJson: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const line of (listText ?? '').split('\n')) {
+    const v = line.trim();
+    if (v !== '') out.add(safeEscape(v));
+  }
+  if (latestJson !== undefined) {
+    try {
+      const v = (JSON.parse(latestJson) as { Version?: unknown }).Version;
+      if (typeof v === 'string') out.add(safeEscape(v));
+    } catch {
+      // An unreadable @latest names nothing: verify reports it.
+    }
+  }
+  return out;
+}
+
+function safeEscape(v: string): string {
+  try {
+    return escapeVersion(v);
+  } catch {
+    return v;
+  }
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function formatWait(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+}

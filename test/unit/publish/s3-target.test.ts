@@ -1,0 +1,136 @@
+/** publishToS3 with an in-memory store: what goes up in which order, the record, and failures. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { GomirrorError } from '../../../src/errors.js';
+import { silentLogger } from '../../../src/logger.js';
+import { decodeState, STATE_KEY, type ObjectStore } from '../../../src/publish/index.js';
+import { scanLocalTree } from '../../../src/publish/local-tree.js';
+import { publishToS3 } from '../../../src/publish/s3-target.js';
+
+function memoryStore(failOn?: (key: string) => boolean): ObjectStore & { objects: Map<string, Buffer>; log: string[] } {
+  const objects = new Map<string, Buffer>();
+  const log: string[] = [];
+  return {
+    objects,
+    log,
+    async get(key) {
+      log.push(`GET ${key}`);
+      return objects.get(key);
+    },
+    async putFile(key, file, headers) {
+      log.push(`PUT ${key} ${headers.contentType} | ${headers.cacheControl}`);
+      if (failOn?.(key)) throw new GomirrorError('E_S3', `PUT ${key} failed: InternalError`);
+      const data = await readFile(file);
+      objects.set(key, data);
+      return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    },
+    async putBytes(key, data) {
+      log.push(`PUT ${key}`);
+      objects.set(key, Buffer.from(data));
+    },
+    async delete(keys) {
+      for (const k of keys) {
+        log.push(`DELETE ${k}`);
+        objects.delete(k);
+      }
+    },
+  };
+}
+
+describe('publishToS3', () => {
+  let root: string;
+  before(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'gomirror-unit-s3-'));
+    const put = async (rel: string, data: string): Promise<void> => {
+      await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+      await writeFile(path.join(root, rel), data);
+    };
+    await put('a.com/@v/v1.0.0.info', '{"Version":"v1.0.0"}');
+    await put('a.com/@v/v1.0.0.mod', 'module a.com\n');
+    await put('a.com/@v/v1.0.0.zip', 'zip');
+    await put('a.com/@v/list', 'v1.0.0\n');
+    await put('sumdb/s.example/supported', '');
+    await put('sumdb/s.example/tile/8/0/000.p/1', 'h');
+    await put('.gomirror/go.sum', 'state');
+    await put('a.com/@v/v1.0.0.zip.tmp-1-abc', 'half');
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  const run = async (store: ObjectStore, over: { dryRun?: boolean } = {}) =>
+    publishToS3(
+      {
+        location: { kind: 's3', bucket: 'b', prefix: 'p' },
+        store,
+        tree: await scanLocalTree(root),
+        dryRun: over.dryRun ?? false,
+        delete: false,
+        deleteAfterMs: 0,
+        concurrency: 2,
+        listMaxAge: 60,
+        now: () => 1000,
+      },
+      silentLogger,
+    );
+
+  it('uploads served files in order with their headers, then the record; never state or temp files', async () => {
+    const store = memoryStore();
+    const o = await run(store);
+    assert.equal(o.ok, true);
+    assert.equal(o.sent, 6);
+    assert.deepEqual(store.log.filter((l) => l.startsWith('PUT')).map((l) => l.split(' ')[1]), [
+      'p/a.com/@v/v1.0.0.info',
+      'p/a.com/@v/v1.0.0.mod',
+      'p/a.com/@v/v1.0.0.zip',
+      'p/.gomirror/published.json.gz',
+      'p/sumdb/s.example/tile/8/0/000.p/1',
+      'p/.gomirror/published.json.gz',
+      'p/a.com/@v/list',
+      'p/.gomirror/published.json.gz',
+      'p/sumdb/s.example/supported',
+      'p/.gomirror/published.json.gz',
+    ]);
+    assert.ok(store.log.includes('PUT p/a.com/@v/list text/plain; charset=utf-8 | public, max-age=60'));
+    assert.ok(store.log.includes('PUT p/a.com/@v/v1.0.0.zip application/zip | public, max-age=31536000, immutable'));
+    const state = decodeState(store.objects.get(`p/${STATE_KEY}`) as Buffer, 'x');
+    assert.deepEqual(Object.keys(state.objects).sort(), [
+      'a.com/@v/list',
+      'a.com/@v/v1.0.0.info',
+      'a.com/@v/v1.0.0.mod',
+      'a.com/@v/v1.0.0.zip',
+      'sumdb/s.example/supported',
+      'sumdb/s.example/tile/8/0/000.p/1',
+    ]);
+
+    store.log.length = 0;
+    const again = await run(store);
+    assert.deepEqual([again.sent, again.unchanged], [0, 6]);
+    assert.deepEqual(store.log, ['GET p/.gomirror/published.json.gz']);
+  });
+
+  it('a failed version file stops the target before the lists; the record keeps what made it', async () => {
+    const store = memoryStore((k) => k.endsWith('.mod'));
+    const o = await run(store);
+    assert.equal(o.ok, false);
+    assert.equal(o.error?.code, 'E_S3');
+    assert.match(o.error?.message ?? '', /^publish to s3:\/\/b\/p failed in the modules phase: PUT p\/a\.com\/@v\/v1\.0\.0\.mod failed/);
+    assert.ok(!store.objects.has('p/a.com/@v/list'));
+    assert.ok(!store.objects.has('p/sumdb/s.example/supported'));
+    const state = decodeState(store.objects.get(`p/${STATE_KEY}`) as Buffer, 'x');
+    // The .info went up beside the .mod (concurrency 2); the .zip, not started yet, waits for the next run.
+    assert.deepEqual(Object.keys(state.objects).sort(), ['a.com/@v/v1.0.0.info']);
+    assert.ok(!store.objects.has('p/a.com/@v/v1.0.0.zip'));
+  });
+
+  it('--dry-run reads the record and writes nothing', async () => {
+    const store = memoryStore();
+    const o = await run(store, { dryRun: true });
+    assert.equal(o.sent, 6);
+    assert.deepEqual(store.log, ['GET p/.gomirror/published.json.gz']);
+    assert.deepEqual(o.changes.map((c) => c.code), Array(6).fill('upload'));
+  });
+});
