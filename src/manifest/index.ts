@@ -1,2 +1,2 @@
-export { loadManifest, parseManifest, type Manifest, type ManifestModule } from './manifest.js';
+export { loadManifest, parseManifest, parsePlatforms, type Manifest, type ManifestModule, type ManifestToolchains } from './manifest.js';
 export { didYouMean } from './did-you-mean.js';

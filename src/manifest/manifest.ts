@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import { checkModuleVersion, checkPath, parseVersionQuery, type VersionQuery } from '../module/index.js';
+import { isValidPlatform, parseToolchainQuery, type ToolchainQuery } from '../toolchain/index.js';
 import { didYouMean } from './did-you-mean.js';
 import { findJsonErrorOffset } from './json-error.js';
 
@@ -12,19 +13,28 @@ export interface ManifestModule {
   where: string;
 }
 
+/** The manifest's `toolchains` key, validated. */
+export interface ManifestToolchains {
+  queries: { text: string; query: ToolchainQuery; where: string }[];
+  /** As written; undefined when the key is absent (the default applies). */
+  platforms?: string[];
+}
+
 /** A validated manifest. Paths in gomod/gosum are absolute. */
 export interface Manifest {
   upstream?: string;
   sumdb?: string;
   nosumdb?: string[];
   deps?: boolean;
+  toolchains?: ManifestToolchains;
   modules: ManifestModule[];
   gomod: string[];
   gosum: string[];
 }
 
-const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
+const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'toolchains', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
 const MODULE_KEYS = ['path', 'versions', 'comment'] as const;
+const TOOLCHAIN_KEYS = ['versions', 'platforms', 'comment'] as const;
 
 function fail(where: string, message: string, hint?: string): never {
   throw new GomirrorError('E_MANIFEST', `${where}: ${message}`, hint ? { hint } : {});
@@ -55,6 +65,7 @@ export function parseManifest(text: string, file: string): Manifest {
     if (typeof data.deps !== 'boolean') fail(`${name}: deps`, `must be true or false, not ${JSON.stringify(data.deps)}`);
     out.deps = data.deps;
   }
+  if (data.toolchains !== undefined) out.toolchains = parseToolchains(data.toolchains, name);
   out.gomod = strList(data.gomod ?? [], `${name}: gomod`).map((p) => path.resolve(base, p));
   out.gosum = strList(data.gosum ?? [], `${name}: gosum`).map((p) => path.resolve(base, p));
 
@@ -81,6 +92,33 @@ export function parseManifest(text: string, file: string): Manifest {
     out.modules.push({ path: modPath, queries, where });
   });
   return out;
+}
+
+function parseToolchains(v: unknown, name: string): ManifestToolchains {
+  const where = `${name}: toolchains`;
+  if (!isObject(v)) fail(where, 'must be an object like {"versions": ["go1.23.4", "latest"], "platforms": ["linux-amd64"]}');
+  rejectUnknownKeys(v, TOOLCHAIN_KEYS, name, 'toolchains.');
+  const versions = v.versions ?? [];
+  if (!Array.isArray(versions)) fail(`${where}.versions`, 'must be a list of Go versions', 'For example ["go1.23.4", "go1.22", "latest"]');
+  const queries = versions.map((x: unknown, i: number) => {
+    const qWhere = `${where}.versions[${i}]`;
+    const text = str(x, qWhere);
+    return { text, query: rethrowAt(qWhere, () => parseToolchainQuery(text)), where: qWhere };
+  });
+  const out: ManifestToolchains = { queries };
+  if (v.platforms !== undefined) out.platforms = parsePlatforms(v.platforms, `${where}.platforms`);
+  return out;
+}
+
+/** A list of `goos-goarch` platforms; shared with the --platforms flag. */
+export function parsePlatforms(v: unknown, where: string): string[] {
+  const list = strList(v, where);
+  list.forEach((p, i) => {
+    if (!isValidPlatform(p)) {
+      fail(`${where}[${i}]`, `invalid platform "${p}"`, 'Platforms are GOOS-GOARCH as in golang.org/toolchain versions, e.g. linux-amd64, darwin-arm64, windows-amd64');
+    }
+  });
+  return list;
 }
 
 /** Prefixes a validation error from module/ with the manifest location; keeps its code. */

@@ -26,6 +26,9 @@ import { buildSyncReport, type SyncReport } from './report.js';
 import { expectedHash } from './mirror-version.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget } from './run.js';
 import { createStagePool } from './stage-pool.js';
+import { toolchainEntries } from './toolchains.js';
+import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
+import { DEFAULT_SUMDB } from '../config/sync-config.js';
 
 export interface SyncServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -90,21 +93,24 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       logger.warn(`retrying ${url} (${reason})`, { attempt, delayMs });
     },
   });
-  const store = createTreeStore(config.out);
+  const store = createTreeStore(config.out, { toolchainPlatforms: config.toolchains.platforms });
   const sums = await openSumStore(store.layout.sumsFile());
   const stagePool = createStagePool();
-  const sumdb =
-    sumdbSpec && !config.dryRun
-      ? createSumdbVerifier({
-          spec: sumdbSpec,
-          root: config.out,
-          upstream: config.upstream,
-          transport,
-          nosumdb: config.nosumdb,
-          concurrency: config.concurrency,
-          logger,
-        })
-      : undefined;
+  // Go verifies toolchains with the checksum database even with GOSUMDB=off
+  // (modfetch useSumDB), so they are verified, and published, with the
+  // default database then; every other module is skipped as configured.
+  const sumdb = !config.dryRun
+    ? createSumdbVerifier({
+        spec: sumdbSpec ?? (parseGosumdb(DEFAULT_SUMDB) as NonNullable<typeof sumdbSpec>),
+        root: config.out,
+        upstream: config.upstream,
+        transport,
+        nosumdb: sumdbSpec ? config.nosumdb : ['*'],
+        alwaysVerify: [TOOLCHAIN_MODULE],
+        concurrency: config.concurrency,
+        logger,
+      })
+    : undefined;
   let done = 0;
   let failed = 0;
   let total = 0;
@@ -147,6 +153,15 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       readLocalGoMod: async (dir) => readFile(path.join(dir, 'go.mod'), 'utf8').catch(() => undefined),
     });
     for (const note of closure.plan.notes) logger.info(note);
+    const toolchains = await toolchainEntries({
+      toolchains: config.toolchains,
+      project,
+      roots,
+      deps: config.deps,
+      loadMod: async (p, v) => modCache.get(`${p}@${v}`) ?? (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? upstream.mod(p, v),
+      list: () => upstream.list(TOOLCHAIN_MODULE),
+    });
+    for (const e of toolchains.entries) logger.info(`toolchain ${e.version}: ${e.from}`, { module: e.module, version: e.version });
     if (config.deps) {
       const deps = closure.plan.entries.filter((e) => e.source === 'dependency').length;
       logger.info(`dependency closure: ${closure.modsRead} go.mod files read, ${deps} versions added by following requirements`, {
@@ -154,7 +169,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
         dependencies: deps,
       });
     }
-    return { entries: closure.plan.entries, errors: closure.errors };
+    return { entries: [...closure.plan.entries, ...toolchains.entries], errors: [...(closure.errors ?? []), ...toolchains.errors] };
   };
   try {
     let sumdbError: GomirrorError | undefined;
@@ -173,7 +188,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
       ...(sumdb
         ? {
             beforeIndex: async () => {
-              sumdbError = await finishSumdb(sumdb, logger);
+              sumdbError = await finishSumdb(sumdb, logger, sumdbSpec === null);
             },
           }
         : {}),
@@ -222,12 +237,12 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
  * Publishes the checksum-database mirror and logs the outcome; returns the
  * error that stopped it, if any (already logged).
  */
-async function finishSumdb(sumdb: SumdbVerifier, logger: Logger): Promise<GomirrorError | undefined> {
+async function finishSumdb(sumdb: SumdbVerifier, logger: Logger, toolchainsOnly: boolean): Promise<GomirrorError | undefined> {
   let error: GomirrorError | undefined;
   try {
     const r = await sumdb.finish();
     error = r.refused;
-    if (!error) {
+    if (!error && !(toolchainsOnly && r.verified === 0)) {
       logger.info(
         `sumdb ${r.name}: ${r.verified} versions verified, ${r.skipped} skipped (nosumdb); tree size ${r.treeSize}; ` +
           `wrote ${r.lookupsWritten} lookups and ${r.tilesWritten} tiles`,
