@@ -44,7 +44,7 @@ export function needsToolchainList(requests: readonly ToolchainRequest[]): boole
  * lists for every platform, so what they pick can be offered by the tree's
  * list; exact versions and project lines are taken as named (a missing one
  * fails at download, as it would for the go command). Picks are in request
- * order, each module version once (its first asker).
+ * order, each module version once, naming every request that asked for it.
  */
 export function planToolchains(
   requests: readonly ToolchainRequest[],
@@ -54,13 +54,19 @@ export function planToolchains(
   const available = upstreamList ? goVersionsOnEveryPlatform(upstreamList, platforms) : [];
   const picks: ToolchainPick[] = [];
   const unmatched: ToolchainPlan['unmatched'] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, ToolchainPick>();
   const add = (go: string, where: string): void => {
     for (const platform of platforms) {
       const version = toolchainModuleVersion(go, platform);
-      if (seen.has(version)) continue;
-      seen.add(version);
-      picks.push({ version, go, platform, where });
+      const have = seen.get(version);
+      if (have) {
+        // Every asker is named: the report says which project line wanted it, also when a query did too.
+        if (!have.where.split('; ').includes(where)) have.where += `; ${where}`;
+        continue;
+      }
+      const pick = { version, go, platform, where };
+      seen.set(version, pick);
+      picks.push(pick);
     }
   };
   const onEvery = `on every platform (${platforms.join(', ')})`;
