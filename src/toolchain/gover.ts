@@ -1,8 +1,9 @@
 /**
- * Go toolchain versions (Go: cmd/go/internal/gover): `1.21`, `1.21rc1`,
- * `1.21.0`. Not semver: the language version `1.21` sorts below its release
- * candidates, which sort below the release `1.21.0`; before Go 1.21 a missing
- * patch means `.0` (`1.20` is the release go1.20). Pure.
+ * Go toolchain versions (Go: internal/gover, which cmd/go/internal/gover
+ * wraps): `1.21`, `1.21rc1`, `1.21.0`. Not semver: the language version
+ * `1.21` sorts below its release candidates, which sort below the release
+ * `1.21.0`; before Go 1.21 a missing patch means `.0` (`1.20` is the release
+ * go1.20). Pure.
  */
 
 interface ParsedGoVersion {
@@ -37,20 +38,25 @@ function parse(x: string): ParsedGoVersion | undefined {
   }
   if (x[0] === '.') {
     cut = cutInt(x.slice(1));
-    // Go: no pre-releases of patch releases.
-    if (!cut || cut[1] !== '') return undefined;
-    v.patch = cut[0];
-    return v;
+    if (!cut) return undefined;
+    [v.patch, x] = cut;
+    // A patch release may have a pre-release of its own (1.21.3rc1 < 1.21.3).
+    return x === '' || parsePrerelease(x, v) ? v : undefined;
   }
-  const m = /^([^0-9]+)(.*)$/.exec(x);
-  if (!m) return undefined;
+  return parsePrerelease(x, v) ? v : undefined;
+}
+
+/** Go: parsePreRelease: lower-case letters, then an optional number. */
+function parsePrerelease(x: string, v: ParsedGoVersion): boolean {
+  const m = /^([a-z]+)(.*)$/.exec(x);
+  if (!m) return false;
   v.kind = m[1] as string;
   const rest = m[2] as string;
-  if (rest === '') return v;
-  cut = cutInt(rest);
-  if (!cut || cut[1] !== '') return undefined;
+  if (rest === '') return true;
+  const cut = cutInt(rest);
+  if (!cut || cut[1] !== '') return false;
   v.pre = cut[0];
-  return v;
+  return true;
 }
 
 /** A leading decimal without needless zeros, and the rest. */
@@ -77,14 +83,21 @@ export function compareGoVersions(x: string, y: string): number {
   const a = parse(x);
   const b = parse(y);
   if (!a || !b) return a ? 1 : b ? -1 : 0;
-  return (
-    cmpInt(a.major, b.major) ||
-    cmpInt(a.minor, b.minor) ||
-    cmpInt(a.patch, b.patch) ||
-    // '' < alpha < beta < rc, by plain string order.
-    (a.kind === b.kind ? 0 : a.kind < b.kind ? -1 : 1) ||
-    cmpInt(a.pre, b.pre)
-  );
+  return cmpInt(a.major, b.major) || cmpInt(a.minor, b.minor) || cmpInt(a.patch, b.patch) || compareKind(a, b) || cmpInt(a.pre, b.pre);
+}
+
+/**
+ * '' < alpha < beta < rc by plain string order, which puts the language
+ * version 1.21 below 1.21rc1; for a patch release the release itself comes
+ * last (1.21.3rc1 < 1.21.3).
+ */
+function compareKind(a: ParsedGoVersion, b: ParsedGoVersion): number {
+  if (a.kind === b.kind) return 0;
+  if (a.patch !== '') {
+    if (a.kind === '') return 1;
+    if (b.kind === '') return -1;
+  }
+  return a.kind < b.kind ? -1 : 1;
 }
 
 /** Go: gover.IsValid. */
@@ -103,11 +116,11 @@ export function isPrereleaseGoVersion(x: string): boolean {
   return (parse(x)?.kind ?? '') !== '';
 }
 
-/** Go: gover.Lang: `1.22.3` → `1.22`. */
+/** Go: gover.Lang: `1.22.3` → `1.22`; `1` (= 1.0.0) → `1`. */
 export function goLang(x: string): string {
   const v = parse(x);
   if (!v) return '';
-  return v.minor === '' ? v.major : `${v.major}.${v.minor}`;
+  return v.minor === '' || (v.major === '1' && v.minor === '0') ? v.major : `${v.major}.${v.minor}`;
 }
 
 /**
