@@ -2,6 +2,8 @@ import { isGomirrorError } from '../errors.js';
 import { checkModuleVersion, escapeVersion, unescapePath, unescapeVersion } from '../module/index.js';
 import { parseInfo } from '../sync/info.js';
 import type { TreeStore } from '../tree/store.js';
+import { readToolchainPlatforms } from '../tree/toolchain-state.js';
+import { TOOLCHAIN_MODULE, listableToolchainVersions, parseToolchainModuleVersion } from '../toolchain/index.js';
 import type { SumStore } from '../tree/sums.js';
 import { checkModuleZip, hashGoMod } from '../verify/index.js';
 import { compareListWithDisk, type TreeProblem, type TreeWarning } from './problems.js';
@@ -94,8 +96,9 @@ export async function checkModuleDir(ctx: ModuleCheckContext, dir: ModuleDir): P
       const files = versions.get(v) ?? { version: v, base: escapeVersion(v), info: false, mod: false, zip: false };
       missing(files, `${module}@${v} is named by @v/list`);
     }
-    if (cmp.unlisted.length > 0) {
-      problems.push({ file: at('list'), kind: 'list', module, message: `does not name ${cmp.unlisted.join(', ')}, complete on disk` });
+    const unlisted = module === TOOLCHAIN_MODULE ? await listableToolchains(ctx.store, list.toString('utf8'), cmp.unlisted) : cmp.unlisted;
+    if (unlisted.length > 0) {
+      problems.push({ file: at('list'), kind: 'list', module, message: `does not name ${unlisted.join(', ')}, complete on disk` });
     }
     if (cmp.invalid.length > 0) {
       problems.push({ file: at('list'), kind: 'list', module, message: `lines that are not versions: ${cmp.invalid.join(', ')}` });
@@ -187,4 +190,20 @@ async function checkVersionFiles(
       return 0;
     }
   });
+}
+
+/**
+ * The unlisted toolchain versions the list should name: a Go version missing
+ * one of the tree's platforms stays out of golang.org/toolchain's list on
+ * purpose (sync's rule). The platforms are the ones sync recorded, else those
+ * the list itself names (a tree that came in a bundle has no state).
+ */
+async function listableToolchains(store: TreeStore, listText: string, unlisted: string[]): Promise<string[]> {
+  const listed = listText.split('\n').map((l) => l.trim()).filter(Boolean);
+  const platforms =
+    (await readToolchainPlatforms(store.layout)) ??
+    [...new Set(listed.flatMap((v) => parseToolchainModuleVersion(v)?.platform ?? []))];
+  // Judged together with what is listed: a version is listable when its Go version is complete on every platform.
+  const ok = new Set(listableToolchainVersions([...listed, ...unlisted], platforms));
+  return unlisted.filter((v) => ok.has(v));
 }

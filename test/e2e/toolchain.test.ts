@@ -141,6 +141,31 @@ describe('toolchains: mirror golang.org/toolchain, a Go 1.22 client switches thr
     assert.match(r.stderr + r.stdout, /sumdb sum\.fixture\.example: 4 versions verified, 0 skipped/, describeCli(r));
   });
 
+  it('a Go version the upstream lacks for one platform is never listed, and verify accepts the tree', async () => {
+    const r = await runCli(['sync', '--out', tree, '--upstream', proxy?.url ?? '', '--sumdb', db?.gosumdb ?? '', '--toolchains', 'go1.23.5', '--platforms', 'darwin-arm64']);
+    assert.equal(r.code, 1, describeCli(r));
+    assert.ok(r.stderr.includes(`golang.org/toolchain/@v/${dlVersion('1.23.5', 'darwin-arm64')}.mod: not found (HTTP 404)`), describeCli(r));
+    assert.ok(existsSync(path.join(tree, 'golang.org/toolchain/@v', `${dlVersion('1.23.5', 'linux-amd64')}.zip`)), 'the linux-amd64 file is mirrored');
+    const list = await readFile(path.join(tree, 'golang.org/toolchain/@v/list'), 'utf8');
+    assert.doesNotMatch(list, /1\.23\.5/, list);
+    const v = await runCli(['verify', '--root', tree]);
+    assert.equal(v.code, 0, describeCli(v));
+  });
+
+  it('bundles carry the toolchains and their checksum database records', async () => {
+    const bundle = path.join(work, 'tc.tar');
+    const e = await runCli(['bundle', 'export', '--root', tree, '--out', bundle]);
+    assert.equal(e.code, 0, describeCli(e));
+    const far = path.join(work, 'far');
+    const i = await runCli(['bundle', 'import', '--root', far, bundle]);
+    assert.equal(i.code, 0, describeCli(i));
+    for (const rel of ['golang.org/toolchain/@v/list', `golang.org/toolchain/@v/${dlVersion('1.23.4', 'darwin-arm64')}.zip`, `sumdb/${NAME}/lookup/golang.org/toolchain@${dlVersion('1.23.4', 'linux-amd64')}`]) {
+      assert.deepEqual(await readFile(path.join(far, rel)), await readFile(path.join(tree, rel)), rel);
+    }
+    const v = await runCli(['verify', '--root', far, '--sumdb', db?.vkey ?? '']);
+    assert.equal(v.code, 0, describeCli(v));
+  });
+
   it('a Go 1.22 client with GOTOOLCHAIN=auto switches to the mirrored toolchain the project asks for', async () => {
     await shareWithNginx(prefix, work, tree);
     nginx = await startNginx(prefix, path.join(prefix, 'nginx.conf'), `${mirrorUrl}/`);
@@ -155,16 +180,16 @@ describe('toolchains: mirror golang.org/toolchain, a Go 1.22 client switches thr
   });
 
   it('fails cleanly, on the mirror\'s 404, for a toolchain the mirror does not hold', async () => {
-    const other = path.join(work, 'project-1.23.5');
+    const other = path.join(work, 'project-1.23.9');
     await mkdir(other);
-    await writeFile(path.join(other, 'go.mod'), 'module example.com/other\n\ngo 1.23.5\n');
+    await writeFile(path.join(other, 'go.mod'), 'module example.com/other\n\ngo 1.23.9\n');
     const env = await client();
     const r = await runGo122(['version'], other, env.env);
     assert.notEqual(r.code, 0, describeGoResult(r));
     assert.doesNotMatch(r.stdout, /go version/, describeGoResult(r));
-    assert.match(r.stderr, /go: download go1\.23\.5 for linux\/amd64: toolchain not available/, describeGoResult(r));
+    assert.match(r.stderr, /go: download go1\.23\.9 for linux\/amd64: toolchain not available/, describeGoResult(r));
     const log = (await readFile(path.join(prefix, 'access.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { uri: string; status: number });
-    const asked = log.filter((e) => e.uri.startsWith(`/golang.org/toolchain/@v/${dlVersion('1.23.5', 'linux-amd64')}.`));
+    const asked = log.filter((e) => e.uri.startsWith(`/golang.org/toolchain/@v/${dlVersion('1.23.9', 'linux-amd64')}.`));
     assert.ok(asked.length > 0 && asked.every((e) => e.status === 404), JSON.stringify(log));
   });
 });
