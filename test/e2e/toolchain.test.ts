@@ -179,6 +179,16 @@ describe('toolchains: mirror golang.org/toolchain, a Go 1.22 client switches thr
     assert.match(r.stderr, /go: downloading go1\.23\.4 \(linux\/amd64\)/, describeGoResult(r));
   });
 
+  it('a project line reaches a held toolchain by its exact version, listed or not', async () => {
+    // go1.23.5 is held for linux-amd64 only: out of the list (no `go get go@1.23` picks it) but downloadable by name.
+    const other = path.join(work, 'project-1.23.5');
+    await mkdir(other);
+    await writeFile(path.join(other, 'go.mod'), 'module example.com/other\n\ngo 1.23.5\n');
+    const r = await runGo122(['version'], other, (await client()).env);
+    assert.equal(r.code, 0, describeGoResult(r));
+    assert.equal(r.stdout, 'go version go1.23.5 linux/amd64\n', describeGoResult(r));
+  });
+
   it('fails cleanly, on the mirror\'s 404, for a toolchain the mirror does not hold', async () => {
     const other = path.join(work, 'project-1.23.9');
     await mkdir(other);
