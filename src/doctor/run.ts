@@ -6,6 +6,7 @@ import { redactUrl } from '../upstream/proxy-list.js';
 import { adviseNetworkError, proxyForUrl } from './advice.js';
 import { checkEnvironment } from './env.js';
 import { checkModuleFiles, checkNotFound, checkSumdb, type HttpCheckContext } from './http-checks.js';
+import { checkToolchain, type DoctorGoClient, type DoctorProject } from './toolchain.js';
 import type { CheckResult, DoctorProbes, DoctorReport } from './types.js';
 
 export interface DoctorOptions {
@@ -18,6 +19,8 @@ export interface DoctorOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   netrc?: Map<string, NetrcEntry>;
+  /** The project here and the local go command: checks the toolchain a switch would download. */
+  toolchain?: { project: DoctorProject; client: DoctorGoClient };
 }
 
 const CERT_WARN_DAYS = 14;
@@ -96,6 +99,7 @@ export async function runDoctor(options: DoctorOptions, probes: DoctorProbes, no
   const sumdb = sumdbName(options.sumdb ?? env.GOSUMDB);
   if (sumdb === undefined) checks.push({ id: 'sumdb', title: 'sumdb', status: 'skip', detail: 'not run: GOSUMDB=off' });
   else checks.push(...(await checkSumdb(ctx, sumdb)));
+  if (options.toolchain) checks.push(await checkToolchain(ctx, options.toolchain.project, options.toolchain.client, sumdb));
   checks.push(judgeLatency(checks));
   return finish();
 }

@@ -179,6 +179,26 @@ describe('toolchains: mirror golang.org/toolchain, a Go 1.22 client switches thr
     assert.match(r.stderr, /go: downloading go1\.23\.4 \(linux\/amd64\)/, describeGoResult(r));
   });
 
+  it('doctor says whether the mirror holds the toolchain the project makes the local go switch to', async () => {
+    const env = { PATH: `${path.dirname(GO122)}:${process.env.PATH ?? '/usr/bin:/bin'}`, GOTOOLCHAIN: 'auto', GOPROXY: `${mirrorUrl},off`, GOSUMDB: db?.vkey ?? '', GOFLAGS: '', GOENV: 'off' };
+    const check = async (dir: string, go: string): Promise<{ code: number | null; status?: string; detail?: string }> => {
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'go.mod'), `module example.com/doc\n\ngo ${go}\n`);
+      const r = await runCli(['doctor', '--proxy', mirrorUrl, '--log-format', 'json'], { env, cwd: dir });
+      const report = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { checks: { id: string; status: string; detail: string }[] };
+      const c = report.checks.find((x) => x.id === 'toolchain');
+      return { code: r.code, ...(c ? { status: c.status, detail: c.detail } : {}) };
+    };
+    const held = await check(path.join(work, 'doctor-held'), '1.23.4');
+    assert.equal(held.status, 'ok', held.detail);
+    assert.match(held.detail ?? '', /go\.mod:3 \(go 1\.23\.4\) makes go1\.22\.\d+ switch to go1\.23\.4: the mirror holds golang\.org\/toolchain@v0\.0\.1-go1\.23\.4\.linux-amd64/);
+    assert.equal(held.code, 0);
+    const missing = await check(path.join(work, 'doctor-missing'), '1.23.9');
+    assert.equal(missing.status, 'fail', missing.detail);
+    assert.match(missing.detail ?? '', /does not hold golang\.org\/toolchain@v0\.0\.1-go1\.23\.9\.linux-amd64 \(HTTP 404\)/);
+    assert.equal(missing.code, 1);
+  });
+
   it('a project line reaches a held toolchain by its exact version, listed or not', async () => {
     // go1.23.5 is held for linux-amd64 only: out of the list (no `go get go@1.23` picks it) but downloadable by name.
     const other = path.join(work, 'project-1.23.5');
