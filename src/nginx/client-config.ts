@@ -88,6 +88,14 @@ export function buildClientConfig(options: ClientConfigOptions): ClientConfig {
     }
   }
 
+  const sumdb = goEnv[1]?.[1];
+  if (sumdb === 'off') {
+    warnings.push(
+      'GOSUMDB=off: the go command still verifies Go toolchains (golang.org/toolchain) with the checksum database, so a ' +
+        'project whose go line is newer than the local go fails to switch toolchains; keep GOSUMDB on (the mirror serves /sumdb/)',
+    );
+  }
+
   let netrc: string | undefined;
   if (options.netrcLogin !== undefined) {
     if (!/^[^\s#]+$/.test(options.netrcLogin)) {
@@ -100,7 +108,10 @@ export function buildClientConfig(options: ClientConfigOptions): ClientConfig {
   }
 
   const command = ['go', 'env', '-w', ...goEnv.map(([n, v]) => quoteShellWord(`${n}=${v}`))].join(' ');
-  let text = `# Point the go command at the mirror (once per user; CI can set the same variables):\n${command}\n`;
+  let text =
+    `# Point the go command at the mirror (once per user; CI can set the same variables):\n${command}\n` +
+    '# Go toolchains that go.mod files ask for (GOTOOLCHAIN=auto) come from the mirror too, checked with\n' +
+    '# the checksum database even with GOSUMDB=off: keep GOSUMDB on.\n';
   if (netrc !== undefined) {
     text +=
       '\n# Add to ~/.netrc (chmod 600), or to the file named by $NETRC, with the real password.\n' +
