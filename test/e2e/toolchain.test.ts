@@ -21,7 +21,7 @@ import { startFixtureServer, type FixtureServer } from '../helpers/fixture-serve
 import { startFixtureSumdb, type FixtureSumdb } from '../helpers/fixture-sumdb.js';
 import { dlVersion, writeToolchains, type ToolchainSpec } from '../helpers/fixture-toolchains.js';
 import { describeGoResult, goEnv, type GoEnv, type GoResult } from '../helpers/go-client.js';
-import { freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
+import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
 import { spawn } from 'node:child_process';
 
 /** The switching client: Debian bookworm-backports' golang-1.22-go (bash .ci/run installs it). */
@@ -177,6 +177,9 @@ describe('toolchains: mirror golang.org/toolchain, a Go 1.22 client switches thr
     assert.equal(r.code, 0, describeGoResult(r));
     assert.equal(r.stdout, 'go version go1.23.4 linux/amd64\n', describeGoResult(r));
     assert.match(r.stderr, /go: downloading go1\.23\.4 \(linux\/amd64\)/, describeGoResult(r));
+    const zip = await curl(`${mirrorUrl}/golang.org/toolchain/@v/${dlVersion('1.23.4', 'darwin-arm64')}.zip`, { method: 'HEAD' });
+    assert.equal(zip.status, 200);
+    assert.match(zip.headers['cache-control'] ?? '', /immutable/, JSON.stringify(zip.headers));
   });
 
   it('doctor says whether the mirror holds the toolchain the project makes the local go switch to', async () => {
