@@ -4,6 +4,10 @@ import type { ManifestModule } from '../manifest/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import { isPseudoVersion, isValidSemver, pseudoVersionTime } from '../module/index.js';
 import { resolveQueries } from '../sync/resolve.js';
+import { readProjectInputs } from '../sync/project-inputs.js';
+import { toolchainEntries } from '../sync/toolchains.js';
+import type { SyncConfig } from '../config/sync-config.js';
+import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
 import type { TreeStore } from '../tree/store.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { parseGoSum } from '../verify/index.js';
@@ -16,6 +20,8 @@ export interface NeedInputs {
   gomod: readonly string[];
   /** Follow go.mod requirements: keep what kept versions require, when it is in the tree. */
   deps: boolean;
+  /** Toolchain queries and platforms; the go/toolchain lines of gomod files count too. */
+  toolchains?: SyncConfig['toolchains'];
 }
 
 /**
@@ -37,10 +43,27 @@ export async function findNeededVersions(
   const warnings: string[] = [];
   const tree = treeUpstream(store, onDisk);
 
+  const roots: { module: string; version: string; where: string }[] = [];
   for (const m of inputs.modules) {
     const r = await resolveQueries(tree, m.path, m.queries);
-    for (const v of r.versions) needed.add(`${m.path}@${v}`);
+    for (const v of r.versions) {
+      needed.add(`${m.path}@${v}`);
+      roots.push({ module: m.path, version: v, where: m.where });
+    }
     for (const e of r.errors) warnings.push(`${e.message} (in the tree)`);
+  }
+  if (inputs.toolchains) {
+    // The toolchains sync would mirror, resolved against the tree's own toolchains.
+    const t = await toolchainEntries({
+      toolchains: inputs.toolchains,
+      project: await readProjectInputs(inputs.gomod, []),
+      roots,
+      deps: inputs.deps,
+      loadMod: (p, v) => tree.mod(p, v),
+      list: () => tree.list(TOOLCHAIN_MODULE),
+    });
+    for (const e of t.entries) needed.add(`${e.module}@${e.version}`);
+    for (const { error } of t.errors) warnings.push(`${error.message} (in the tree)`);
   }
   for (const file of inputs.gosum) {
     for (const line of parseGoSum(await readInput(file, 'E_GOSUM'), file)) needed.add(`${line.path}@${line.version}`);

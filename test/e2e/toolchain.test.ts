@@ -152,6 +152,13 @@ describe('toolchains: mirror golang.org/toolchain, a Go 1.22 client switches thr
     assert.equal(v.code, 0, describeCli(v));
   });
 
+  it('prune keeps the toolchains the manifest and the project ask for, resolved against the tree', async () => {
+    const r = await runCli(['prune', '--manifest', await manifest(), '--root', tree, '--dry-run']);
+    assert.equal(r.code, 0, describeCli(r));
+    const removed = r.stdout.split('\n').filter((l) => l.startsWith('would remove golang.org/'));
+    assert.deepEqual(removed.map((l) => l.replace(/ \(.*\)$/, '')), [`would remove golang.org/toolchain@${dlVersion('1.23.5', 'linux-amd64')}`], describeCli(r));
+  });
+
   it('bundles carry the toolchains and their checksum database records', async () => {
     const bundle = path.join(work, 'tc.tar');
     const e = await runCli(['bundle', 'export', '--root', tree, '--out', bundle]);

@@ -61,6 +61,7 @@ export const pruneCommand = {
         gosum: inputs.gosum,
         gomod: inputs.gomod,
         deps: inputs.deps,
+        toolchains: inputs.toolchains,
         keepDays: argv['keep-days'] ?? 0,
         graceSeconds: argv.grace ?? 5,
         dryRun: argv['dry-run'] ?? false,
