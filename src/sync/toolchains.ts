@@ -79,7 +79,7 @@ export async function toolchainEntries(opts: ToolchainEntriesOptions): Promise<{
  */
 function projectRequests(project: Pick<ProjectInputs, 'mains' | 'workspaces'>): ToolchainRequest[] {
   const out: ToolchainRequest[] = [];
-  const fromFile = (f: GoModFile | GoWorkFile): void => {
+  const fromFile = (f: Pick<GoModFile | GoWorkFile, 'file' | 'go' | 'toolchain' | 'lines'>): void => {
     const t = selectProjectToolchain(f.go, f.toolchain);
     if (!t) return;
     const line = t.line === 'go' ? f.lines?.go : f.lines?.toolchain;
@@ -89,7 +89,9 @@ function projectRequests(project: Pick<ProjectInputs, 'mains' | 'workspaces'>): 
   for (const w of project.workspaces) {
     fromFile(w.work);
     for (const m of w.modules) {
-      if (m.gomod.go !== undefined && compareGoVersions(m.gomod.go, w.work.go ?? '0') > 0) fromFile({ ...m.gomod, toolchain: undefined } as GoModFile);
+      // Only the go line: a workspace module's toolchain line is ignored in workspace mode.
+      const { file, go, lines } = m.gomod;
+      if (go !== undefined && compareGoVersions(go, w.work.go ?? '0') > 0) fromFile({ file, go, ...(lines ? { lines } : {}) });
     }
   }
   return out;
