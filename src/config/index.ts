@@ -3,4 +3,4 @@
  * the manifest, the manifest over the environment ($GOPROXY, $GOSUMDB, ...),
  * the environment over the built-in default.
  */
-export { buildSyncConfig, DEFAULT_UPSTREAM, type SyncConfig } from './sync-config.js';
+export { buildSyncConfig, DEFAULT_UPSTREAM, type SyncConfig, DEFAULT_SUMDB } from './sync-config.js';

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import { checkUpstreamFlags, parseProxyList, type ProxyEntry } from '../upstream/index.js';
-import { VULNERABLE_POLICIES, type Manifest, type ManifestModule, type VulnerablePolicy } from '../manifest/index.js';
+import { VULNERABLE_POLICIES, type Manifest, type ManifestModule, type ManifestToolchains, type VulnerablePolicy } from '../manifest/index.js';
 import { parseVulnDbSetting } from '../vulndb/index.js';
+import { goPlatformOf, isValidPlatform, parseToolchainQuery, toolchainPlatforms } from '../toolchain/index.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -17,6 +18,8 @@ export interface SyncConfig {
   /** Which zips of the module graph to mirror: the selected versions (default), or every version. */
   readonly zips: 'selected' | 'all';
   readonly modules: readonly ManifestModule[];
+  /** Toolchain queries (manifest `toolchains.versions` or --toolchains) and the platforms every toolchain is mirrored for. */
+  readonly toolchains: { readonly queries: ManifestToolchains['queries']; readonly platforms: readonly string[] };
   readonly gomod: readonly string[];
   readonly gosum: readonly string[];
   readonly concurrency: number;
@@ -41,6 +44,8 @@ export interface SyncFlags {
   gosum?: string[];
   deps?: boolean;
   zips?: string;
+  toolchains?: string[];
+  platforms?: string[];
   concurrency?: number;
   retries?: number;
   dryRun?: boolean;
@@ -60,7 +65,12 @@ export const DEFAULT_CONCURRENCY = 16;
  * Layers the sources, lowest first: defaults → environment (the go command's
  * GOPROXY, GOSUMDB, GONOSUMDB/GOPRIVATE) → manifest → flags.
  */
-export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined, env: NodeJS.ProcessEnv): SyncConfig {
+export function buildSyncConfig(
+  flags: SyncFlags,
+  manifest: Manifest | undefined,
+  env: NodeJS.ProcessEnv,
+  hostPlatform: string | undefined = goPlatformOf(process.platform, process.arch),
+): SyncConfig {
   if (!flags.out) throw new GomirrorError('E_USAGE', '--out is required: the directory that holds the tree');
   const { concurrency, retries } = checkUpstreamFlags(flags, { concurrency: DEFAULT_CONCURRENCY });
   const zips = flags.zips ?? 'selected';
@@ -85,8 +95,9 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
   const gomod = [...(manifest?.gomod ?? []), ...(flags.gomod ?? []).map((p) => path.resolve(p))];
   const gosum = [...(manifest?.gosum ?? []), ...(flags.gosum ?? []).map((p) => path.resolve(p))];
   const modules = manifest?.modules ?? [];
-  if (modules.length === 0 && gomod.length === 0 && gosum.length === 0) {
-    throw new GomirrorError('E_USAGE', 'nothing to mirror: give --manifest FILE with "modules", or --gomod/--gosum files', {
+  const toolchains = buildToolchains(flags, manifest, hostPlatform);
+  if (modules.length === 0 && gomod.length === 0 && gosum.length === 0 && toolchains.queries.length === 0) {
+    throw new GomirrorError('E_USAGE', 'nothing to mirror: give --manifest FILE with "modules" or "toolchains", or --gomod/--gosum/--toolchains', {
       hint: 'See mirror-manifest.example.json for a working manifest',
     });
   }
@@ -99,6 +110,7 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
     deps: flags.deps ?? manifest?.deps ?? true,
     zips,
     modules,
+    toolchains,
     gomod,
     gosum,
     concurrency,
@@ -111,6 +123,31 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
     allowRollback: flags.allowRollback ?? false,
     vulnerable: vulnerable as VulnerablePolicy,
   });
+}
+
+/** --toolchains and --platforms (comma-separated, repeatable) override the manifest's `toolchains` key. */
+function buildToolchains(flags: SyncFlags, manifest: Manifest | undefined, host: string | undefined): SyncConfig['toolchains'] {
+  const split = (v: string[]): string[] => v.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+  const queries = flags.toolchains
+    ? split(flags.toolchains).map((text, i) => {
+        const where = `--toolchains[${i}]`;
+        try {
+          return { text, query: parseToolchainQuery(text), where };
+        } catch (err) {
+          throw new GomirrorError('E_USAGE', `${where}: ${(err as Error).message}`, { cause: err, hint: (err as GomirrorError).hint });
+        }
+      })
+    : (manifest?.toolchains?.queries ?? []);
+  let platforms = manifest?.toolchains?.platforms;
+  if (flags.platforms) {
+    platforms = split(flags.platforms);
+    for (const p of platforms) {
+      if (!isValidPlatform(p)) {
+        throw new GomirrorError('E_USAGE', `--platforms: invalid platform "${p}"`, { hint: 'Platforms are GOOS-GOARCH, e.g. linux-amd64,darwin-arm64' });
+      }
+    }
+  }
+  return Object.freeze({ queries, platforms: Object.freeze(toolchainPlatforms(platforms, host)) });
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

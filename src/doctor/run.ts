@@ -5,6 +5,7 @@ import { basicAuthFor, type NetrcEntry, redactUrl } from '../upstream/index.js';
 import { adviseNetworkError, proxyForUrl } from './advice.js';
 import { checkEnvironment } from './env.js';
 import { checkModuleFiles, checkNotFound, checkSumdb, type HttpCheckContext } from './http-checks.js';
+import { checkToolchain, type DoctorGoClient, type DoctorProject } from './toolchain.js';
 import type { CheckResult, DoctorProbes, DoctorReport } from './types.js';
 
 export interface DoctorOptions {
@@ -19,6 +20,8 @@ export interface DoctorOptions {
   /** Where the go settings in `env` came from (`go env`, the go env file). */
   envSource?: string;
   netrc?: Map<string, NetrcEntry>;
+  /** The project here and the local go command: checks the toolchain a switch would download. */
+  toolchain?: { project: DoctorProject; client: DoctorGoClient };
 }
 
 const CERT_WARN_DAYS = 14;
@@ -99,6 +102,7 @@ export async function runDoctor(options: DoctorOptions, probes: DoctorProbes, no
   else checks.push(...(await checkSumdb(ctx, sumdb)));
   const unreadable = everyFileNotFound(checks);
   if (unreadable) checks.push(unreadable);
+  if (options.toolchain) checks.push(await checkToolchain(ctx, options.toolchain.project, options.toolchain.client, sumdb));
   checks.push(judgeLatency(checks));
   return finish();
 }

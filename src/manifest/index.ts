@@ -1,3 +1,3 @@
-export { loadManifest, parseManifest, VULNERABLE_POLICIES, type Manifest, type ManifestModule, type VulnerablePolicy } from './manifest.js';
+export { loadManifest, parseManifest, VULNERABLE_POLICIES, type Manifest, type ManifestModule, type VulnerablePolicy, parsePlatforms, type ManifestToolchains } from './manifest.js';
 export { didYouMean } from './did-you-mean.js';
 export { MAX_INPUT_FILE, readInputFile } from './read-input.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { GomirrorError, isGomirrorError, ProblemList } from '../errors.js';
 import { checkModuleVersion, checkPath, parseVersionQuery, type VersionQuery } from '../module/index.js';
 import { describeUnstorable } from '../tree/index.js';
+import { isValidPlatform, parseToolchainQuery, type ToolchainQuery } from '../toolchain/index.js';
 import { didYouMean } from './did-you-mean.js';
 import { findJsonErrorOffset } from './json-error.js';
 
@@ -11,6 +12,13 @@ export interface ManifestModule {
   path: string;
   queries: { text: string; query: VersionQuery; where: string }[];
   where: string;
+}
+
+/** The manifest's `toolchains` key, validated. */
+export interface ManifestToolchains {
+  queries: { text: string; query: ToolchainQuery; where: string }[];
+  /** As written; undefined when the key is absent (the default applies). */
+  platforms?: string[];
 }
 
 /** A validated manifest. Paths in gomod/gosum are absolute. */
@@ -23,17 +31,19 @@ export interface Manifest {
   vulndb?: string;
   /** What sync does with versions a known vulnerability affects. */
   vulnerable?: VulnerablePolicy;
+  toolchains?: ManifestToolchains;
   modules: ManifestModule[];
   gomod: string[];
   gosum: string[];
 }
 
-const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'vulndb', 'vulnerable', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
+const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'vulndb', 'vulnerable', 'toolchains', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
 
 /** The sync policy for vulnerable versions (manifest `vulnerable`, `--vulnerable`). */
 export const VULNERABLE_POLICIES = ['allow', 'warn', 'refuse-latest'] as const;
 export type VulnerablePolicy = (typeof VULNERABLE_POLICIES)[number];
 const MODULE_KEYS = ['path', 'versions', 'comment'] as const;
+const TOOLCHAIN_KEYS = ['versions', 'platforms', 'comment'] as const;
 
 function fail(where: string, message: string, hint?: string): never {
   throw new GomirrorError('E_MANIFEST', `${where}: ${message}`, hint ? { hint } : {});
@@ -84,6 +94,9 @@ export function parseManifest(text: string, file: string): Manifest {
     }
     out.vulnerable = obj.vulnerable as VulnerablePolicy;
   });
+  problems.attempt(() => {
+    if (obj.toolchains !== undefined) out.toolchains = parseToolchains(obj.toolchains, name, problems);
+  });
   problems.attempt(() => (out.gomod = strList(obj.gomod ?? [], `${name}: gomod`).map((p) => path.resolve(base, p))));
   problems.attempt(() => (out.gosum = strList(obj.gosum ?? [], `${name}: gosum`).map((p) => path.resolve(base, p))));
 
@@ -121,6 +134,33 @@ export function parseManifest(text: string, file: string): Manifest {
     );
     if (queries.every((q) => q !== undefined)) out.modules.push({ path: modPath, queries, where });
   }
+}
+
+function parseToolchains(v: unknown, name: string, problems: ProblemList): ManifestToolchains {
+  const where = `${name}: toolchains`;
+  if (!isObject(v)) fail(where, 'must be an object like {"versions": ["go1.23.4", "latest"], "platforms": ["linux-amd64"]}');
+  rejectUnknownKeys(v, TOOLCHAIN_KEYS, name, 'toolchains.', problems);
+  const versions = v.versions ?? [];
+  if (!Array.isArray(versions)) fail(`${where}.versions`, 'must be a list of Go versions', 'For example ["go1.23.4", "go1.22", "latest"]');
+  const queries = versions.map((x: unknown, i: number) => {
+    const qWhere = `${where}.versions[${i}]`;
+    const text = str(x, qWhere);
+    return { text, query: rethrowAt(qWhere, () => parseToolchainQuery(text)), where: qWhere };
+  });
+  const out: ManifestToolchains = { queries };
+  if (v.platforms !== undefined) out.platforms = parsePlatforms(v.platforms, `${where}.platforms`);
+  return out;
+}
+
+/** A list of `goos-goarch` platforms; shared with the --platforms flag. */
+export function parsePlatforms(v: unknown, where: string): string[] {
+  const list = strList(v, where);
+  list.forEach((p, i) => {
+    if (!isValidPlatform(p)) {
+      fail(`${where}[${i}]`, `invalid platform "${p}"`, 'Platforms are GOOS-GOARCH as in golang.org/toolchain versions, e.g. linux-amd64, darwin-arm64, windows-amd64');
+    }
+  });
+  return list;
 }
 
 /** Prefixes a validation error from module/ with the manifest location; keeps its code. */

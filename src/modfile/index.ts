@@ -5,4 +5,4 @@
  */
 export { isDirectoryPath, parseGoMod, parseGoWork, type ParseGoModOptions } from './parse.js';
 export { findRetraction, goVersionAtLeast } from './query.js';
-export type { Exclude, GoModFile, GoWorkFile, ModuleVersion, Replace, Require, Retract } from './types.js';
+export type { DirectiveLines, Exclude, GoModFile, GoWorkFile, ModuleVersion, Replace, Require, Retract } from './types.js';

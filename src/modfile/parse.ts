@@ -20,7 +20,9 @@ export interface ParseGoModOptions {
 const GO_VERSION = /^([1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?$/;
 const LAX_GO_VERSION = /^v?(([1-9][0-9]*)\.(0|[1-9][0-9]*))([^0-9].*)$/;
 // Directives of newer go versions that carry nothing a mirror needs.
-const IGNORED = new Set(['toolchain', 'godebug', 'tool', 'ignore']);
+const IGNORED = new Set(['godebug', 'tool', 'ignore']);
+// Go: modfile ToolchainRE.
+const TOOLCHAIN = /^default$|^go1($|\.)/;
 const LAX_KEEP = new Set(['go', 'module', 'require', 'retract']);
 
 /** A problem in one line; collected, then thrown together as E_GOMOD. */
@@ -34,6 +36,8 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
   const strict = !options.lax;
   let module: string | undefined;
   let go: string | undefined;
+  const lines: { go?: number; toolchain?: number } = {};
+  let toolchain: string | undefined;
   const require: Require[] = [];
   const exclude: Exclude[] = [];
   const replace: Replace[] = [];
@@ -50,6 +54,12 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
       case 'go':
         if (go !== undefined) throw new LineError('repeated go statement');
         go = parseGoVersion(args, strict);
+        lines.go = l.line;
+        return;
+      case 'toolchain':
+        if (toolchain !== undefined) throw new LineError('repeated toolchain statement');
+        toolchain = parseToolchain(args);
+        lines.toolchain = l.line;
         return;
       case 'require':
       case 'exclude': {
@@ -79,6 +89,8 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
     file,
     ...(module !== undefined ? { module } : {}),
     ...(go !== undefined ? { go } : {}),
+    ...(toolchain !== undefined ? { toolchain } : {}),
+    ...(lines.go !== undefined || lines.toolchain !== undefined ? { lines } : {}),
     require,
     exclude,
     replace,
@@ -89,6 +101,8 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
 /** Parses go.work text (modfile.ParseWork): go, use and replace. Throws E_GOMOD like parseGoMod. */
 export function parseGoWork(text: string, file: string): GoWorkFile {
   let go: string | undefined;
+  let toolchain: string | undefined;
+  const lines: { go?: number; toolchain?: number } = {};
   const use: { dir: string; line: number }[] = [];
   const replace: Replace[] = [];
   walk(text, file, true, ['use', 'replace'], (verb, l, args) => {
@@ -96,6 +110,12 @@ export function parseGoWork(text: string, file: string): GoWorkFile {
       case 'go':
         if (go !== undefined) throw new LineError('repeated go statement');
         go = parseGoVersion(args, true);
+        lines.go = l.line;
+        return;
+      case 'toolchain':
+        if (toolchain !== undefined) throw new LineError('repeated toolchain statement');
+        toolchain = parseToolchain(args);
+        lines.toolchain = l.line;
         return;
       case 'use':
         if (args.length !== 1) throw new LineError('usage: use local/dir');
@@ -109,7 +129,14 @@ export function parseGoWork(text: string, file: string): GoWorkFile {
         throw new LineError(`unknown directive: ${verb}`);
     }
   });
-  return { file, ...(go !== undefined ? { go } : {}), use, replace };
+  return {
+    file,
+    ...(go !== undefined ? { go } : {}),
+    ...(toolchain !== undefined ? { toolchain } : {}),
+    ...(lines.go !== undefined || lines.toolchain !== undefined ? { lines } : {}),
+    use,
+    replace,
+  };
 }
 
 /**
@@ -194,6 +221,13 @@ function parseGoVersion(args: string[], strict: boolean): string {
   const m = strict ? null : LAX_GO_VERSION.exec(v);
   if (m?.[1] === undefined) throw new LineError(`invalid go version '${v}': must match format 1.23`);
   return m[1];
+}
+
+function parseToolchain(args: string[]): string {
+  if (args.length !== 1) throw new LineError('toolchain directive expects exactly one argument');
+  const v = args[0] as string;
+  if (!TOOLCHAIN.test(v)) throw new LineError(`invalid toolchain version '${v}': must match format go1.23.0 or default`);
+  return v;
 }
 
 /** Go: modfile isIndirect: a suffix comment `// indirect` or `// indirect; ...`. */

@@ -41,6 +41,10 @@ export interface GoModFile {
   readonly module?: string;
   /** The `go` directive, e.g. `1.17` or `1.21.0`. */
   readonly go?: string;
+  /** The `toolchain` directive, e.g. `go1.23.4` or `default` (main modules only; lax parsing drops it). */
+  readonly toolchain?: string;
+  /** Line numbers of the go and toolchain directives, for messages. */
+  readonly lines?: DirectiveLines;
   readonly require: readonly Require[];
   readonly exclude: readonly Exclude[];
   readonly replace: readonly Replace[];
@@ -51,7 +55,15 @@ export interface GoModFile {
 export interface GoWorkFile {
   readonly file: string;
   readonly go?: string;
+  readonly toolchain?: string;
+  readonly lines?: DirectiveLines;
   /** The `use` directories, as written (relative to the go.work file's directory). */
   readonly use: readonly { readonly dir: string; readonly line: number }[];
   readonly replace: readonly Replace[];
+}
+
+/** Where a file's go and toolchain directives are. */
+export interface DirectiveLines {
+  readonly go?: number;
+  readonly toolchain?: number;
 }

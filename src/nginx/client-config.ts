@@ -92,6 +92,14 @@ export function buildClientConfig(options: ClientConfigOptions): ClientConfig {
     }
   }
 
+  const sumdb = goEnv[1]?.[1];
+  if (sumdb === 'off') {
+    warnings.push(
+      'GOSUMDB=off: the go command still verifies Go toolchains (golang.org/toolchain) with the checksum database, so a ' +
+        'project whose go line is newer than the local go fails to switch toolchains; keep GOSUMDB on (the mirror serves /sumdb/)',
+    );
+  }
+
   let netrc: string | undefined;
   if (options.netrcLogin !== undefined) {
     if (!/^[^\s#]+$/.test(options.netrcLogin)) {
@@ -104,7 +112,10 @@ export function buildClientConfig(options: ClientConfigOptions): ClientConfig {
   }
 
   const command = ['go', 'env', '-w', ...goEnv.map(([n, v]) => quoteShellWord(`${n}=${v}`))].join(' ');
-  let text = `# Point the go command at the mirror (once per user; CI can set the same variables):\n${command}\n`;
+  let text =
+    `# Point the go command at the mirror (once per user; CI can set the same variables):\n${command}\n` +
+    '# Go toolchains that go.mod files ask for (GOTOOLCHAIN=auto) come from the mirror too, checked with\n' +
+    '# the checksum database even with GOSUMDB=off: keep GOSUMDB on.\n';
   // The database lives at <mirror>/vulndb/ (sync --vulndb); govulncheck takes its URL with -db.
   const govulncheck = options.vulndb === false ? undefined : `govulncheck -db ${quoteShellWord(`${url.href.replace(/\/+$/, '')}/vulndb`)} ./...`;
   if (govulncheck !== undefined) {

@@ -8,6 +8,9 @@ import type { TreeStore } from '../tree/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
 import { parseGoSum } from '../gosum/index.js';
 import { openVulnDbCopy, refuseLatestReasons } from '../vulndb/index.js';
+import { readProjectInputs, toolchainEntries } from '../sync/index.js';
+import type { SyncConfig } from '../config/index.js';
+import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
 import type { ModuleOnDisk } from './plan.js';
 
 /** The manifest inputs, as sync reads them (sync-config.ts). */
@@ -23,6 +26,8 @@ export interface NeedInputs {
    * version sync took instead.
    */
   vulnerable?: VulnerablePolicy;
+  /** Toolchain queries and platforms; the go/toolchain lines of gomod files count too. */
+  toolchains?: SyncConfig['toolchains'];
 }
 
 /**
@@ -46,10 +51,27 @@ export async function findNeededVersions(
   const copy = inputs.vulnerable === 'refuse-latest' ? await openVulnDbCopy(store.layout.root) : undefined;
   const avoid = copy ? refuseLatestReasons(copy) : undefined;
 
+  const roots: { module: string; version: string; where: string }[] = [];
   for (const m of inputs.modules) {
     const r = await resolveQueries(tree, m.path, m.queries, undefined, avoid);
-    for (const v of r.versions) needed.add(`${m.path}@${v}`);
+    for (const v of r.versions) {
+      needed.add(`${m.path}@${v}`);
+      roots.push({ module: m.path, version: v, where: m.where });
+    }
     for (const e of r.errors) warnings.push(`${e.message} (in the tree)`);
+  }
+  if (inputs.toolchains) {
+    // The toolchains sync would mirror, resolved against the tree's own toolchains.
+    const t = await toolchainEntries({
+      toolchains: inputs.toolchains,
+      project: await readProjectInputs(inputs.gomod, []),
+      roots,
+      deps: inputs.deps,
+      loadMod: (p, v) => tree.mod(p, v),
+      list: () => tree.list(TOOLCHAIN_MODULE),
+    });
+    for (const e of t.entries) needed.add(`${e.module}@${e.version}`);
+    for (const { error } of t.errors) warnings.push(`${error.message} (in the tree)`);
   }
   for (const file of inputs.gosum) {
     for (const line of parseGoSum(await readInput(file, 'E_GOSUM'), file)) needed.add(`${line.path}@${line.version}`);

@@ -1,4 +1,5 @@
 import { compareSemver, isPseudoVersion, isValidSemver, pseudoVersionTime, sortVersions } from '../module/index.js';
+import { TOOLCHAIN_MODULE, listableToolchainVersions } from '../toolchain/index.js';
 
 /** One module version found on disk. */
 export interface VersionOnDisk {
@@ -47,6 +48,8 @@ export interface PrunePolicy {
   /** Versions whose files are younger than this are kept (0: no age rule). */
   keepDays: number;
   now: number;
+  /** golang.org/toolchain's list names only Go versions complete for all of these (sync's rule). */
+  toolchainPlatforms?: readonly string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -75,7 +78,8 @@ export function planPrune(modules: readonly ModuleOnDisk[], policy: PrunePolicy)
     plan.removedVersions += remove.length;
     plan.freedBytes += remove.reduce((n, v) => n + v.bytes, 0);
     const complete = keep.filter((v) => v.files.length === 3).map((v) => v.version);
-    const tagged = sortVersions(complete.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
+    let tagged = sortVersions(complete.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
+    if (m.module === TOOLCHAIN_MODULE && policy.toolchainPlatforms) tagged = listableToolchainVersions(tagged, policy.toolchainPlatforms);
     plan.modules.push({
       module: m.module,
       remove: sortByVersion(remove),

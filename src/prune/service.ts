@@ -52,7 +52,7 @@ export async function pruneTree(config: PruneConfig, logger: Logger, now: () => 
     const onDisk = await readModulesOnDisk(store);
     const { needed, warnings } = await findNeededVersions(config, store, onDisk);
     for (const w of warnings) logger.warn(w);
-    const plan = planPrune(onDisk, { needed, keepDays: config.keepDays, now: now() });
+    const plan = planPrune(onDisk, { needed, keepDays: config.keepDays, now: now(), ...(config.toolchains ? { toolchainPlatforms: config.toolchains.platforms } : {}) });
     if (!config.dryRun) await applyPrune(store, plan, { graceMs: config.graceSeconds * 1000, logger });
     return { dryRun: config.dryRun, plan, warnings };
   } finally {

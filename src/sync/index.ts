@@ -4,3 +4,5 @@
 export { writeSyncMetrics } from './metrics.js';
 export { formatBytes, formatSyncSummary } from './report.js';
 export { syncTree } from './service.js';
+export { readProjectInputs } from './project-inputs.js';
+export { toolchainEntries } from './toolchains.js';

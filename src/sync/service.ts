@@ -18,6 +18,9 @@ import { buildSyncReport, type SyncReport, upstreamUnreachable } from './report.
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget, type ModuleOutcome } from './run.js';
 import { onInterrupt } from './interrupt.js';
 import { prepareVulnerable } from './vulnerable.js';
+import { toolchainEntries } from './toolchains.js';
+import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
+import { DEFAULT_SUMDB } from '../config/index.js';
 
 export interface SyncServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -149,23 +152,26 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
     if (!o) soFar.outcomes.set(module, (o = { module, versions: [], errors: [], planned: [] }));
     return o;
   };
-  const store = createTreeStore(config.out);
+  const store = createTreeStore(config.out, { toolchainPlatforms: config.toolchains.platforms });
   const sums = await openSumStore(store.layout.sumsFile());
   const stagePool = createStagePool(undefined, undefined, (err) =>
     logger.warn(`staging continues on the main thread (slower): ${err.message}`),
   );
-  const sumdb =
-    sumdbSpec && !config.dryRun
-      ? createSumdbVerifier({
-          spec: sumdbSpec,
-          root: config.out,
-          upstream: config.upstream,
-          transport,
-          nosumdb: config.nosumdb,
-          concurrency: config.concurrency,
-          logger,
-        })
-      : undefined;
+  // Go verifies toolchains with the checksum database even with GOSUMDB=off
+  // (modfetch useSumDB), so they are verified, and published, with the
+  // default database then; every other module is skipped as configured.
+  const sumdb = !config.dryRun
+    ? createSumdbVerifier({
+        spec: sumdbSpec ?? (parseGosumdb(DEFAULT_SUMDB) as NonNullable<typeof sumdbSpec>),
+        root: config.out,
+        upstream: config.upstream,
+        transport,
+        nosumdb: sumdbSpec ? config.nosumdb : ['*'],
+        alwaysVerify: [TOOLCHAIN_MODULE],
+        concurrency: config.concurrency,
+        logger,
+      })
+    : undefined;
   let done = 0;
   let failed = 0;
   let total = 0;
@@ -208,6 +214,15 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       readLocalGoMod: async (dir) => readFile(path.join(dir, 'go.mod'), 'utf8').catch(() => undefined),
     });
     for (const note of closure.plan.notes) logger.info(note);
+    const toolchains = await toolchainEntries({
+      toolchains: config.toolchains,
+      project,
+      roots,
+      deps: config.deps,
+      loadMod: async (p, v) => modCache.get(`${p}@${v}`) ?? (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? upstream.mod(p, v),
+      list: () => upstream.list(TOOLCHAIN_MODULE),
+    });
+    for (const e of toolchains.entries) logger.info(`toolchain ${e.version}: ${e.from}`, { module: e.module, version: e.version });
     if (config.deps) {
       const deps = closure.plan.entries.filter((e) => e.source === 'dependency').length;
       logger.info(`dependency closure: ${closure.modsRead} go.mod files read, ${deps} versions added by following requirements`, {
@@ -215,7 +230,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
         dependencies: deps,
       });
     }
-    return { entries: closure.plan.entries, errors: closure.errors };
+    return { entries: [...closure.plan.entries, ...toolchains.entries], errors: [...(closure.errors ?? []), ...toolchains.errors] };
   };
   try {
     // Before any module: the policy and the counts go by the newest database.
@@ -237,7 +252,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       ...(sumdb
         ? {
             beforeIndex: async () => {
-              sumdbError = await finishSumdb(sumdb, logger);
+              sumdbError = await finishSumdb(sumdb, logger, sumdbSpec === null);
               // No list may offer a version a GOSUMDB client cannot verify through this tree.
               if (sumdbError) logger.error(`lists not updated: the checksum database mirror was not published`, { code: sumdbError.code });
               return sumdbError === undefined;
@@ -300,12 +315,12 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
  * Publishes the checksum-database mirror and logs the outcome; returns the
  * error that stopped it, if any (already logged).
  */
-async function finishSumdb(sumdb: SumdbVerifier, logger: Logger): Promise<GomirrorError | undefined> {
+async function finishSumdb(sumdb: SumdbVerifier, logger: Logger, toolchainsOnly: boolean): Promise<GomirrorError | undefined> {
   let error: GomirrorError | undefined;
   try {
     const r = await sumdb.finish();
     error = r.refused;
-    if (!error) {
+    if (!error && !(toolchainsOnly && r.verified === 0)) {
       logger.info(
         `sumdb ${r.name}: ${r.verified} versions verified, ${r.skipped} skipped (nosumdb); tree size ${r.treeSize}; ` +
           `wrote ${r.lookupsWritten} lookups and ${r.tilesWritten} tiles`,

@@ -10,3 +10,4 @@ export { createTreeStore, sweepStaleTemps, type TreeStore, sweepDeadTemps } from
 export { requireWritableParent } from './out-path.js';
 export { DEFAULT_LIST_MAX_AGE, cacheControlOf, contentTypeOf, servedKind, IMMUTABLE_MAX_AGE, SERVED_KINDS } from './serve-rules.js';
 export type { ServedKind } from './serve-rules.js';
+export { readToolchainPlatforms } from './toolchain-state.js';

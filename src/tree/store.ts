@@ -3,7 +3,9 @@ import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
 import { commitTempFile, syncDir, tempPathFor, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
 import { TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
+import { TOOLCHAIN_MODULE, listableToolchainVersions } from '../toolchain/index.js';
 import { isAlive } from './lock.js';
+import { readToolchainPlatforms, writeToolchainPlatforms } from './toolchain-state.js';
 import { pathExists } from './path-exists.js';
 
 /**
@@ -36,7 +38,17 @@ export interface TreeStore {
   rebuildIndex(modulePath: string, latestInfo?: () => Promise<Buffer | undefined>): Promise<boolean>;
 }
 
-export function createTreeStore(root: string): TreeStore {
+export interface TreeStoreOptions {
+  /**
+   * The platforms every toolchain is mirrored for: golang.org/toolchain's
+   * list names a Go version only when all of them are complete, because the
+   * go command picks a Go version from that list without looking at
+   * platforms. Recorded in the tree's state; without it the recorded set applies.
+   */
+  toolchainPlatforms?: readonly string[];
+}
+
+export function createTreeStore(root: string, options: TreeStoreOptions = {}): TreeStore {
   const layout = treeLayout(root);
   const read = async (file: string): Promise<Buffer | undefined> => {
     try {
@@ -87,7 +99,12 @@ export function createTreeStore(root: string): TreeStore {
       await syncDir(versionDir);
       const versions = versionsIn(names.filter((n) => !swept.has(n)));
       // Go: pseudo-versions never go in list; they are reached through @latest.
-      const tagged = sortVersions(versions.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
+      let tagged = sortVersions(versions.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
+      if (modulePath === TOOLCHAIN_MODULE) {
+        if (options.toolchainPlatforms) await writeToolchainPlatforms(layout, options.toolchainPlatforms);
+        const platforms = options.toolchainPlatforms ?? (await readToolchainPlatforms(layout));
+        if (platforms) tagged = listableToolchainVersions(tagged, platforms);
+      }
       const listText = tagged.map((v) => `${v}\n`).join('');
       let changed = false;
       const listFile = layout.listFile(modulePath);

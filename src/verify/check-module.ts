@@ -5,6 +5,8 @@ import type { TreeStore } from '../tree/index.js';
 import type { SumStore } from '../gosum/index.js';
 import { checkModuleZip } from '../modzip/index.js';
 import { hashGoMod } from '../dirhash/index.js';
+import { readToolchainPlatforms } from '../tree/index.js';
+import { TOOLCHAIN_MODULE, listableToolchainVersions, parseToolchainModuleVersion } from '../toolchain/index.js';
 import { compareListWithDisk, type TreeProblem, type TreeWarning } from './problems.js';
 import type { ModuleDir } from './scan.js';
 
@@ -95,8 +97,9 @@ export async function checkModuleDir(ctx: ModuleCheckContext, dir: ModuleDir): P
       const files = versions.get(v) ?? { version: v, base: escapeVersion(v), info: false, mod: false, zip: false };
       missing(files, `${module}@${v} is named by @v/list`);
     }
-    if (cmp.unlisted.length > 0) {
-      problems.push({ file: at('list'), kind: 'list', module, message: `does not name ${cmp.unlisted.join(', ')}, complete on disk` });
+    const unlisted = module === TOOLCHAIN_MODULE ? await listableToolchains(ctx.store, list.toString('utf8'), cmp.unlisted) : cmp.unlisted;
+    if (unlisted.length > 0) {
+      problems.push({ file: at('list'), kind: 'list', module, message: `does not name ${unlisted.join(', ')}, complete on disk` });
     }
     if (cmp.invalid.length > 0) {
       problems.push({ file: at('list'), kind: 'list', module, message: `lines that are not versions: ${cmp.invalid.join(', ')}` });
@@ -188,4 +191,20 @@ async function checkVersionFiles(
       return 0;
     }
   });
+}
+
+/**
+ * The unlisted toolchain versions the list should name: a Go version missing
+ * one of the tree's platforms stays out of golang.org/toolchain's list on
+ * purpose (sync's rule). The platforms are the ones sync recorded, else those
+ * the list itself names (a tree that came in a bundle has no state).
+ */
+async function listableToolchains(store: TreeStore, listText: string, unlisted: string[]): Promise<string[]> {
+  const listed = listText.split('\n').map((l) => l.trim()).filter(Boolean);
+  const platforms =
+    (await readToolchainPlatforms(store.layout)) ??
+    [...new Set(listed.flatMap((v) => parseToolchainModuleVersion(v)?.platform ?? []))];
+  // Judged together with what is listed: a version is listable when its Go version is complete on every platform.
+  const ok = new Set(listableToolchainVersions([...listed, ...unlisted], platforms));
+  return unlisted.filter((v) => ok.has(v));
 }

@@ -1,7 +1,7 @@
 /** `gomirror doctor`: check a mirror from where the go command runs, with a verdict and fixes. */
 import type { Argv } from 'yargs';
 import { GomirrorError } from '../../errors.js';
-import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor, loadGoEnv } from '../../doctor/index.js';
+import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor, loadGoEnv, readDoctorProject, readGoClient } from '../../doctor/index.js';
 import { loadNetrc } from '../../upstream/index.js';
 import { createOutput } from '../output.js';
 
@@ -9,6 +9,7 @@ interface DoctorArgs {
   proxy?: string;
   module?: string;
   sumdb?: string;
+  gomod?: string;
   timeout?: number;
   'log-format'?: string;
 }
@@ -21,13 +22,17 @@ export const doctorCommand = {
       .option('proxy', { type: 'string', demandOption: true, describe: 'The mirror\'s URL, as it stands in GOPROXY' })
       .option('module', { type: 'string', describe: 'PATH[@VERSION]: also fetch its list, .info, .mod and .zip (default version: latest)' })
       .option('sumdb', { type: 'string', describe: 'Checksum database to look for, or off (default: GOSUMDB from the environment or go env, sum.golang.org)' })
+      .option('gomod', {
+        type: 'string',
+        describe: 'go.mod or go.work whose go/toolchain lines to check (default: the nearest go.work, else go.mod, from here up): would the local go switch toolchains, and does the mirror hold that toolchain?',
+      })
       .option('timeout', { type: 'number', default: 5, describe: 'Seconds to wait for each step' })
       .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
       .example('$0 doctor --proxy https://goproxy.corp.example --module golang.org/x/text', 'Check the mirror and one module')
       .epilogue(
         'Checks, each only when the one before passed: Go and proxy settings (the environment over what go env -w wrote), DNS, TCP connect time, TLS ' +
           'handshake and certificate, a 404 for a missing module, status, content type and body of list/.info/.mod/.zip, ' +
-          '/sumdb/<name>/supported, latency. Exit 1 when any check fails.',
+          '/sumdb/<name>/supported, the toolchain a project\'s go line makes the local go switch to, latency. Exit 1 when any check fails.',
       ) as Argv<DoctorArgs>,
   handler: async (argv: DoctorArgs): Promise<void> => {
     const timeout = argv.timeout ?? 5;
@@ -39,6 +44,10 @@ export const doctorCommand = {
     const ca = goTrustedCa(process.env);
     const probes = createDoctorProbes(ca ? { ca } : {});
     try {
+      const project = await readDoctorProject(argv.gomod, process.cwd()).catch((err: unknown) => {
+        throw new GomirrorError('E_USAGE', `--gomod: ${(err as Error).message}`, { cause: err });
+      });
+      const client = project ? await readGoClient(process.env) : undefined;
       const report = await runDoctor(
         {
           proxy: argv.proxy ?? '',
@@ -48,6 +57,7 @@ export const doctorCommand = {
           // What the go command would use: the environment over the go env file (go env -w).
           ...(await loadGoEnv(process.env).then((g) => ({ env: g.env, envSource: g.source }))),
           netrc: await loadNetrc(process.env),
+          ...(project && client ? { toolchain: { project, client } } : {}),
         },
         probes,
       );

@@ -62,6 +62,7 @@ export const pruneCommand = {
         gomod: inputs.gomod,
         deps: inputs.deps,
         vulnerable: inputs.vulnerable,
+        toolchains: inputs.toolchains,
         keepDays: argv['keep-days'] ?? 0,
         graceSeconds: argv.grace ?? 5,
         dryRun: argv['dry-run'] ?? false,

@@ -13,6 +13,8 @@ interface SyncArgs {
   gosum?: string[];
   deps?: boolean;
   zips?: string;
+  toolchains?: string[];
+  platforms?: string[];
   out?: string;
   upstream?: string;
   sumdb?: string;
@@ -49,6 +51,19 @@ export const syncCommand = {
         choices: ['selected', 'all'],
         describe: 'Zips to mirror from the module graph: the versions minimal version selection picks (default), or every version in it',
       })
+      .option('toolchains', {
+        type: 'string',
+        array: true,
+        describe:
+          'Go toolchains to mirror as golang.org/toolchain modules, comma-separated or repeated: go1.23.4, go1.22 (its newest release), ' +
+          'latest, go1.24rc1 (release candidates only by name). Overrides the manifest\'s toolchains.versions. The go/toolchain lines of ' +
+          '--gomod and go.work files add the toolchain the go command switches to for them',
+      })
+      .option('platforms', {
+        type: 'string',
+        array: true,
+        describe: 'Platforms of every mirrored toolchain, GOOS-GOARCH, comma-separated or repeated (default: manifest toolchains.platforms, else linux-amd64 and this host\'s; linux-amd64 is always added)',
+      })
       .option('out', { type: 'string', describe: 'Root directory of the tree', demandOption: true })
       .option('upstream', { type: 'string', describe: 'GOPROXY list to download from (default: manifest, $GOPROXY, https://proxy.golang.org)' })
       .option('sumdb', { type: 'string', describe: 'Checksum database, GOSUMDB syntax (default: manifest, $GOSUMDB, sum.golang.org)' })
@@ -81,6 +96,7 @@ export const syncCommand = {
       .example('$0 sync --gosum ../service/go.sum --out /srv/goproxy --upstream https://proxy.corp', 'Mirror every go.sum line')
       .example('$0 sync --gomod ../service/go.mod --gosum ../service/go.sum --out /srv/goproxy --dry-run', 'Show what the project needs')
       .example('$0 sync --manifest mirror.json --out /srv/goproxy --vulndb https://vuln.go.dev', 'Also mirror the Go vulnerability database')
+      .example('$0 sync --toolchains go1.23,latest --platforms linux-amd64,darwin-arm64 --out /srv/goproxy', 'Mirror Go toolchains for two platforms')
       .epilogue(
         'One run per tree: sync takes DIR/.gomirror/lock; while another live run holds it, sync exits 3 at once. ' +
           'A lock left by a crashed run is taken over. SIGTERM (SIGINT, SIGHUP) stops the run: it writes the report and metrics ' +
@@ -133,6 +149,8 @@ async function loadSyncConfig(argv: SyncArgs): Promise<SyncConfig> {
       ...(argv.gosum ? { gosum: argv.gosum } : {}),
       ...(argv.deps !== undefined ? { deps: argv.deps } : {}),
       ...(argv.zips !== undefined ? { zips: argv.zips } : {}),
+      ...(argv.toolchains ? { toolchains: argv.toolchains } : {}),
+      ...(argv.platforms ? { platforms: argv.platforms } : {}),
       ...(argv.concurrency !== undefined ? { concurrency: argv.concurrency } : {}),
       ...(argv.retries !== undefined ? { retries: argv.retries } : {}),
       dryRun: argv['dry-run'] ?? false,

@@ -33,6 +33,11 @@ export interface SumdbVerifierOptions {
   transport: Transport;
   /** GONOSUMDB-style patterns: versions of matching modules are not looked up. */
   nosumdb: readonly string[];
+  /**
+   * Module paths verified even when nosumdb matches them. Go: useSumDB always
+   * checks golang.org/toolchain, since a downloaded toolchain has no go.sum line.
+   */
+  alwaysVerify?: readonly string[];
   concurrency: number;
   logger?: Logger;
 }
@@ -142,7 +147,7 @@ export function createSumdbVerifier(opts: SumdbVerifierOptions): SumdbVerifier {
   return {
     name: spec.name,
     async authenticate(modulePath, version, hashes) {
-      if (matchPrefixPatterns(nosumdb, modulePath)) {
+      if (!opts.alwaysVerify?.includes(modulePath) && matchPrefixPatterns(nosumdb, modulePath)) {
         skippedVersions.add(`${modulePath}@${version}`);
         return;
       }

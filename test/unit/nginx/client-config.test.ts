@@ -16,6 +16,8 @@ describe('buildClientConfig', () => {
       c.text,
       '# Point the go command at the mirror (once per user; CI can set the same variables):\n' +
         'go env -w GOPROXY=https://goproxy.example.com,off GOSUMDB=sum.golang.org\n' +
+        '# Go toolchains that go.mod files ask for (GOTOOLCHAIN=auto) come from the mirror too, checked with\n' +
+        '# the checksum database even with GOSUMDB=off: keep GOSUMDB on.\n',
         '\n# Check for known vulnerabilities with the mirror\'s copy of the Go vulnerability database (sync --vulndb):\n' +
         'govulncheck -db https://goproxy.example.com/vulndb ./...\n',
     );
@@ -52,6 +54,12 @@ describe('buildClientConfig', () => {
       c.command,
       "go env -w GOPROXY=https://goproxy.example.com,off GOSUMDB=off 'GOPRIVATE=corp.example.com/*,*.internal.example.com,github.com/Corp' GONOPROXY=none",
     );
+  });
+
+  test('GOSUMDB=off warns that toolchain downloads need the database anyway', () => {
+    assert.deepEqual(buildClientConfig({ url: 'https://m.example.com' }).warnings, []);
+    const [w] = buildClientConfig({ url: 'https://m.example.com', sumdb: 'off' }).warnings;
+    assert.match(w ?? '', /^GOSUMDB=off: the go command still verifies Go toolchains/);
   });
 
   test('--sumdb accepts the GOSUMDB forms', () => {
