@@ -45,6 +45,11 @@ export async function planCommit(
 
   for (const f of verified.carried) {
     const t = classifyTreePath(f.path) as TreePath;
+    // The bundle's catalog describes the tree it came from; the import regenerates it for the merged tree.
+    if (t.kind === 'catalog') {
+      unchanged++;
+      continue;
+    }
     const from = stagedFile(f.path);
     const rank = commitRank(t);
     if (isImmutable(t)) {

@@ -14,6 +14,7 @@ import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { refreshCatalog } from '../catalog/index.js';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { treeLayout } from '../tree/layout.js';
@@ -23,6 +24,7 @@ import { readKey } from './keygen.js';
 import { indexSums } from './index-format.js';
 import { stageBundle } from './import-stage.js';
 import { planCommit, type CommitAction } from './import-plan.js';
+import { classifyTreePath } from './tree-paths.js';
 import { verifyStaged } from './import-verify.js';
 import { parsePublicKey } from './signature.js';
 import { discoverVolumes, groupBundleArgs, type BundleSource } from './volumes.js';
@@ -102,6 +104,7 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
     }
     await sums.flush();
     for (const a of plan.actions) await applyAction(root, a);
+    await refreshCatalog(root, logger, { changed: modulesOf(plan.actions) });
     const count = (kind: CommitAction['kind']): number => plan.actions.filter((a) => a.kind === kind).length;
     return {
       bundle: source.name,
@@ -121,6 +124,16 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
       if (!rootExisted) await rmdir(root).catch(() => undefined);
     }
   }
+}
+
+/** The modules whose files an import changed. */
+function modulesOf(actions: readonly CommitAction[]): string[] {
+  const out = new Set<string>();
+  for (const a of actions) {
+    const t = classifyTreePath(a.rel);
+    if (t && t.kind !== 'sumdb' && t.kind !== 'catalog') out.add(t.modulePath);
+  }
+  return [...out];
 }
 
 async function applyAction(root: string, a: CommitAction): Promise<void> {

@@ -8,6 +8,9 @@
 import { unescapePath, unescapeVersion } from '../module/index.js';
 import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/layout.js';
 
+/** The catalog's directory (catalog/module-view.ts CATALOG_DIR; not imported: bundle is a command folder too). */
+const CATALOG_DIR = '_catalog';
+
 /** A file of a module version: `<module>/@v/<version>.<ext>`. */
 export interface VersionFilePath {
   readonly kind: 'version';
@@ -30,7 +33,12 @@ export interface SumdbPath {
   readonly part: 'tile' | 'lookup' | 'latest' | 'supported';
 }
 
-export type TreePath = VersionFilePath | ModuleIndexPath | SumdbPath;
+/** A page or file of the catalog: `index.html` or anything under `_catalog/`. */
+export interface CatalogFilePath {
+  readonly kind: 'catalog';
+}
+
+export type TreePath = VersionFilePath | ModuleIndexPath | SumdbPath | CatalogFilePath;
 
 /** Whether a file may be rewritten later (an index file) or never changes once written. */
 export function isImmutable(p: TreePath): boolean {
@@ -50,6 +58,12 @@ const ELEMENT = /^[a-z0-9._~!@+-]+$/;
  */
 export function classifyTreePath(rel: string): TreePath | undefined {
   const parts = rel.split('/');
+  // The catalog is generated from the rest of the tree (no module path starts with `_`).
+  if (rel === 'index.html') return { kind: 'catalog' };
+  if (parts[0] === CATALOG_DIR && parts.length > 1) {
+    const rest = parts.slice(1);
+    return rest.some((e) => !ELEMENT.test(e) || e === '.' || e === '..') || TEMP_FILE_PATTERN.test(rel) ? undefined : { kind: 'catalog' };
+  }
   if (parts.some((e) => !ELEMENT.test(e) || e === '.' || e === '..')) return undefined;
   if (parts[0] === STATE_DIR || TEMP_FILE_PATTERN.test(rel)) return undefined;
   if (parts[0] === 'sumdb') return classifySumdb(parts);
@@ -99,6 +113,8 @@ function classifySumdb(parts: string[]): SumdbPath | undefined {
  */
 export function commitRank(p: TreePath): number {
   if (isImmutable(p)) return 0;
+  // Pages describe the modules: after everything they describe.
+  if (p.kind === 'catalog') return 4;
   if (p.kind !== 'sumdb') return 1;
   return p.part === 'supported' ? 3 : 2;
 }

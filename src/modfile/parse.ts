@@ -34,6 +34,7 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
   const strict = !options.lax;
   let module: string | undefined;
   let go: string | undefined;
+  let deprecated: string | undefined;
   const require: Require[] = [];
   const exclude: Exclude[] = [];
   const replace: Replace[] = [];
@@ -46,6 +47,7 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
         if (module !== undefined) throw new LineError('repeated module statement');
         if (args.length !== 1) throw new LineError('usage: module module/path');
         module = parseString(args[0] as string);
+        deprecated = deprecationOf(rationaleOf(l, blockComments));
         return;
       case 'go':
         if (go !== undefined) throw new LineError('repeated go statement');
@@ -79,6 +81,7 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
     file,
     ...(module !== undefined ? { module } : {}),
     ...(go !== undefined ? { go } : {}),
+    ...(deprecated !== undefined ? { deprecated } : {}),
     require,
     exclude,
     replace,
@@ -266,6 +269,15 @@ function parseRetract(args: string[], strict: boolean): { low: string; high: str
     if (strict) throw err;
     return undefined;
   }
+}
+
+/**
+ * Go: modfile parseDeprecation: a paragraph of the module directive's comment
+ * that starts with "Deprecated:" (paragraphs are separated by a blank `//` line).
+ */
+function deprecationOf(comment: string): string | undefined {
+  const m = /(?:^|\n\n)Deprecated: *([\s\S]*?)(?:$|\n\n)/.exec(comment);
+  return m ? (m[1] as string) : undefined;
 }
 
 /** Go: modfile parseDirectiveComment: the line's comments, else its block's. */

@@ -41,6 +41,8 @@ export interface GoModFile {
   readonly module?: string;
   /** The `go` directive, e.g. `1.17` or `1.21.0`. */
   readonly go?: string;
+  /** The module directive's "Deprecated:" paragraph (Go: modfile.File.Module.Deprecated). */
+  readonly deprecated?: string;
   readonly require: readonly Require[];
   readonly exclude: readonly Exclude[];
   readonly replace: readonly Replace[];

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { refreshCatalog } from '../catalog/index.js';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireTreeLock } from '../tree/lock.js';
@@ -54,7 +55,10 @@ export async function pruneTree(config: PruneConfig, logger: Logger, now: () => 
     const { needed, warnings } = await findNeededVersions(config, store, onDisk);
     for (const w of warnings) logger.warn(w);
     const plan = planPrune(onDisk, { needed, keepDays: config.keepDays, now: now() });
-    if (!config.dryRun) await applyPrune(store, plan, { graceMs: config.graceSeconds * 1000, logger });
+    if (!config.dryRun) {
+      await applyPrune(store, plan, { graceMs: config.graceSeconds * 1000, logger });
+      await refreshCatalog(root, logger, { changed: plan.modules.map((m) => m.module) });
+    }
     return { dryRun: config.dryRun, plan, warnings };
   } finally {
     await lock?.release();

@@ -54,6 +54,9 @@ export const INDEX_PATTERNS: readonly string[] = [
   '/sumdb/*/latest',
   '/sumdb/*/supported',
   '/sumdb/*/lookup/***',
+  // The catalog describes the modules: sent with the indexes, after the files it names.
+  '/index.html',
+  '/_catalog/***',
 ];
 
 /**

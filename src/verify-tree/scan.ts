@@ -25,6 +25,7 @@ export interface TreeScan {
 }
 
 const SUMDB_DIR = 'sumdb';
+const CATALOG_DIR = '_catalog';
 
 /**
  * Walks the tree once. `.gomirror/` (tool state) and `sumdb/` (checked by the
@@ -80,7 +81,8 @@ export async function scanTree(root: string): Promise<TreeScan> {
 
 function isStateOrSumdb(rel: string): boolean {
   const top = rel.split('/')[0];
-  return top === STATE_DIR || top === SUMDB_DIR;
+  // The catalog (index.html, _catalog/) is generated pages, not GOPROXY files: only its temp files count.
+  return top === STATE_DIR || top === SUMDB_DIR || top === CATALOG_DIR || rel === 'index.html';
 }
 
 function toSlash(p: string): string {
