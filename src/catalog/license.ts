@@ -27,10 +27,13 @@ export type LicenseKind =
 // pkgsite's list of license file names, with any extension (LICENSE.md, COPYING.txt, LICENSE-MIT).
 const LICENSE_NAME = /^(?:licen[cs]e|copying|unlicense|copyright|mit-licen[cs]e)(?:[-._][\w.-]*)?$/i;
 
+// license.go and the like are code about licenses, not license texts.
+const SOURCE_FILE = /\.(?:go|s|c|h|py|js|ts|json|ya?ml|mod|sum|sh)$/i;
+
 /** Whether a file (slash path inside the module) is a license file. */
 export function isLicenseFile(name: string): boolean {
   const base = name.slice(name.lastIndexOf('/') + 1);
-  return LICENSE_NAME.test(base);
+  return LICENSE_NAME.test(base) && !SOURCE_FILE.test(base);
 }
 
 /** Lower case, every run of punctuation and white space one space: "and/or" reads "and or". */
