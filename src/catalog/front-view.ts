@@ -79,7 +79,7 @@ export function buildFrontView(args: {
   const client = clientConfigText(args.sumdbNames);
   return {
     base: '',
-    title: 'Go module mirror',
+    title: '',
     totals: totals(sorted),
     lastSync: last ? runView(last) : undefined,
     client,
