@@ -55,16 +55,18 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
   const candidates =
     prev === undefined || options.changed === undefined
       ? new Set(await findModules(root))
-      : new Set([...Object.keys(prev.modules), ...options.changed]);
+      : new Set([...Object.keys(prev.modules), ...Object.keys(prev.empty ?? {}), ...options.changed]);
 
   // Stamps before reads: a module changed while it is read is stale next time, never missed.
   const modules = new Map<string, ModuleRecord>();
+  const empty: Record<string, string> = {};
   const toRead = new Map<string, string>();
   for (const p of candidates) {
     const stamp = moduleStamp(root, p);
     if (stamp === undefined) continue;
     const old = prev?.modules[p];
     if (old && old.stamp === stamp && !renderAll) modules.set(p, old);
+    else if (prev?.empty?.[p] === stamp) empty[p] = stamp;
     else toRead.set(p, stamp);
   }
   const limit = pLimit(8);
@@ -81,8 +83,10 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
   );
   for (const d of read.values()) {
     // An @v directory with no version left (pruned) is no module of the catalog.
-    if (d.versions.length === 0) read.delete(d.path);
-    else modules.set(d.path, moduleRecord(d, toRead.get(d.path) as string, merged.byPath.get(d.path) ?? []));
+    if (d.versions.length === 0) {
+      read.delete(d.path);
+      empty[d.path] = toRead.get(d.path) as string;
+    } else modules.set(d.path, moduleRecord(d, toRead.get(d.path) as string, merged.byPath.get(d.path) ?? []));
   }
 
   const before = new Set(Object.keys(prev?.modules ?? {}));
@@ -124,9 +128,11 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
     renderKey: renderer.key,
     nextSeq: merged.nextSeq,
     modules: Object.fromEntries([...modules].sort(([a], [b]) => (a < b ? -1 : 1))),
+    empty,
     runs,
   };
-  if (changedSet || Object.keys(runs).join() !== Object.keys(prev?.runs ?? {}).join()) await saveState(root, state);
+  const emptyChanged = JSON.stringify(empty) !== JSON.stringify(prev?.empty ?? {});
+  if (changedSet || emptyChanged || Object.keys(runs).join() !== Object.keys(prev?.runs ?? {}).join()) await saveState(root, state);
   return {
     modules: modules.size,
     versions: entries.reduce((n, [, m]) => n + m.versions, 0),

@@ -33,6 +33,8 @@ export interface CatalogState {
   renderKey: string;
   nextSeq: number;
   modules: Record<string, ModuleRecord>;
+  /** Module directories without a version (a failed first fetch, a pruned module), by stamp: not read again until they change. */
+  empty?: Record<string, string>;
   /** Summaries of the kept sync reports, by file name, so each report is parsed once. */
   runs: Record<string, RunSummary>;
 }
@@ -53,7 +55,14 @@ export async function loadState(root: string): Promise<CatalogState | undefined>
   if (s.format !== 1 || typeof s.renderKey !== 'string' || typeof s.nextSeq !== 'number' || typeof s.modules !== 'object' || s.modules === null) {
     return undefined;
   }
-  return { format: 1, renderKey: s.renderKey, nextSeq: s.nextSeq, modules: s.modules, runs: typeof s.runs === 'object' && s.runs !== null ? s.runs : {} };
+  return {
+    format: 1,
+    renderKey: s.renderKey,
+    nextSeq: s.nextSeq,
+    modules: s.modules,
+    empty: typeof s.empty === 'object' && s.empty !== null ? s.empty : {},
+    runs: typeof s.runs === 'object' && s.runs !== null ? s.runs : {},
+  };
 }
 
 export async function saveState(root: string, state: CatalogState): Promise<void> {
