@@ -24,9 +24,10 @@ import { loadState, saveState, type CatalogState, type ModuleRecord } from './st
 
 export interface CatalogOptions {
   /**
-   * Modules the caller wrote or looked at (a sync's modules, an import's).
-   * With saved state, only these and the modules already known are checked;
-   * without it (or when undefined) the whole tree is walked.
+   * Modules whose files the caller changed (a sync's fetched modules, an
+   * import's, a prune's). With saved state only these are looked at, so a
+   * no-op sync costs the front and health pages; without state (or when
+   * undefined) the whole tree is walked and every module's stamp checked.
    */
   changed?: Iterable<string>;
   /** Ignore the saved state: walk the tree, read every module, render every page. */
@@ -52,14 +53,14 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
   const renderer = catalogRenderer();
   const prev = options.full ? undefined : await loadState(root);
   const renderAll = prev === undefined || prev.renderKey !== renderer.key;
-  const candidates =
-    prev === undefined || options.changed === undefined
-      ? new Set(await findModules(root))
-      : new Set([...Object.keys(prev.modules), ...Object.keys(prev.empty ?? {}), ...options.changed]);
+  // A walk finds every module, whatever wrote it; otherwise the caller's list is the news.
+  const walk = renderAll || options.changed === undefined;
+  const candidates = walk ? new Set(await findModules(root)) : new Set(options.changed);
+  const untouched = (p: string): boolean => !walk && !candidates.has(p);
 
   // Stamps before reads: a module changed while it is read is stale next time, never missed.
-  const modules = new Map<string, ModuleRecord>();
-  const empty: Record<string, string> = {};
+  const modules = new Map<string, ModuleRecord>(Object.entries(prev?.modules ?? {}).filter(([p]) => untouched(p)));
+  const empty: Record<string, string> = Object.fromEntries(Object.entries(prev?.empty ?? {}).filter(([p]) => untouched(p)));
   const toRead = new Map<string, string>();
   for (const p of candidates) {
     const stamp = moduleStamp(root, p);
@@ -144,11 +145,9 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
 }
 
 function moduleRecord(d: ModuleData, stamp: string, arrivals: ModuleRecord['arrivals']): ModuleRecord {
-  const latest = d.latest === undefined ? undefined : d.versions.find((v) => v.version === d.latest);
   return {
     stamp,
     ...(d.latest !== undefined ? { latest: d.latest } : {}),
-    ...(latest?.time !== undefined ? { time: latest.time } : {}),
     versions: d.versions.length,
     zips: d.versions.filter((v) => v.zipBytes !== undefined).length,
     bytes: d.versions.reduce((n, v) => n + v.bytes, 0),

@@ -93,7 +93,9 @@ export function healthChart(runs: readonly RunSummary[]): string {
   const plotW = W - PAD.left - PAD.right;
   const lineH = H - PAD.top - PAD.bottom - FAIL_H - 12;
   const n = runs.length;
-  const x = (i: number): number => PAD.left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1));
+  // Points stay clear of the axes, so the first and last failure bars fit inside.
+  const inset = 12;
+  const x = (i: number): number => PAD.left + inset + (n <= 1 ? (plotW - 2 * inset) / 2 : (i * (plotW - 2 * inset)) / (n - 1));
   const maxV = niceMax(Math.max(0, ...runs.map((r) => r.versions)));
   const maxB = niceMax(Math.max(0, ...runs.map((r) => r.bytes)));
   const maxF = Math.max(1, ...runs.map((r) => r.failed + r.errors));
@@ -122,7 +124,7 @@ export function healthChart(runs: readonly RunSummary[]): string {
     parts.push(`<polyline class="line versions" points="${runs.map((r, i) => `${f(x(i))},${f(yV(r.versions))}`).join(' ')}"/>`);
     parts.push(`<polyline class="line bytes" points="${runs.map((r, i) => `${f(x(i))},${f(yB(r.bytes))}`).join(' ')}"/>`);
   }
-  const barW = Math.max(2, Math.min(16, plotW / Math.max(1, n) - 4));
+  const barW = Math.max(2, Math.min(16, (plotW - 2 * inset) / Math.max(1, n) - 4));
   runs.forEach((r, i) => {
     const when = escapeHtml(r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'));
     parts.push(
@@ -138,8 +140,8 @@ export function healthChart(runs: readonly RunSummary[]): string {
   if (n > 0) {
     const first = escapeHtml((runs[0] as RunSummary).startedAt.slice(0, 10));
     const last = escapeHtml((runs[n - 1] as RunSummary).startedAt.slice(0, 10));
-    parts.push(`<text class="label" x="${PAD.left}" y="${H - 6}">${first}</text>`);
-    parts.push(`<text class="label" x="${PAD.left + plotW}" y="${H - 6}" text-anchor="end">${last}</text>`);
+    parts.push(`<text class="label" x="${f(x(0))}" y="${H - 6}" text-anchor="middle">${first}</text>`);
+    if (n > 1) parts.push(`<text class="label" x="${f(x(n - 1))}" y="${H - 6}" text-anchor="middle">${last}</text>`);
   }
   parts.push('</svg>');
   return parts.join('');

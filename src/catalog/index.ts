@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { isGomirrorError } from '../errors.js';
 import { regenerateCatalog, type CatalogOptions, type CatalogResult } from './generate.js';
 import { keepReport, type SyncReportLike } from './reports.js';
+import { dropState } from './state.js';
 
 export { regenerateCatalog, type CatalogOptions, type CatalogResult } from './generate.js';
 export { mergeArrivals, feedText, type Arrival, type ArrivalUpdate } from './feed.js';
@@ -43,6 +44,8 @@ export async function refreshCatalog(
     logger.info(describeCatalog(r, (performance.now() - started) / 1000), { catalogModules: r.modules, catalogWritten: r.written });
     return r;
   } catch (err) {
+    // Modules written by this run may be recorded nowhere now: the next run walks the whole tree.
+    await dropState(root).catch(() => undefined);
     const message = (err as Error).message;
     logger.error(`catalog: not regenerated: ${message}`, {
       code: isGomirrorError(err) ? err.code : 'E_FS',

@@ -3,7 +3,7 @@
  * the next one reads and renders only the modules whose files changed. Lost
  * or unreadable state only costs one full regeneration.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { STATE_DIR } from '../tree/layout.js';
@@ -15,8 +15,6 @@ export interface ModuleRecord {
   /** moduleStamp() when the module was last read. */
   stamp: string;
   latest?: string;
-  /** `.info` Time of the latest version. */
-  time?: string;
   versions: number;
   zips: number;
   bytes: number;
@@ -44,27 +42,86 @@ export function stateFile(root: string): string {
 }
 
 /** The saved state, or undefined when there is none or it cannot be used. */
+/**
+ * The file's form of a module record: short keys and arrivals as
+ * `[version, seq, ms]` tuples, because a no-op sync of a big tree reads the
+ * whole file and parsing time follows its size.
+ */
+interface StoredModule {
+  s: string;
+  l?: string;
+  n: number;
+  z: number;
+  b: number;
+  d?: 1;
+  r?: string[];
+  a: [string, number, number][];
+}
+
+interface StoredState extends Omit<CatalogState, 'format' | 'modules'> {
+  format: 2;
+  modules: Record<string, StoredModule>;
+}
+
+function toStored(m: ModuleRecord): StoredModule {
+  return {
+    s: m.stamp,
+    ...(m.latest !== undefined ? { l: m.latest } : {}),
+    n: m.versions,
+    z: m.zips,
+    b: m.bytes,
+    ...(m.deprecated ? { d: 1 as const } : {}),
+    ...(m.reqs.length > 0 ? { r: m.reqs } : {}),
+    a: m.arrivals.map((a) => [a.version, a.seq, Date.parse(a.timestamp)]),
+  };
+}
+
+function fromStored(m: StoredModule): ModuleRecord {
+  return {
+    stamp: m.s,
+    ...(m.l !== undefined ? { latest: m.l } : {}),
+    versions: m.n,
+    zips: m.z,
+    bytes: m.b,
+    deprecated: m.d === 1,
+    reqs: m.r ?? [],
+    arrivals: m.a.map(([version, seq, ms]) => ({ version, seq, timestamp: new Date(ms).toISOString() })),
+  };
+}
+
 export async function loadState(root: string): Promise<CatalogState | undefined> {
-  let data: unknown;
+  let s: Partial<StoredState>;
   try {
-    data = JSON.parse(await readFile(stateFile(root), 'utf8'));
+    s = JSON.parse(await readFile(stateFile(root), 'utf8')) as Partial<StoredState>;
   } catch {
     return undefined;
   }
-  const s = data as Partial<CatalogState>;
-  if (s.format !== 1 || typeof s.renderKey !== 'string' || typeof s.nextSeq !== 'number' || typeof s.modules !== 'object' || s.modules === null) {
+  if (s.format !== 2 || typeof s.renderKey !== 'string' || typeof s.nextSeq !== 'number' || typeof s.modules !== 'object' || s.modules === null) {
+    return undefined;
+  }
+  const modules: Record<string, ModuleRecord> = {};
+  try {
+    for (const [p, m] of Object.entries(s.modules)) modules[p] = fromStored(m);
+  } catch {
     return undefined;
   }
   return {
     format: 1,
     renderKey: s.renderKey,
     nextSeq: s.nextSeq,
-    modules: s.modules,
+    modules,
     empty: typeof s.empty === 'object' && s.empty !== null ? s.empty : {},
     runs: typeof s.runs === 'object' && s.runs !== null ? s.runs : {},
   };
 }
 
 export async function saveState(root: string, state: CatalogState): Promise<void> {
-  await writeFileAtomic(stateFile(root), JSON.stringify(state));
+  const stored: StoredState = { ...state, format: 2, modules: {} };
+  for (const [p, m] of Object.entries(state.modules)) stored.modules[p] = toStored(m);
+  await writeFileAtomic(stateFile(root), JSON.stringify(stored));
+}
+
+/** Forgets the state: the next run walks the tree and reads every module. */
+export async function dropState(root: string): Promise<void> {
+  await rm(stateFile(root), { force: true });
 }

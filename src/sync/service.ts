@@ -50,7 +50,7 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   let fatalCode: string | undefined;
   try {
     report = await syncLocked(config, logger, options);
-    if (lock) await refreshCatalog(config.out, logger, { report, changed: report.modules.map((m) => m.path) });
+    if (lock) await refreshCatalog(config.out, logger, { report, changed: report.modules.filter((m) => m.fetched > 0).map((m) => m.path) });
     return report;
   } catch (err) {
     fatalCode = isGomirrorError(err) ? err.code : 'E_INTERNAL';

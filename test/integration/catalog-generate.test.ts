@@ -113,7 +113,10 @@ describe('regenerateCatalog', () => {
     for (const ext of ['mod', 'zip']) await copyFile(path.join(dir, `v1.0.0.${ext}`), path.join(dir, `v1.0.1.${ext}`));
     await writeFile(path.join(dir, 'v1.0.1.info'), '{"Version":"v1.0.1","Time":"2024-05-01T00:00:00Z"}');
     const libBefore = await read('_catalog/m/example.com/lib/@index.html');
-    const r = await regenerateCatalog(root, { now, changed: [] });
+    // Told about other modules only (stamps unchanged): nothing is read.
+    assert.equal((await regenerateCatalog(root, { now, changed: [CAT.lib, CAT.old] })).modulesRead, 0);
+    // Told about dep, as a sync that fetched its new version is.
+    const r = await regenerateCatalog(root, { now, changed: [CAT.lib, CAT.dep] });
     assert.equal(r.modulesRead, 1);
     assert.equal((await feed()).at(-1), `${CAT.dep}@v1.0.1`);
     assert.match(await read('_catalog/m/example.com/dep/@index.html'), /<tr data-version="v1.0.1">/);
@@ -122,17 +125,26 @@ describe('regenerateCatalog', () => {
 
   test('a module that goes: its page and feed lines go, and pages that linked to it no longer do', async () => {
     await rm(path.join(root, 'example.com/dep'), { recursive: true });
-    const r = await regenerateCatalog(root, { now, changed: [] });
+    const r = await regenerateCatalog(root, { now, changed: [CAT.dep] });
     assert.equal(r.removed, 1);
     await assert.rejects(read('_catalog/m/example.com/dep/@index.html'), { code: 'ENOENT' });
     assert.equal((await feed()).some((l) => l.startsWith(`${CAT.dep}@`)), false);
     assert.match(await read('_catalog/m/example.com/lib/@index.html'), /<span class="unmirrored" title="not in this mirror">example.com\/dep<\/span>/);
   });
 
+  test('without a list of changed modules (gomirror catalog) the tree is walked and any change found', async () => {
+    const dir = path.join(root, 'golang.org/x/net/@v');
+    for (const ext of ['mod', 'zip']) await copyFile(path.join(dir, `v0.2.0.${ext}`), path.join(dir, `v0.2.1.${ext}`));
+    await writeFile(path.join(dir, 'v0.2.1.info'), '{"Version":"v0.2.1","Time":"2024-05-02T00:00:00Z"}');
+    const r = await regenerateCatalog(root, { now });
+    assert.deepEqual([r.modulesRead, r.modules], [1, 8]);
+    assert.equal((await feed()).at(-1), 'golang.org/x/net@v0.2.1');
+  });
+
   test('a lost state file costs one full run, nothing else', async () => {
     await rm(stateFile(root));
     const r = await regenerateCatalog(root, { now, changed: [] });
     assert.equal(r.modulesRead, 8);
-    assert.equal(r.feed, 10);
+    assert.equal(r.feed, 11);
   });
 });
