@@ -197,6 +197,9 @@ describe('renderNginxConfig', () => {
       locations(server).filter((l) => l.startsWith('~*')),
       [
         '~* \\.tmp-[0-9]+-[^/.]+$',
+        '~* ^/_catalog/m/corp\\.example\\.com/(?:[-.0-9_a-z~]|![a-z])*/',
+        '~* ^/_catalog/m/s(?:[-.0-9_a-z~]|![a-z])*/(?:[-.0-9_a-z~]|![a-z])*/',
+        '~* ^/_catalog/m/github\\.com/!secret/',
         '~* ^/corp\\.example\\.com/(?:[-.0-9_a-z~]|![a-z])*/',
         '~* ^/s(?:[-.0-9_a-z~]|![a-z])*/(?:[-.0-9_a-z~]|![a-z])*/',
         '~* ^/github\\.com/!secret/',
@@ -214,6 +217,11 @@ describe('renderNginxConfig', () => {
     // A client that asks for a module path prefix of a protected module is answered like for any missing module.
     assert.equal(route(server, '/corp.example.com/@v/list').auth, undefined);
     assert.equal(route(server, '/corp.example.com/svc/.git/config').ret, '404');
+    // Their catalog pages too; other pages stay open.
+    assert.equal(route(server, '/_catalog/m/corp.example.com/svc/@index.html').auth, corp);
+    assert.equal(route(server, '/_catalog/m/corp.example.com/svc/@index.html').type, 'text/html');
+    assert.equal(route(server, '/_catalog/m/github.com/secret/x/@index.html').auth, undefined);
+    assert.equal(route(server, '/_catalog/m/github.com/!secret/x/@index.html').auth, '/etc/nginx/s.htpasswd');
     const realm = server.find((d) => d.name === 'location' && d.args[0] === '~*' && d.args[1]?.includes('corp'));
     assert.deepEqual(values(realm?.block ?? [], 'auth_basic'), ['gomirror']);
   });
