@@ -17,8 +17,8 @@ export interface Arrival {
   readonly version: string;
   /** Position in arrival order, unique across the tree. */
   readonly seq: number;
-  /** RFC 3339, when the version became complete in this tree. */
-  readonly timestamp: string;
+  /** When the version became complete in this tree, ms since the epoch (the feed's Timestamp). */
+  readonly ms: number;
 }
 
 /** A module whose complete versions were read from disk this run. */
@@ -48,7 +48,7 @@ export function mergeArrivals(updates: readonly ArrivalUpdate[], nextSeq: number
   fresh.sort((a, b) => a.writtenMs - b.writtenMs || cmp(a.path, b.path) || cmp(a.version, b.version));
   let seq = nextSeq;
   for (const f of fresh) {
-    (byPath.get(f.path) as Arrival[]).push({ version: f.version, seq: seq++, timestamp: new Date(f.writtenMs).toISOString() });
+    (byPath.get(f.path) as Arrival[]).push({ version: f.version, seq: seq++, ms: f.writtenMs });
   }
   for (const list of byPath.values()) list.sort((a, b) => a.seq - b.seq);
   return { byPath, nextSeq: seq };
@@ -59,7 +59,7 @@ export function feedText(modules: Iterable<readonly [path: string, arrivals: rea
   const all: { path: string; a: Arrival }[] = [];
   for (const [path, arrivals] of modules) for (const a of arrivals) all.push({ path, a });
   all.sort((x, y) => x.a.seq - y.a.seq);
-  return all.map(({ path, a }) => `${JSON.stringify({ Path: path, Version: a.version, Timestamp: a.timestamp })}\n`).join('');
+  return all.map(({ path, a }) => `${JSON.stringify({ Path: path, Version: a.version, Timestamp: new Date(a.ms).toISOString() })}\n`).join('');
 }
 
 function cmp(a: string, b: string): number {

@@ -23,11 +23,28 @@ export interface ModuleRow {
   deprecated: boolean;
 }
 
-function rows(modules: readonly [string, ModuleRecord][], base: string): ModuleRow[] {
+type Entry = readonly [string, Pick<ModuleRecord, 'latest' | 'versions' | 'zips' | 'bytes' | 'deprecated'>];
+
+function rows(modules: readonly Entry[], base: string): ModuleRow[] {
   return modules.map(([p, m]) => ({ path: p, href: base + modulePagePath(p), latest: m.latest ?? '', versions: m.versions, deprecated: m.deprecated }));
 }
 
-function totals(modules: readonly [string, ModuleRecord][]): { modules: number; versions: number; zips: number; size: string } {
+const byPath = (a: Entry, b: Entry): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * What the front page needs of the whole tree, small enough to keep beside
+ * the state: a no-op sync renders the front page from it alone.
+ */
+export interface FrontSummary {
+  modules: number;
+  versions: number;
+  zips: number;
+  bytes: number;
+  /** The first FRONT_LIST modules by path. */
+  first: [path: string, latest: string, versions: number, deprecated: 0 | 1][];
+}
+
+export function summarizeModules(modules: readonly Entry[]): FrontSummary {
   let versions = 0;
   let zips = 0;
   let bytes = 0;
@@ -36,7 +53,18 @@ function totals(modules: readonly [string, ModuleRecord][]): { modules: number; 
     zips += m.zips;
     bytes += m.bytes;
   }
-  return { modules: modules.length, versions, zips, size: shortBytes(bytes) };
+  const first = [...modules].sort(byPath).slice(0, FRONT_LIST);
+  return {
+    modules: modules.length,
+    versions,
+    zips,
+    bytes,
+    first: first.map(([p, m]) => [p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0]),
+  };
+}
+
+function totals(s: Pick<FrontSummary, 'modules' | 'versions' | 'zips' | 'bytes'>): { modules: number; versions: number; zips: number; size: string } {
+  return { modules: s.modules, versions: s.versions, zips: s.zips, size: shortBytes(s.bytes) };
 }
 
 /** A run as the pages show it. */
@@ -68,32 +96,30 @@ export function clientConfigText(sumdbNames: readonly string[]): { text: string;
   return { text: command };
 }
 
-export function buildFrontView(args: {
-  modules: readonly [string, ModuleRecord][];
-  runs: readonly RunSummary[];
-  sumdbNames: readonly string[];
-  generatedAt: string;
-}): object {
-  const sorted = [...args.modules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+export function buildFrontView(args: { summary: FrontSummary; runs: readonly RunSummary[]; sumdbNames: readonly string[]; generatedAt: string }): object {
+  const { summary } = args;
   const last = lastRuns(args.runs, 1)[0];
   const client = clientConfigText(args.sumdbNames);
   return {
     base: '',
     title: '',
-    totals: totals(sorted),
+    totals: totals(summary),
     lastSync: last ? runView(last) : undefined,
     client,
     placeholder: URL_PLACEHOLDER,
-    modules: rows(sorted.slice(0, FRONT_LIST), ''),
-    shown: Math.min(FRONT_LIST, sorted.length),
-    more: sorted.length > FRONT_LIST,
+    modules: rows(
+      summary.first.map(([p, latest, versions, deprecated]) => [p, { latest, versions, zips: 0, bytes: 0, deprecated: deprecated === 1 }] as const),
+      '',
+    ),
+    shown: summary.first.length,
+    more: summary.modules > summary.first.length,
     generatedAt: args.generatedAt,
   };
 }
 
-export function buildAllView(modules: readonly [string, ModuleRecord][], generatedAt: string): object {
-  const sorted = [...modules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return { base: '../', title: 'All modules', totals: totals(sorted), modules: rows(sorted, '../'), generatedAt };
+export function buildAllView(modules: readonly Entry[], generatedAt: string): object {
+  const sorted = [...modules].sort(byPath);
+  return { base: '../', title: 'All modules', totals: totals(summarizeModules(sorted)), modules: rows(sorted, '../'), generatedAt };
 }
 
 export function buildHealthView(runs: readonly RunSummary[], generatedAt: string): object {
@@ -113,7 +139,7 @@ export function buildHealthView(runs: readonly RunSummary[], generatedAt: string
  * deprecated 0|1]` per module, sorted by path. Compact: 20k modules are about
  * a megabyte before gzip.
  */
-export function searchIndexText(modules: readonly [string, ModuleRecord][]): string {
-  const sorted = [...modules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+export function searchIndexText(modules: readonly Entry[]): string {
+  const sorted = [...modules].sort(byPath);
   return `{"v":1,"modules":[\n${sorted.map(([p, m]) => JSON.stringify([p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0])).join(',\n')}\n]}\n`;
 }

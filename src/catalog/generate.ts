@@ -15,12 +15,12 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { feedText, mergeArrivals } from './feed.js';
-import { buildAllView, buildFrontView, buildHealthView, searchIndexText } from './front-view.js';
+import { buildAllView, buildFrontView, buildHealthView, searchIndexText, summarizeModules } from './front-view.js';
 import { buildModuleView, CATALOG_DIR, isDeprecated, modulePagePath, requiredPaths, type ModuleData } from './module-view.js';
 import { ASSETS, catalogRenderer } from './render.js';
 import { readRuns } from './reports.js';
 import { findModules, moduleStamp, readModule } from './scan.js';
-import { loadState, saveState, type CatalogState, type ModuleRecord } from './state.js';
+import { loadFrontState, loadState, saveState, type CatalogState, type FrontState, type ModuleRecord } from './state.js';
 
 export interface CatalogOptions {
   /**
@@ -51,11 +51,20 @@ export interface CatalogResult {
 export async function regenerateCatalog(rootDir: string, options: CatalogOptions = {}): Promise<CatalogResult> {
   const root = path.resolve(rootDir);
   const renderer = catalogRenderer();
+  const changed = options.changed === undefined ? undefined : [...options.changed];
+  // Nothing changed (a no-op sync): the front and health pages from the small summary, without the state.
+  if (!options.full && changed?.length === 0) {
+    const front = await loadFrontState(root);
+    if (front?.renderKey === renderer.key && (await loadState(root, { check: true }))) {
+      const written = await writeRunPages(root, front, stamp(options));
+      return { modules: front.summary.modules, versions: front.summary.versions, modulesRead: 0, written, removed: 0, feed: front.feed };
+    }
+  }
   const prev = options.full ? undefined : await loadState(root);
   const renderAll = prev === undefined || prev.renderKey !== renderer.key;
   // A walk finds every module, whatever wrote it; otherwise the caller's list is the news.
-  const walk = renderAll || options.changed === undefined;
-  const candidates = walk ? new Set(await findModules(root)) : new Set(options.changed);
+  const walk = renderAll || changed === undefined;
+  const candidates = walk ? new Set(await findModules(root)) : new Set(changed);
   const untouched = (p: string): boolean => !walk && !candidates.has(p);
 
   // Stamps before reads: a module changed while it is read is stale next time, never missed.
@@ -110,7 +119,7 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
   );
   for (const p of gone) await removePage(root, modulePagePath(p));
 
-  const generatedAt = (options.now ?? (() => new Date()))().toISOString().replace(/\.\d+Z$/, 'Z');
+  const generatedAt = stamp(options);
   const entries = [...modules];
   const changedSet = read.size > 0 || gone.length > 0 || renderAll;
   if (changedSet) {
@@ -119,29 +128,38 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
     await put(`${CATALOG_DIR}/all.html`, renderer.render('all', buildAllView(entries, generatedAt)));
   }
   for (const a of ASSETS) await put(`${CATALOG_DIR}/${a}`, renderer.asset(a));
-  const runs = await readRuns(root, prev?.runs ?? {});
-  const runList = Object.values(runs);
-  await put(`${CATALOG_DIR}/health.html`, renderer.render('health', buildHealthView(runList, generatedAt)));
-  await put('index.html', renderer.render('front', buildFrontView({ modules: entries, runs: runList, sumdbNames: await sumdbNames(root), generatedAt })));
+  const front: FrontState = {
+    renderKey: renderer.key,
+    summary: summarizeModules(entries),
+    feed: entries.reduce((n, [, m]) => n + m.arrivals.length, 0),
+  };
+  written += await writeRunPages(root, front, generatedAt);
 
+  const emptyChanged = JSON.stringify(empty) !== JSON.stringify(prev?.empty ?? {});
   const state: CatalogState = {
     format: 1,
     renderKey: renderer.key,
     nextSeq: merged.nextSeq,
     modules: Object.fromEntries([...modules].sort(([a], [b]) => (a < b ? -1 : 1))),
     empty,
-    runs,
   };
-  const emptyChanged = JSON.stringify(empty) !== JSON.stringify(prev?.empty ?? {});
-  if (changedSet || emptyChanged || Object.keys(runs).join() !== Object.keys(prev?.runs ?? {}).join()) await saveState(root, state);
-  return {
-    modules: modules.size,
-    versions: entries.reduce((n, [, m]) => n + m.versions, 0),
-    modulesRead: toRead.size,
-    written,
-    removed: gone.length,
-    feed: entries.reduce((n, [, m]) => n + m.arrivals.length, 0),
-  };
+  await saveState(root, changedSet || emptyChanged || prev === undefined ? state : undefined, front);
+  return { modules: modules.size, versions: front.summary.versions, modulesRead: toRead.size, written, removed: gone.length, feed: front.feed };
+}
+
+function stamp(options: CatalogOptions): string {
+  return (options.now ?? (() => new Date()))().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** The pages that change with every run, whatever the modules did: the health page and the front page. */
+async function writeRunPages(root: string, front: FrontState, generatedAt: string): Promise<number> {
+  const renderer = catalogRenderer();
+  const runs = await readRuns(root);
+  let written = 0;
+  if (await writeIfChanged(path.join(root, CATALOG_DIR, 'health.html'), renderer.render('health', buildHealthView(runs, generatedAt)))) written++;
+  const page = renderer.render('front', buildFrontView({ summary: front.summary, runs, sumdbNames: await sumdbNames(root), generatedAt }));
+  if (await writeIfChanged(path.join(root, 'index.html'), page)) written++;
+  return written;
 }
 
 function moduleRecord(d: ModuleData, stamp: string, arrivals: ModuleRecord['arrivals']): ModuleRecord {

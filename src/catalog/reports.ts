@@ -57,22 +57,14 @@ async function reportNames(dir: string): Promise<string[]> {
   }
 }
 
-/**
- * Summaries of every kept report; `known` are summaries from earlier runs by
- * file name (reports never change once written), so only new files are read.
- */
-export async function readRuns(root: string, known: Readonly<Record<string, RunSummary>>): Promise<Record<string, RunSummary>> {
+/** Summaries of every kept report (small files: compactReport keeps only what failed). */
+export async function readRuns(root: string): Promise<RunSummary[]> {
   const dir = reportsDir(root);
-  const out: Record<string, RunSummary> = {};
+  const out: RunSummary[] = [];
   for (const name of await reportNames(dir)) {
-    const had = known[name];
-    if (had) {
-      out[name] = had;
-      continue;
-    }
     try {
       const s = summarizeReport(JSON.parse(await readFile(path.join(dir, name), 'utf8')), name);
-      if (s) out[name] = s;
+      if (s) out.push(s);
     } catch {
       // Unreadable or not JSON: left off the page.
     }

@@ -3,12 +3,12 @@
  * the next one reads and renders only the modules whose files changed. Lost
  * or unreadable state only costs one full regeneration.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { STATE_DIR } from '../tree/layout.js';
 import type { Arrival } from './feed.js';
-import type { RunSummary } from './health.js';
+import type { FrontSummary } from './front-view.js';
 
 /** What the front page, the search index and the feed need of one module. */
 export interface ModuleRecord {
@@ -33,12 +33,22 @@ export interface CatalogState {
   modules: Record<string, ModuleRecord>;
   /** Module directories without a version (a failed first fetch, a pruned module), by stamp: not read again until they change. */
   empty?: Record<string, string>;
-  /** Summaries of the kept sync reports, by file name, so each report is parsed once. */
-  runs: Record<string, RunSummary>;
+}
+
+/** `.gomirror/catalog-front.json`: what a no-op run needs to render the front page, without the whole state. */
+export interface FrontState {
+  renderKey: string;
+  summary: FrontSummary;
+  /** Lines of the feed. */
+  feed: number;
 }
 
 export function stateFile(root: string): string {
   return path.join(path.resolve(root), STATE_DIR, 'catalog.json');
+}
+
+function frontFile(root: string): string {
+  return path.join(path.resolve(root), STATE_DIR, 'catalog-front.json');
 }
 
 /** The saved state, or undefined when there is none or it cannot be used. */
@@ -72,7 +82,7 @@ function toStored(m: ModuleRecord): StoredModule {
     b: m.bytes,
     ...(m.deprecated ? { d: 1 as const } : {}),
     ...(m.reqs.length > 0 ? { r: m.reqs } : {}),
-    a: m.arrivals.map((a) => [a.version, a.seq, Date.parse(a.timestamp)]),
+    a: m.arrivals.map((a) => [a.version, a.seq, a.ms]),
   };
 }
 
@@ -85,11 +95,15 @@ function fromStored(m: StoredModule): ModuleRecord {
     bytes: m.b,
     deprecated: m.d === 1,
     reqs: m.r ?? [],
-    arrivals: m.a.map(([version, seq, ms]) => ({ version, seq, timestamp: new Date(ms).toISOString() })),
+    arrivals: m.a.map(([version, seq, ms]) => ({ version, seq, ms })),
   };
 }
 
-export async function loadState(root: string): Promise<CatalogState | undefined> {
+/** The saved state; with `check`, only whether there is one (the file is not parsed). */
+export async function loadState(root: string, options: { check: true }): Promise<boolean>;
+export async function loadState(root: string): Promise<CatalogState | undefined>;
+export async function loadState(root: string, options?: { check: true }): Promise<CatalogState | boolean | undefined> {
+  if (options?.check) return stat(stateFile(root)).then((st) => st.isFile(), () => false);
   let s: Partial<StoredState>;
   try {
     s = JSON.parse(await readFile(stateFile(root), 'utf8')) as Partial<StoredState>;
@@ -111,17 +125,34 @@ export async function loadState(root: string): Promise<CatalogState | undefined>
     nextSeq: s.nextSeq,
     modules,
     empty: typeof s.empty === 'object' && s.empty !== null ? s.empty : {},
-    runs: typeof s.runs === 'object' && s.runs !== null ? s.runs : {},
   };
 }
 
-export async function saveState(root: string, state: CatalogState): Promise<void> {
-  const stored: StoredState = { ...state, format: 2, modules: {} };
-  for (const [p, m] of Object.entries(state.modules)) stored.modules[p] = toStored(m);
-  await writeFileAtomic(stateFile(root), JSON.stringify(stored));
+/**
+ * Saves the state (undefined: unchanged, not written), then the front page's
+ * summary, so a summary never describes a state that is not on disk.
+ */
+export async function saveState(root: string, state: CatalogState | undefined, front: FrontState): Promise<void> {
+  if (state) {
+    const stored: StoredState = { ...state, format: 2, modules: {} };
+    for (const [p, m] of Object.entries(state.modules)) stored.modules[p] = toStored(m);
+    await writeFileAtomic(stateFile(root), JSON.stringify(stored));
+  }
+  await writeFileAtomic(frontFile(root), JSON.stringify(front));
+}
+
+export async function loadFrontState(root: string): Promise<FrontState | undefined> {
+  try {
+    const f = JSON.parse(await readFile(frontFile(root), 'utf8')) as Partial<FrontState>;
+    if (typeof f.renderKey !== 'string' || typeof f.feed !== 'number' || typeof f.summary !== 'object' || !Array.isArray(f.summary?.first)) return undefined;
+    return f as FrontState;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Forgets the state: the next run walks the tree and reads every module. */
 export async function dropState(root: string): Promise<void> {
+  await rm(frontFile(root), { force: true });
   await rm(stateFile(root), { force: true });
 }

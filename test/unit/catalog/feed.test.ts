@@ -34,7 +34,7 @@ describe('mergeArrivals and feedText', () => {
     );
     const feed = feedText(second.byPath);
     assert.deepEqual(lines(feed), ['example.com/a@v1.0.0', 'example.com/z@v0.1.0', 'example.com/a@v1.1.0']);
-    assert.equal((second.byPath.get('example.com/a') as Arrival[])[0]?.timestamp, '2026-01-01T00:00:10.000Z');
+    assert.equal((second.byPath.get('example.com/a') as Arrival[])[0]?.ms, T(10));
     assert.equal(second.nextSeq, 3);
   });
 
@@ -54,7 +54,7 @@ describe('mergeArrivals and feedText', () => {
 
   test('modules not updated keep their lines; an empty tree has an empty feed', () => {
     const a = mergeArrivals([{ path: 'a.example/m', previous: [], present: [{ version: 'v1.0.0', writtenMs: T(3) }] }], 7);
-    assert.deepEqual(a.byPath.get('a.example/m'), [{ version: 'v1.0.0', seq: 7, timestamp: '2026-01-01T00:00:03.000Z' }]);
+    assert.deepEqual(a.byPath.get('a.example/m'), [{ version: 'v1.0.0', seq: 7, ms: T(3) }]);
     const b = mergeArrivals([{ path: 'b.example/m', previous: [], present: [{ version: 'v2.0.0', writtenMs: T(1) }] }], a.nextSeq);
     assert.deepEqual(lines(feedText([...a.byPath, ...b.byPath])), ['a.example/m@v1.0.0', 'b.example/m@v2.0.0']);
     assert.equal(feedText([]), '');
