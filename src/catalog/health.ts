@@ -138,8 +138,9 @@ export function healthChart(runs: readonly RunSummary[]): string {
     );
   });
   if (n > 0) {
-    const first = escapeHtml((runs[0] as RunSummary).startedAt.slice(0, 10));
-    const last = escapeHtml((runs[n - 1] as RunSummary).startedAt.slice(0, 10));
+    const label = (r: RunSummary): string => escapeHtml(r.startedAt.slice(0, 16).replace('T', ' '));
+    const first = label(runs[0] as RunSummary);
+    const last = label(runs[n - 1] as RunSummary);
     parts.push(`<text class="label" x="${f(x(0))}" y="${H - 6}" text-anchor="middle">${first}</text>`);
     if (n > 1) parts.push(`<text class="label" x="${f(x(n - 1))}" y="${H - 6}" text-anchor="middle">${last}</text>`);
   }

@@ -129,6 +129,9 @@ describe('the catalog, served by nginx, in Chromium', () => {
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     await shot('front-dark');
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+    await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 2 });
+    await shot('front-phone-light');
+    await page.setViewport({ width: 1200, height: 900 });
   });
 
   test('typing in the search box narrows the list; clearing it brings the list back', async () => {
