@@ -30,7 +30,7 @@ export interface CatalogOptions {
    * undefined) the whole tree is walked and every module's stamp checked.
    */
   changed?: Iterable<string>;
-  /** Ignore the saved state: walk the tree, read every module, render every page. */
+  /** Walk the tree, read every module and render every page (the feed keeps its order). */
   full?: boolean;
   now?: () => Date;
 }
@@ -60,8 +60,9 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
       return { modules: front.summary.modules, versions: front.summary.versions, modulesRead: 0, written, removed: 0, feed: front.feed };
     }
   }
-  const prev = options.full ? undefined : await loadState(root);
-  const renderAll = prev === undefined || prev.renderKey !== renderer.key;
+  // With `full` the state still gives the feed its arrival order; only its stamps are ignored.
+  const prev = await loadState(root);
+  const renderAll = options.full === true || prev === undefined || prev.renderKey !== renderer.key;
   // A walk finds every module, whatever wrote it; otherwise the caller's list is the news.
   const walk = renderAll || changed === undefined;
   const candidates = walk ? new Set(await findModules(root)) : new Set(changed);

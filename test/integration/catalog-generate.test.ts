@@ -141,6 +141,13 @@ describe('regenerateCatalog', () => {
     assert.equal((await feed()).at(-1), 'golang.org/x/net@v0.2.1');
   });
 
+  test('--full reads every module and renders every page, and keeps the feed in arrival order', async () => {
+    const before = await feed();
+    const r = await regenerateCatalog(root, { now, full: true });
+    assert.equal(r.modulesRead, 8);
+    assert.deepEqual(await feed(), before);
+  });
+
   test('a lost state file costs one full run, nothing else', async () => {
     await rm(stateFile(root));
     const r = await regenerateCatalog(root, { now, changed: [] });
