@@ -57,7 +57,8 @@ export async function pruneTree(config: PruneConfig, logger: Logger, now: () => 
     const plan = planPrune(onDisk, { needed, keepDays: config.keepDays, now: now() });
     if (!config.dryRun) {
       await applyPrune(store, plan, { graceMs: config.graceSeconds * 1000, logger });
-      await refreshCatalog(root, logger, { changed: plan.modules.map((m) => m.module) });
+      const pruned = plan.modules.filter((m) => m.remove.length > 0).map((m) => m.module);
+      if (pruned.length > 0) await refreshCatalog(root, logger, { changed: pruned });
     }
     return { dryRun: config.dryRun, plan, warnings };
   } finally {
