@@ -15,7 +15,7 @@ export const catalogCommand: CommandModule<object, CatalogArgs> = {
   builder: (y: Argv) =>
     y
       .option('root', { type: 'string', demandOption: true, describe: 'Root directory of the tree' })
-      .option('full', { type: 'boolean', default: false, describe: 'Read every module and render every page, ignoring .gomirror/catalog.json' })
+      .option('full', { type: 'boolean', default: false, describe: 'Read every module and render every page (the feed keeps its arrival order)' })
       .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' })
       .example('$0 catalog --root /srv/goproxy', 'Bring the catalog up to date (sync, bundle import and prune do this too)')
       .epilogue(
