@@ -45,11 +45,9 @@ export async function planCommit(
 
   for (const f of verified.carried) {
     const t = classifyTreePath(f.path) as TreePath;
-    // The bundle's catalog describes the tree it came from; the import regenerates it for the merged tree.
-    if (t.kind === 'catalog') {
-      unchanged++;
-      continue;
-    }
+    // The bundle's catalog describes the tree it came from; the import regenerates it for the
+    // merged tree, so its files are neither added nor counted.
+    if (t.kind === 'catalog') continue;
     const from = stagedFile(f.path);
     const rank = commitRank(t);
     if (isImmutable(t)) {
