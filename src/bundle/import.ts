@@ -14,7 +14,6 @@ import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { refreshCatalog } from '../catalog/index.js';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { treeLayout } from '../tree/layout.js';
@@ -104,7 +103,7 @@ async function importOne(root: string, source: BundleSource, key: KeyObject | un
     }
     await sums.flush();
     for (const a of plan.actions) await applyAction(root, a);
-    await refreshCatalog(root, logger, { changed: modulesOf(plan.actions) });
+    await (await import('../catalog/index.js')).refreshCatalog(root, logger, { changed: modulesOf(plan.actions) });
     const count = (kind: CommitAction['kind']): number => plan.actions.filter((a) => a.kind === kind).length;
     return {
       bundle: source.name,
@@ -175,5 +174,3 @@ async function sweepStaleStaging(stateDir: string): Promise<void> {
     await rm(path.join(stateDir, n), { recursive: true, force: true });
   }
 }
-
-

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { refreshCatalog } from '../catalog/index.js';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireTreeLock } from '../tree/lock.js';
@@ -58,7 +57,7 @@ export async function pruneTree(config: PruneConfig, logger: Logger, now: () => 
     if (!config.dryRun) {
       await applyPrune(store, plan, { graceMs: config.graceSeconds * 1000, logger });
       const pruned = plan.modules.filter((m) => m.remove.length > 0).map((m) => m.module);
-      if (pruned.length > 0) await refreshCatalog(root, logger, { changed: pruned });
+      if (pruned.length > 0) await (await import('../catalog/index.js')).refreshCatalog(root, logger, { changed: pruned });
     }
     return { dryRun: config.dryRun, plan, warnings };
   } finally {

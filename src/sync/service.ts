@@ -1,7 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { refreshCatalog } from '../catalog/index.js';
 import type { SyncConfig } from '../config/sync-config.js';
 import { ChecksumMismatchError, GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -50,7 +49,8 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   let fatalCode: string | undefined;
   try {
     report = await syncLocked(config, logger, options);
-    if (lock) await refreshCatalog(config.out, logger, { report, changed: report.modules.filter((m) => m.fetched > 0).map((m) => m.path) });
+    // Loaded here, not at start-up (handlebars, marked): start-up is a large part of a short run.
+    if (lock) await (await import('../catalog/index.js')).refreshCatalog(config.out, logger, { report, changed: report.modules.filter((m) => m.fetched > 0).map((m) => m.path) });
     return report;
   } catch (err) {
     fatalCode = isGomirrorError(err) ? err.code : 'E_INTERNAL';
