@@ -51,6 +51,9 @@ export async function planCommit(
       unchanged++;
       continue;
     }
+    // The bundle's catalog describes the tree it came from; the import regenerates it for the
+    // merged tree, so its files are neither added nor counted.
+    if (t.kind === 'catalog') continue;
     const from = stagedFile(f.path);
     const rank = commitRank(t);
     if (t.kind === 'vulndb') {

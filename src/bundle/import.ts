@@ -133,6 +133,7 @@ async function importOne(
         });
       });
     }
+    await (await import('../catalog/index.js')).refreshCatalog(root, logger, { changed: modulesOf(plan.actions) });
     const count = (kind: CommitAction['kind']): number => plan.actions.filter((a) => a.kind === kind).length;
     return {
       bundle: source.name,
@@ -162,6 +163,16 @@ function carriedSums(verified: VerifiedBundle): GoSumLine[] {
     if (t?.kind === 'version' && t.ext !== 'info') carried.add(`${t.modulePath} ${t.version}${t.ext === 'mod' ? '/go.mod' : ''}`);
   }
   return indexSums(verified.index).filter((l) => carried.has(`${l.path} ${l.version}${l.goMod ? '/go.mod' : ''}`));
+}
+
+/** The modules whose files an import changed. */
+function modulesOf(actions: readonly CommitAction[]): string[] {
+  const out = new Set<string>();
+  for (const a of actions) {
+    const t = classifyTreePath(a.rel);
+    if (t && t.kind !== 'sumdb' && t.kind !== 'catalog' && t.kind !== 'vulndb') out.add(t.modulePath);
+  }
+  return [...out];
 }
 
 async function applyAction(root: string, a: CommitAction): Promise<void> {
@@ -250,5 +261,3 @@ async function sweepStaleStaging(stateDir: string): Promise<void> {
     await rm(path.join(stateDir, n), { recursive: true, force: true });
   }
 }
-
-

@@ -9,6 +9,9 @@ import { unescapePath, unescapeVersion, isValidModuleVersion } from '../module/i
 import { STATE_DIR, TEMP_FILE_PATTERN } from '../tree/index.js';
 import { classifyVulnDbPath, VULNDB_DIR, vulnDbRank, type VulnDbPath } from '../vulndb/index.js';
 
+/** The catalog's directory (catalog/module-view.ts CATALOG_DIR; not imported: bundle is a command folder too). */
+const CATALOG_DIR = '_catalog';
+
 /** A file of a module version: `<module>/@v/<version>.<ext>`. */
 export interface VersionFilePath {
   readonly kind: 'version';
@@ -37,7 +40,12 @@ export interface VulndbTreePath {
   readonly file: VulnDbPath;
 }
 
-export type TreePath = VersionFilePath | ModuleIndexPath | SumdbPath | VulndbTreePath;
+/** A page or file of the catalog: `index.html` or anything under `_catalog/`. */
+export interface CatalogFilePath {
+  readonly kind: 'catalog';
+}
+
+export type TreePath = VersionFilePath | ModuleIndexPath | SumdbPath | VulndbTreePath | CatalogFilePath;
 
 /** Whether a file may be rewritten later (an index file) or never changes once written. */
 export function isImmutable(p: TreePath): boolean {
@@ -61,6 +69,12 @@ export function classifyTreePath(rel: string): TreePath | undefined {
     // Vulnerability IDs are upper case (GO-2024-0001): the database's own name rules apply.
     const file = classifyVulnDbPath(parts.slice(1).join('/'));
     return file && !TEMP_FILE_PATTERN.test(rel) ? { kind: 'vulndb', file } : undefined;
+  }
+  // The catalog is generated from the rest of the tree (no module path starts with `_`).
+  if (rel === 'index.html') return { kind: 'catalog' };
+  if (parts[0] === CATALOG_DIR && parts.length > 1) {
+    const rest = parts.slice(1);
+    return rest.some((e) => !ELEMENT.test(e) || e === '.' || e === '..') || TEMP_FILE_PATTERN.test(rel) ? undefined : { kind: 'catalog' };
   }
   if (parts.some((e) => !ELEMENT.test(e) || e === '.' || e === '..')) return undefined;
   if (parts[0] === STATE_DIR || TEMP_FILE_PATTERN.test(rel)) return undefined;
@@ -131,6 +145,8 @@ export function commitRank(p: TreePath): number {
   if (isImmutable(p)) return 0;
   // Entries with the module indexes, then index/vulns, index/modules, index/db last (vulnDbRank).
   if (p.kind === 'vulndb') return 1 + vulnDbRank(p.file);
+  // Pages describe the modules: after everything they describe.
+  if (p.kind === 'catalog') return 4;
   if (p.kind !== 'sumdb') return 1;
   return p.part === 'supported' ? 3 : 2;
 }

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   publish: async () => (await import('./commands/publish.js')).publishCommand as unknown as CommandModule,
   verify: async () => (await import('./commands/verify.js')).verifyCommand as unknown as CommandModule,
   prune: async () => (await import('./commands/prune.js')).pruneCommand as unknown as CommandModule,
+  catalog: async () => (await import('./commands/catalog.js')).catalogCommand as unknown as CommandModule,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand as unknown as CommandModule,
   audit: async () => (await import('./commands/audit.js')).auditCommand as unknown as CommandModule,
 };

@@ -38,6 +38,7 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
   let go: string | undefined;
   const lines: { go?: number; toolchain?: number } = {};
   let toolchain: string | undefined;
+  let deprecated: string | undefined;
   const require: Require[] = [];
   const exclude: Exclude[] = [];
   const replace: Replace[] = [];
@@ -50,6 +51,7 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
         if (module !== undefined) throw new LineError('repeated module statement');
         if (args.length !== 1) throw new LineError('usage: module module/path');
         module = parseString(args[0] as string);
+        deprecated = deprecationOf(rationaleOf(l, blockComments));
         return;
       case 'go':
         if (go !== undefined) throw new LineError('repeated go statement');
@@ -91,6 +93,7 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
     ...(go !== undefined ? { go } : {}),
     ...(toolchain !== undefined ? { toolchain } : {}),
     ...(lines.go !== undefined || lines.toolchain !== undefined ? { lines } : {}),
+    ...(deprecated !== undefined ? { deprecated } : {}),
     require,
     exclude,
     replace,
@@ -300,6 +303,15 @@ function parseRetract(args: string[], strict: boolean): { low: string; high: str
     if (strict) throw err;
     return undefined;
   }
+}
+
+/**
+ * Go: modfile parseDeprecation: a paragraph of the module directive's comment
+ * that starts with "Deprecated:" (paragraphs are separated by a blank `//` line).
+ */
+function deprecationOf(comment: string): string | undefined {
+  const m = /(?:^|\n\n)Deprecated: *([\s\S]*?)(?:$|\n\n)/.exec(comment);
+  return m ? (m[1] as string) : undefined;
 }
 
 /** Go: modfile parseDirectiveComment: the line's comments, else its block's. */

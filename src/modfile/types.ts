@@ -45,6 +45,8 @@ export interface GoModFile {
   readonly toolchain?: string;
   /** Line numbers of the go and toolchain directives, for messages. */
   readonly lines?: DirectiveLines;
+  /** The module directive's "Deprecated:" paragraph (Go: modfile.File.Module.Deprecated). */
+  readonly deprecated?: string;
   readonly require: readonly Require[];
   readonly exclude: readonly Exclude[];
   readonly replace: readonly Replace[];

@@ -35,6 +35,8 @@ export function compileTemplates(dir: string): { server: Template; standalone: T
   const hbs = Handlebars.create();
   hbs.registerHelper('q', quoteNginxString);
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // A module's catalog page is `/_catalog/m/<escaped path>/@index.html`: the module's regex, moved under it.
+  hbs.registerHelper('catalogPage', (regex: string) => regex.replace(/^\^\//, '^/_catalog/m/'));
   const partialsDir = path.join(dir, 'partials');
   for (const file of readdirSync(partialsDir)) {
     if (file.endsWith('.hbs')) hbs.registerPartial(file.slice(0, -'.hbs'.length), read(path.join(partialsDir, file)));

@@ -53,7 +53,11 @@ export async function pruneTree(config: PruneConfig, logger: Logger, now: () => 
     const { needed, warnings } = await findNeededVersions(config, store, onDisk);
     for (const w of warnings) logger.warn(w);
     const plan = planPrune(onDisk, { needed, keepDays: config.keepDays, now: now(), ...(config.toolchains ? { toolchainPlatforms: config.toolchains.platforms } : {}) });
-    if (!config.dryRun) await applyPrune(store, plan, { graceMs: config.graceSeconds * 1000, logger });
+    if (!config.dryRun) {
+      await applyPrune(store, plan, { graceMs: config.graceSeconds * 1000, logger });
+      const pruned = plan.modules.filter((m) => m.remove.length > 0).map((m) => m.module);
+      if (pruned.length > 0) await (await import('../catalog/index.js')).refreshCatalog(root, logger, { changed: pruned });
+    }
     return { dryRun: config.dryRun, plan, warnings };
   } finally {
     await lock?.release();

@@ -64,6 +64,9 @@ export const INDEX_PATTERNS: readonly string[] = [
   '/sumdb/*/lookup/***',
   // The vulnerability database's entries go in the first pass; its indexes, which name them, here.
   '/vulndb/index/***',
+  // The catalog describes the modules: sent with the indexes, after the files it names.
+  '/index.html',
+  '/_catalog/***',
 ];
 
 /**

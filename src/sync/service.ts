@@ -95,6 +95,8 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   try {
     report = await syncLocked(config, logger, inputs, soFar);
     if (report.fatal) fatalCode = report.fatal.code;
+    // Loaded here, not at start-up (handlebars, marked): start-up is a large part of a short run.
+    if (lock) await (await import('../catalog/index.js')).refreshCatalog(config.out, logger, { report, changed: report.modules.filter((m) => m.fetched > 0).map((m) => m.path) });
     return report;
   } catch (err) {
     fatalCode = toGomirrorError(err, 'sync', 'E_INTERNAL').code;

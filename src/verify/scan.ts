@@ -26,6 +26,7 @@ export interface TreeScan {
 const SUMDB_DIR = 'sumdb';
 /** The vulnerability database copy: checked by verifyVulnDbCopy. */
 const VULNDB_DIR = 'vulndb';
+const CATALOG_DIR = '_catalog';
 
 /**
  * Walks the tree once. `.gomirror/` (tool state), `sumdb/` (checked by the
@@ -82,7 +83,8 @@ export async function scanTree(root: string): Promise<TreeScan> {
 
 function isStateOrSumdb(rel: string): boolean {
   const top = rel.split('/')[0];
-  return top === STATE_DIR || top === SUMDB_DIR || top === VULNDB_DIR;
+  // The catalog (index.html, _catalog/) is generated pages, not GOPROXY files: only its temp files count.
+  return top === STATE_DIR || top === SUMDB_DIR || top === VULNDB_DIR || top === CATALOG_DIR || rel === 'index.html';
 }
 
 function toSlash(p: string): string {

@@ -32,10 +32,18 @@ const SECOND = [
 ];
 
 /** Tree files (not tool state) with their bytes. */
+/** The catalog: carried by bundles, regenerated (not copied) by import. */
+const isCatalog = (f: string): boolean => f === 'index.html' || f.startsWith('_catalog/');
+
+/** The GOPROXY files under root (no state, no catalog). */
 async function servedFiles(root: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
-  for (const f of await treeFiles(root)) if (!f.startsWith('.gomirror/')) out.set(f, await readFile(path.join(root, f)));
+  for (const f of await treeFiles(root)) if (!f.startsWith('.gomirror/') && !isCatalog(f)) out.set(f, await readFile(path.join(root, f)));
   return out;
+}
+
+async function catalogFiles(root: string): Promise<string[]> {
+  return (await treeFiles(root)).filter(isCatalog).sort();
 }
 
 /** Everything under root, state included, for "unchanged" checks; 'missing' when there is no root. */
@@ -66,6 +74,7 @@ describe('gomirror bundle, end to end', () => {
   let out: string;
   let imported: string;
   let firstFiles: Map<string, Buffer>;
+  let firstCatalog: Map<string, Buffer>;
 
   const sync = async (modules: unknown): Promise<void> => {
     const manifest = path.join(work, 'mirror.json');
@@ -86,6 +95,7 @@ describe('gomirror bundle, end to end', () => {
     ok(await runCli(['keygen', '--out', path.join(out, 'other.key')]));
     await sync(FIRST);
     firstFiles = await servedFiles(src);
+    firstCatalog = new Map(await Promise.all((await catalogFiles(src)).map(async (f) => [f, await readFile(path.join(src, f))] as const)));
   });
   after(async () => {
     await upstream?.cleanup();
@@ -94,10 +104,12 @@ describe('gomirror bundle, end to end', () => {
 
   it('exports the whole tree, signed, and imports it into an empty root: the same files', async () => {
     const r = ok(await runCli(['bundle', 'export', '--root', src, '--out', path.join(out, 'full.tar'), '--sign-key', path.join(out, 'mirror.key')]));
-    assert.match(r.stdout, new RegExp(`${firstFiles.size} files \\(\\d+ bytes\\) bundled, 0 left out`), describeCli(r));
+    const catalog = await catalogFiles(src);
+    assert.ok(catalog.includes('index.html') && catalog.includes('_catalog/index.jsonl'), catalog.join());
+    assert.match(r.stdout, new RegExp(`${firstFiles.size + catalog.length} files \\(\\d+ bytes\\) bundled, 0 left out`), describeCli(r));
     assert.match(r.stdout, /signed by key [0-9a-f]{16}/);
     const index = JSON.parse(await readFile(path.join(out, 'full.index.json'), 'utf8')) as { files: { path: string }[]; sums: string[] };
-    assert.deepEqual(index.files.map((f) => f.path).sort(), [...firstFiles.keys()].sort());
+    assert.deepEqual(index.files.map((f) => f.path).sort(), [...firstFiles.keys(), ...catalog].sort());
     assert.equal(index.sums.length, [...firstFiles.keys()].filter((f) => /\.(zip|mod)$/.test(f)).length);
     assert.match(await readFile(path.join(out, 'full.index.json.sig'), 'utf8'), /^gomirror-ed25519 [0-9a-f]{16} /);
 
@@ -109,7 +121,9 @@ describe('gomirror bundle, end to end', () => {
     const impSums = (await readFile(path.join(imported, '.gomirror/go.sum'), 'utf8')).trim().split('\n');
     assert.equal(impSums.length, index.sums.length);
     for (const l of impSums) assert.ok(srcSums.has(l), l);
-    assert.deepEqual((await readdir(path.join(imported, '.gomirror'))).sort(), ['go.sum']);
+    assert.deepEqual((await readdir(path.join(imported, '.gomirror'))).sort(), ['catalog-front.json', 'catalog.json', 'go.sum']);
+    // The import made the far side's own catalog.
+    assert.deepEqual(await catalogFiles(imported), catalog);
   });
 
   it('exports only what is new since the first bundle, in volumes, and imports them on top of it', async () => {
@@ -121,11 +135,17 @@ describe('gomirror bundle, end to end', () => {
     const r = ok(
       await runCli(['bundle', 'export', '--root', src, '--out', path.join(out, 'nightly.tar'), '--since', path.join(out, 'full.tar'), '--split', '4k']),
     );
-    const leftOut = secondFiles.size - changed.length;
-    assert.match(r.stdout, new RegExp(`${changed.length} files \\(\\d+ bytes\\) bundled, ${leftOut} left out`), describeCli(r));
+    // The catalog changed with the tree (front page, search index, feed, alpha's page): those pages travel too.
+    const catalog = await catalogFiles(src);
+    const catalogChanged: string[] = [];
+    for (const f of catalog) if (!firstCatalog.get(f)?.equals(await readFile(path.join(src, f)))) catalogChanged.push(f);
+    assert.ok(catalogChanged.includes('_catalog/index.jsonl'), catalogChanged.join());
+    const bundled = [...changed, ...catalogChanged].sort();
+    const leftOut = secondFiles.size + catalog.length - bundled.length;
+    assert.match(r.stdout, new RegExp(`${bundled.length} files \\(\\d+ bytes\\) bundled, ${leftOut} left out`), describeCli(r));
     const index = JSON.parse(await readFile(path.join(out, 'nightly.index.json'), 'utf8')) as { files: { path: string; bundled: boolean }[] };
-    assert.deepEqual(index.files.filter((f) => f.bundled).map((f) => f.path).sort(), changed);
-    assert.deepEqual(index.files.map((f) => f.path).sort(), [...secondFiles.keys()].sort(), 'the index lists the whole tree');
+    assert.deepEqual(index.files.filter((f) => f.bundled).map((f) => f.path).sort(), bundled);
+    assert.deepEqual(index.files.map((f) => f.path).sort(), [...secondFiles.keys(), ...catalog].sort(), 'the index lists the whole tree');
     const vols = await volumes('nightly.tar');
     assert.ok(vols.length >= 3, `expected several 4 KiB volumes, got ${vols.length}`);
     for (const v of vols.slice(0, -1)) assert.equal((await stat(v)).size, 4096);
@@ -133,7 +153,7 @@ describe('gomirror bundle, end to end', () => {
     // --since the index alone gives the same selection.
     ok(await runCli(['bundle', 'export', '--root', src, '--out', path.join(out, 'again.tar'), '--since', path.join(out, 'full.index.json')]));
     const again = JSON.parse(await readFile(path.join(out, 'again.index.json'), 'utf8')) as { files: { path: string; bundled: boolean }[] };
-    assert.deepEqual(again.files.filter((f) => f.bundled).map((f) => f.path).sort(), changed);
+    assert.deepEqual(again.files.filter((f) => f.bundled).map((f) => f.path).sort(), bundled);
 
     const imp = ok(await runCli(['bundle', 'import', '--root', imported, ...vols]));
     assert.match(imp.stdout, /imported 1 of 1 bundle: \d+ files added, 1 updated, 0 removed, 0 already present/, describeCli(imp));

@@ -93,6 +93,13 @@ describe('nginx serving a mirror tree', () => {
     assert.equal((await get('example.com/alpha/@v/v1.0.0.zip', gz)).headers['content-encoding'], undefined);
   });
 
+  test('/ is the catalog the sync wrote, as HTML', async () => {
+    const r = await get('');
+    assert.equal(r.status, 200, describeResponse('/', r));
+    assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
+    assert.match(r.body.toString(), /<h1>Go module mirror<\/h1>/);
+  });
+
   test('absent, hidden, temporary, unreadable files and directories: 404 with a plain-text body', async () => {
     const files = [
       'example.com/nosuch/@v/list',
@@ -105,8 +112,10 @@ describe('nginx serving a mirror tree', () => {
       '.gomirror/',
       'example.com/alpha/@v/',
       'example.com/alpha',
-      '',
       'sumdb/',
+      '_catalog/',
+      '_catalog/m/',
+      '_catalog/nosuch.html',
     ];
     for (const file of files) {
       const r = await get(file);

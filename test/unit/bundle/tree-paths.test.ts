@@ -26,6 +26,9 @@ describe('classifyTreePath', () => {
   for (const [rel, want] of cases) {
     it(rel, () => assert.deepEqual(classifyTreePath(rel), want));
   }
+  for (const rel of ['index.html', '_catalog/index.jsonl', '_catalog/style.css', '_catalog/m/example.com/!burnt!sushi/toml/@index.html']) {
+    it(`catalog: ${rel}`, () => assert.deepEqual(classifyTreePath(rel), { kind: 'catalog' }));
+  }
 
   const notTree = [
     '.gomirror/go.sum',
@@ -33,7 +36,12 @@ describe('classifyTreePath', () => {
     'example.com/alpha/@v/v1.0.0.zip.tmp-123-abc',
     'example.com/alpha/@v/list.tmp-99-0a1b2c',
     'README.md',
-    'index.html',
+    'index.htm',
+    '_catalog',
+    '_Catalog/index.jsonl',
+    '_catalog/../x',
+    '_catalog/m/a.com/@index.html.tmp-12-abc',
+    '_catalog/m/a.com/A/@index.html',
     'example.com/alpha/@v/v1.0.0.txt',
     'example.com/Alpha/@v/list', // upper case is never on disk: it is escaped
     'example.com/alpha/@v/../@v/list',

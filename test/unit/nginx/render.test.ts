@@ -66,8 +66,11 @@ const HIDDEN = [
   '/sumdb/sum.golang.org/latest.tmp-1-abc',
   '/golang.org/x/text/@v/',
   '/golang.org/x/text',
-  '/',
   '/robots.txt',
+  '/_catalog/',
+  '/_catalog/m/',
+  '/_catalog/.x.html',
+  '/_catalog/m/a.com/@index.html.tmp-12-abc',
   '/golang.org/x/text/@v/v0.3.0.ziphash',
   '/sumdb/sum.golang.org/',
   '/sumdb/sum.golang.org/tile/8/0/1234',
@@ -82,6 +85,25 @@ describe('renderNginxConfig', () => {
       for (const [uri, type, cache] of KINDS) {
         const r = route(server, uri);
         assert.deepEqual([r.type, r.cache, r.tryFiles, r.auth], [type, cache, '$uri =404', undefined], uri);
+      }
+    });
+
+    test(`${variant}: the catalog's pages, script, style, search index and feed, with a short cache and a strict CSP`, () => {
+      const catalog: [uri: string, type: string, tryFiles: string][] = [
+        ['/', 'text/html', '/index.html =404'],
+        ['/index.html', 'text/html', '$uri =404'],
+        ['/_catalog/health.html', 'text/html', '$uri =404'],
+        ['/_catalog/m/github.com/!burnt!sushi/toml/@index.html', 'text/html', '$uri =404'],
+        ['/_catalog/style.css', 'text/css', '$uri =404'],
+        ['/_catalog/catalog.js', 'text/javascript', '$uri =404'],
+        ['/_catalog/modules.json', 'application/json', '$uri =404'],
+        ['/_catalog/index.jsonl', UTF8, '$uri =404'],
+      ];
+      for (const [uri, type, tryFiles] of catalog) {
+        const r = route(server, uri);
+        assert.deepEqual([r.type, r.cache, r.tryFiles, r.auth], [type, 'Cache-Control public, max-age=60', tryFiles, undefined], uri);
+        const csp = effective(routeUri(server, uri), 'add_header').find((h) => h.startsWith('Content-Security-Policy'));
+        assert.match(csp ?? '', /default-src 'none'; script-src 'self';/, uri);
       }
     });
 
@@ -113,7 +135,7 @@ describe('renderNginxConfig', () => {
         ['tcp_nopush', 'on'],
         ['etag', 'on'],
         ['gzip', 'on'],
-        ['gzip_types', 'text/plain application/json'],
+        ['gzip_types', 'text/plain application/json text/css text/javascript'],
         ['autoindex', 'off'],
         ['charset', 'utf-8'],
         ['charset_types', 'text/plain'],
@@ -195,6 +217,9 @@ describe('renderNginxConfig', () => {
       locations(server).filter((l) => l.startsWith('~*')),
       [
         '~* \\.tmp-[0-9]+-[^/.]+$',
+        '~* ^/_catalog/m/corp\\.example\\.com/(?:[-.0-9_a-z~]|![a-z])*/',
+        '~* ^/_catalog/m/s(?:[-.0-9_a-z~]|![a-z])*/(?:[-.0-9_a-z~]|![a-z])*/',
+        '~* ^/_catalog/m/github\\.com/!secret/',
         '~* ^/corp\\.example\\.com/(?:[-.0-9_a-z~]|![a-z])*/',
         '~* ^/s(?:[-.0-9_a-z~]|![a-z])*/(?:[-.0-9_a-z~]|![a-z])*/',
         '~* ^/github\\.com/!secret/',
@@ -212,15 +237,22 @@ describe('renderNginxConfig', () => {
     // A client that asks for a module path prefix of a protected module is answered like for any missing module.
     assert.equal(route(server, '/corp.example.com/@v/list').auth, undefined);
     assert.equal(route(server, '/corp.example.com/svc/.git/config').ret, '404');
+    // Their catalog pages too; other pages stay open.
+    assert.equal(route(server, '/_catalog/m/corp.example.com/svc/@index.html').auth, corp);
+    assert.equal(route(server, '/_catalog/m/corp.example.com/svc/@index.html').type, 'text/html');
+    assert.equal(route(server, '/_catalog/m/github.com/secret/x/@index.html').auth, undefined);
+    assert.equal(route(server, '/_catalog/m/github.com/!secret/x/@index.html').auth, '/etc/nginx/s.htpasswd');
     const realm = server.find((d) => d.name === 'location' && d.args[0] === '~*' && d.args[1]?.includes('corp'));
     assert.deepEqual(values(realm?.block ?? [], 'auth_basic'), ['gomirror']);
   });
 
   test('--autoindex lists directories (URLs ending in /) and nothing else changes', () => {
     const { server } = render({ autoindex: true, auth: ['corp.example.com/*=/h'] });
-    for (const uri of ['/', '/golang.org/x/text/@v/', '/sumdb/', '/sumdb/sum.golang.org/tile/8/']) {
+    for (const uri of ['/golang.org/x/text/@v/', '/sumdb/', '/sumdb/sum.golang.org/tile/8/']) {
       assert.equal(route(server, uri).autoindex, 'on', uri);
     }
+    // The catalog's front page is the root's page.
+    assert.equal(route(server, '/').tryFiles, '/index.html =404');
     assert.deepEqual(
       [route(server, '/corp.example.com/svc/@v/').autoindex, route(server, '/corp.example.com/svc/@v/').auth],
       ['on', '/h'],

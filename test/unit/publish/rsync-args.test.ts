@@ -50,7 +50,7 @@ describe('buildRsyncPasses', () => {
     '--out-format=%i %n%L',
   ];
   const never = ['--exclude=/.gomirror/', '--exclude=*.tmp-[0-9]*-*'];
-  const indexes = ['@v/list', '@latest', '/sumdb/*/latest', '/sumdb/*/supported', '/sumdb/*/lookup/***', '/vulndb/index/***'];
+  const indexes = ['@v/list', '@latest', '/sumdb/*/latest', '/sumdb/*/supported', '/sumdb/*/lookup/***', '/vulndb/index/***', '/index.html', '/_catalog/***'];
 
   it('local: modules pass, then the index files, nothing else', () => {
     const passes = buildRsyncPasses({ root: '/srv/tree', dest: { kind: 'local', path: '/mnt/m' }, delete: false, dryRun: false });

@@ -1,0 +1,72 @@
+/**
+ * Renders catalog pages with the handlebars templates in the package's
+ * templates/catalog/ directory. `{{x}}` escapes HTML; the only raw inserts
+ * (`{{{x}}}`) are the sanitized README and the generated SVG chart.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { GomirrorError } from '../errors.js';
+import { TOOL_VERSION } from '../version.js';
+
+/** templates/catalog/ of this package (two levels above src/catalog and dist/catalog). */
+export const CATALOG_TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/catalog');
+
+/** Files copied as they are into `_catalog/`. */
+export const ASSETS = ['style.css', 'catalog.js'] as const;
+
+export type PageName = 'front' | 'module' | 'health' | 'all';
+
+export interface CatalogRenderer {
+  render(page: PageName, data: object): string;
+  asset(name: (typeof ASSETS)[number]): string;
+  /** Changes whenever a template, an asset or the tool version does. */
+  readonly key: string;
+}
+
+let cached: CatalogRenderer | undefined;
+
+export function catalogRenderer(): CatalogRenderer {
+  cached ??= createRenderer(CATALOG_TEMPLATES_DIR);
+  return cached;
+}
+
+export function createRenderer(dir: string): CatalogRenderer {
+  const hbs = Handlebars.create();
+  const hash = createHash('sha256').update(TOOL_VERSION);
+  const read = (file: string): string => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new GomirrorError('E_INTERNAL', `cannot read the catalog template ${file}`, {
+        cause: err,
+        hint: 'The templates/ directory of the gomirror package is missing; reinstall gomirror.',
+      });
+    }
+    hash.update(file).update(text);
+    return text;
+  };
+  const partials = path.join(dir, 'partials');
+  for (const f of readdirSync(partials).sort()) {
+    if (f.endsWith('.hbs')) hbs.registerPartial(f.slice(0, -4), read(path.join(partials, f)));
+  }
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('plural', (n: unknown, one: unknown, many: unknown) => (n === 1 ? one : many));
+  // Not strict: optional fields (deprecated, readme, lastSync) are simply absent from the view.
+  const compile = (name: string): ((data: object) => string) => hbs.compile(read(path.join(dir, `${name}.hbs`)), { strict: false });
+  const pages: Record<PageName, (data: object) => string> = {
+    front: compile('front'),
+    module: compile('module'),
+    health: compile('health'),
+    all: compile('all'),
+  };
+  const assets = new Map(ASSETS.map((a) => [a, read(path.join(dir, a))]));
+  return {
+    render: (page, data) => pages[page](data),
+    asset: (name) => assets.get(name) as string,
+    key: hash.digest('hex').slice(0, 16),
+  };
+}

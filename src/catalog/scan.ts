@@ -1,0 +1,191 @@
+/**
+ * Reading the tree for the catalog: which modules it holds, a cheap stamp
+ * that changes whenever a module's files do, and everything a module page
+ * shows (version files, the latest go.mod, README and license files from the
+ * latest zip). Reads only.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { escapeVersion, unescapePath, unescapeVersion } from '../module/index.js';
+import { STATE_DIR, TEMP_FILE_PATTERN, treeLayout } from '../tree/index.js';
+import { isLicenseFile } from './license.js';
+import { CATALOG_DIR, pickLatest, type ModuleData, type VersionData } from './module-view.js';
+
+/** Top-level directories that hold no modules (a module path's first element contains a dot; these are kept apart anyway). */
+const NOT_MODULES = new Set([STATE_DIR, CATALOG_DIR, 'sumdb']);
+
+/** Every module path with an `@v` directory in the tree, sorted. */
+export async function findModules(root: string): Promise<string[]> {
+  const out: string[] = [];
+  async function visit(dir: string, rel: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (rel === '' && NOT_MODULES.has(e.name)) continue;
+      if (e.name === '@v') {
+        try {
+          out.push(unescapePath(rel));
+        } catch {
+          // Not an escaped module path: nothing the catalog can name.
+        }
+        continue;
+      }
+      await visit(path.join(dir, e.name), rel === '' ? e.name : `${rel}/${e.name}`);
+    }
+  }
+  await visit(path.resolve(root), '');
+  return out.sort();
+}
+
+/**
+ * A stamp of a module's `@v` directory, or undefined when it is gone. Every
+ * file that appears, is renamed in or removed changes the directory's
+ * modification time; the catalog reads a module again only when it changed.
+ * Synchronous: thousands of stats cost less than as many thread-pool trips.
+ */
+export function moduleStamp(root: string, modulePath: string): string | undefined {
+  try {
+    const st = statSync(treeLayout(root).versionDir(modulePath), { bigint: true });
+    return st.isDirectory() ? `${st.mtimeNs}.${st.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bytes of a README or license text the page shows at most. */
+const MAX_TEXT = 256 * 1024;
+
+/** Reads what a module's page shows. */
+export async function readModule(root: string, modulePath: string): Promise<ModuleData> {
+  const layout = treeLayout(root);
+  const dir = layout.versionDir(modulePath);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    names = [];
+  }
+  const have = new Set(names.filter((n) => !TEMP_FILE_PATTERN.test(n)));
+  const versions: VersionData[] = [];
+  for (const n of have) {
+    if (!n.endsWith('.info')) continue;
+    const base = n.slice(0, -'.info'.length);
+    if (!have.has(`${base}.mod`)) continue;
+    let version: string;
+    try {
+      version = unescapeVersion(base);
+    } catch {
+      continue;
+    }
+    versions.push(await readVersion(dir, base, version, have.has(`${base}.zip`)));
+  }
+  const latest = pickLatest(modulePath, versions);
+  const latestMod = latest === undefined ? undefined : await readFile(layout.versionFile(modulePath, latest, 'mod'), 'utf8').catch(() => undefined);
+  const zipVersion = latest !== undefined && have.has(`${escapeVersion(latest)}.zip`) ? latest : undefined;
+  const zip = zipVersion === undefined ? undefined : await readZipTexts(layout.versionFile(modulePath, zipVersion, 'zip'), modulePath, zipVersion);
+  return {
+    path: modulePath,
+    versions,
+    ...(latest !== undefined ? { latest } : {}),
+    ...(latestMod !== undefined ? { latestMod } : {}),
+    ...(zip ? { zip } : {}),
+  };
+}
+
+async function readVersion(dir: string, base: string, version: string, hasZip: boolean): Promise<VersionData> {
+  const infoFile = path.join(dir, `${base}.info`);
+  const [info, infoStat, modStat, zipStat] = await Promise.all([
+    readFile(infoFile, 'utf8').catch(() => ''),
+    stat(infoFile).catch(() => undefined),
+    stat(path.join(dir, `${base}.mod`)).catch(() => undefined),
+    hasZip ? stat(path.join(dir, `${base}.zip`)).catch(() => undefined) : undefined,
+  ]);
+  let time: string | undefined;
+  try {
+    const t = (JSON.parse(info) as { Time?: unknown }).Time;
+    if (typeof t === 'string' && !Number.isNaN(Date.parse(t))) time = t;
+  } catch {
+    // A damaged .info is verify's business; the page shows no date.
+  }
+  // A version is complete when its last file arrived: the zip for a full version.
+  const writtenMs = Math.max(infoStat?.mtimeMs ?? 0, modStat?.mtimeMs ?? 0, zipStat?.mtimeMs ?? 0);
+  return {
+    version,
+    ...(time !== undefined ? { time } : {}),
+    ...(zipStat ? { zipBytes: zipStat.size } : {}),
+    bytes: (infoStat?.size ?? 0) + (modStat?.size ?? 0) + (zipStat?.size ?? 0),
+    writtenMs: Math.floor(writtenMs),
+  };
+}
+
+/** The README at the module root that a page shows, by preference. */
+const README_NAMES = ['readme.md', 'readme.markdown', 'readme', 'readme.txt', 'readme.rst'];
+
+/**
+ * The README at the module root and every license file in a module zip.
+ * The zip passed the module zip checks when it was mirrored; a zip that
+ * cannot be read now only leaves the page without them.
+ */
+async function readZipTexts(file: string, modulePath: string, version: string): Promise<NonNullable<ModuleData['zip']>> {
+  const prefix = `${modulePath}@${version}/`;
+  const licenses: { name: string; text: string }[] = [];
+  let readme: { name: string; text: string; rank: number } | undefined;
+  try {
+    const zip = await new Promise<ZipFile>((resolve, reject) =>
+      yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, z) => (err ? reject(err) : resolve(z))),
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        zip.on('error', reject);
+        zip.on('end', () => resolve());
+        zip.on('entry', (e: Entry) => {
+          const name = e.fileName.startsWith(prefix) ? e.fileName.slice(prefix.length) : '';
+          const rank = name.includes('/') ? -1 : README_NAMES.indexOf(name.toLowerCase());
+          const isLicense = name !== '' && !name.endsWith('/') && isLicenseFile(name);
+          if ((rank < 0 || (readme && readme.rank <= rank)) && !isLicense) {
+            zip.readEntry();
+            return;
+          }
+          readEntryText(zip, e)
+            .then((text) => {
+              if (isLicense) licenses.push({ name, text });
+              if (rank >= 0 && (!readme || rank < readme.rank)) readme = { name, text, rank };
+              zip.readEntry();
+            })
+            .catch(reject);
+        });
+        zip.readEntry();
+      });
+    } finally {
+      zip.close();
+    }
+  } catch {
+    return { version, licenses: [] };
+  }
+  licenses.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { version, licenses, ...(readme ? { readme: { name: readme.name, text: readme.text } } : {}) };
+}
+
+function readEntryText(zip: ZipFile, e: Entry): Promise<string> {
+  return new Promise((resolve, reject) => {
+    zip.openReadStream(e, (err, stream) => {
+      if (err) return reject(err);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (b: Buffer) => {
+        if (size < MAX_TEXT) chunks.push(b);
+        size += b.length;
+      });
+      stream.on('error', reject);
+      stream.on('end', () => resolve(Buffer.concat(chunks).subarray(0, MAX_TEXT).toString('utf8')));
+    });
+  });
+}
