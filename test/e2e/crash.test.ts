@@ -46,7 +46,11 @@ describe('gomirror sync killed at random moments', () => {
       for (let kill = 0; kill < KILLS; kill++) {
         const run = spawnCli(args);
         await waitFor(() => readFile(path.join(tree, '.gomirror/lock'), 'utf8').then((t) => t.includes(`"pid":${run.child.pid},`), () => false));
-        await sleep(200 + random() * 2500);
+        // Kill at a point of progress, not of time (a loaded machine starts slowly):
+        // after the 3rd to 40th request of this run.
+        const seen = server.requests.length;
+        const at = 3 + Math.floor(random() * 38);
+        await waitFor(async () => server.requests.length - seen >= at || run.child.exitCode !== null, 60_000);
         run.child.kill('SIGKILL');
         const r = await run.done;
         const listed = await listedVersions(tree);
