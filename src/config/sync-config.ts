@@ -12,6 +12,16 @@ export interface SyncConfig {
   readonly upstream: readonly ProxyEntry[];
   readonly sumdb: string;
   readonly nosumdb: readonly string[];
+  /** GOPRIVATE patterns: the defaults of noproxy and nosumdb. */
+  readonly private: readonly string[];
+  /** GONOPROXY patterns: modules always fetched from version control. */
+  readonly noproxy: readonly string[];
+  /** Whether a module may come from version control (`direct` in upstream, or noproxy patterns): needs the go command. */
+  readonly vcs: boolean;
+  /** `--go`: the go command to drive for direct modules (default: go on $PATH). */
+  readonly go?: string;
+  /** `--vcs-concurrency`: go commands at once for direct modules. */
+  readonly vcsConcurrency: number;
   readonly deps: boolean;
   /** Which zips of the module graph to mirror: the selected versions (default), or every version. */
   readonly zips: 'selected' | 'all';
@@ -31,6 +41,10 @@ export interface SyncFlags {
   out?: string;
   upstream?: string;
   sumdb?: string;
+  private?: string;
+  noproxy?: string;
+  go?: string;
+  vcsConcurrency?: number;
   gomod?: string[];
   gosum?: string[];
   deps?: boolean;
@@ -46,6 +60,7 @@ export interface SyncFlags {
 export const DEFAULT_UPSTREAM = 'https://proxy.golang.org';
 export const DEFAULT_SUMDB = 'sum.golang.org';
 export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_VCS_CONCURRENCY = 4;
 
 /**
  * Layers the sources, lowest first: defaults → environment (the go command's
@@ -56,6 +71,10 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
   const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new GomirrorError('E_USAGE', `--concurrency: must be a whole number from 1 to 256, not ${flags.concurrency}`);
+  }
+  const vcsConcurrency = flags.vcsConcurrency ?? DEFAULT_VCS_CONCURRENCY;
+  if (!Number.isInteger(vcsConcurrency) || vcsConcurrency < 1 || vcsConcurrency > 64) {
+    throw new GomirrorError('E_USAGE', `--vcs-concurrency: must be a whole number from 1 to 64, not ${flags.vcsConcurrency}`);
   }
   const retries = flags.retries ?? DEFAULT_RETRY.retries;
   if (!Number.isInteger(retries) || retries < 0 || retries > 20) {
@@ -73,8 +92,11 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
   const where = flags.upstream ? '--upstream' : manifest?.upstream ? 'manifest upstream' : env.GOPROXY ? '$GOPROXY' : 'upstream';
   const upstream = parseProxyList(upstreamText, where);
   const sumdb = flags.sumdb ?? manifest?.sumdb ?? nonEmpty(env.GOSUMDB) ?? DEFAULT_SUMDB;
-  const envNoSum = nonEmpty(env.GONOSUMDB) ?? nonEmpty(env.GOPRIVATE);
-  const nosumdb = manifest?.nosumdb ?? (envNoSum ? envNoSum.split(',').map((s) => s.trim()).filter(Boolean) : []);
+  // The go command's defaults: GONOPROXY and GONOSUMDB fall back to GOPRIVATE.
+  const priv = patterns(flags.private) ?? manifest?.private ?? patterns(env.GOPRIVATE) ?? [];
+  const noproxy = patterns(flags.noproxy) ?? manifest?.noproxy ?? patterns(env.GONOPROXY) ?? priv;
+  const nosumdb = manifest?.nosumdb ?? patterns(env.GONOSUMDB) ?? priv;
+  const vcs = upstream.some((e) => e.kind === 'direct') || noproxy.length > 0;
   const gomod = [...(manifest?.gomod ?? []), ...(flags.gomod ?? []).map((p) => path.resolve(p))];
   const gosum = [...(manifest?.gosum ?? []), ...(flags.gosum ?? []).map((p) => path.resolve(p))];
   const modules = manifest?.modules ?? [];
@@ -89,6 +111,11 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
     upstream,
     sumdb,
     nosumdb,
+    private: priv,
+    noproxy,
+    vcs,
+    ...(flags.go ? { go: flags.go } : {}),
+    vcsConcurrency,
     deps: flags.deps ?? manifest?.deps ?? true,
     zips,
     modules,
@@ -101,6 +128,12 @@ export function buildSyncConfig(flags: SyncFlags, manifest: Manifest | undefined
     ...(flags.metrics ? { metrics: path.resolve(flags.metrics) } : {}),
     logFormat,
   });
+}
+
+/** A comma-separated pattern list (GOPRIVATE syntax); undefined when unset or blank. */
+function patterns(v: string | undefined): string[] | undefined {
+  if (nonEmpty(v) === undefined) return undefined;
+  return (v as string).split(',').map((x) => x.trim()).filter(Boolean);
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -17,13 +17,15 @@ export interface Manifest {
   upstream?: string;
   sumdb?: string;
   nosumdb?: string[];
+  private?: string[];
+  noproxy?: string[];
   deps?: boolean;
   modules: ManifestModule[];
   gomod: string[];
   gosum: string[];
 }
 
-const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
+const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'private', 'noproxy', 'deps', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
 const MODULE_KEYS = ['path', 'versions', 'comment'] as const;
 
 function fail(where: string, message: string, hint?: string): never {
@@ -51,6 +53,8 @@ export function parseManifest(text: string, file: string): Manifest {
   if (data.upstream !== undefined) out.upstream = str(data.upstream, `${name}: upstream`);
   if (data.sumdb !== undefined) out.sumdb = str(data.sumdb, `${name}: sumdb`);
   if (data.nosumdb !== undefined) out.nosumdb = strList(data.nosumdb, `${name}: nosumdb`);
+  if (data.private !== undefined) out.private = strList(data.private, `${name}: private`);
+  if (data.noproxy !== undefined) out.noproxy = strList(data.noproxy, `${name}: noproxy`);
   if (data.deps !== undefined) {
     if (typeof data.deps !== 'boolean') fail(`${name}: deps`, `must be true or false, not ${JSON.stringify(data.deps)}`);
     out.deps = data.deps;

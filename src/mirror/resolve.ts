@@ -1,5 +1,5 @@
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { checkModuleVersion, selectVersions, type VersionQuery } from '../module/index.js';
+import { checkModuleVersion, isPseudoVersion, selectVersions, type VersionQuery } from '../module/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
 import { parseInfo } from './info.js';
 
@@ -16,6 +16,8 @@ export interface Resolution {
   /** The upstream @latest body, when `latest` had to ask for it. */
   latestInfo?: Buffer;
   errors: GomirrorError[];
+  /** What a branch or commit query turned into, for the log and report. */
+  notes?: string[];
 }
 
 /**
@@ -34,7 +36,8 @@ export async function resolveQueries(
   let list: string[] | undefined;
   let listError: GomirrorError | undefined;
 
-  const needsList = queries.some((q) => q.query.kind !== 'exact');
+  const notes: string[] = [];
+  const needsList = queries.some((q) => q.query.kind !== 'exact' && q.query.kind !== 'revision');
   if (needsList) {
     try {
       list = await upstream.list(modulePath);
@@ -47,6 +50,19 @@ export async function resolveQueries(
   for (const q of queries) {
     if (q.query.kind === 'exact') {
       versions.add(q.query.version);
+      continue;
+    }
+    if (q.query.kind === 'revision') {
+      // As `go get m@main`: the upstream names the revision's version (a pseudo-version unless tagged).
+      try {
+        const info = parseInfo(await upstream.info(modulePath, q.query.revision), `${modulePath}@${q.query.revision}`);
+        checkModuleVersion(modulePath, info.Version);
+        versions.add(info.Version);
+        notes.push(`${q.where}: ${modulePath}@${q.query.revision} is ${info.Version}${isPseudoVersion(info.Version) ? ' (pseudo-version)' : ''}`);
+      } catch (err) {
+        if (!isGomirrorError(err)) throw err;
+        errors.push(prefixed(err, q));
+      }
       continue;
     }
     if (!list) {
@@ -83,7 +99,7 @@ export async function resolveQueries(
     }
     for (const v of picked) versions.add(v);
   }
-  return { versions: [...versions], ...(latestInfo ? { latestInfo } : {}), errors };
+  return { versions: [...versions], ...(latestInfo ? { latestInfo } : {}), errors, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 function prefixed(err: GomirrorError | undefined, q: QueryInput): GomirrorError {

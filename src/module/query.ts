@@ -29,9 +29,12 @@
  *   Contradictory ranges (`>v2.0.0 <v1.0.0`) are refused.
  * - `all`: every listed version, sorted.
  *
- * Other `go get` queries (branch names, commit hashes, `upgrade`, `patch`,
- * `none`) need a version-control system or a current build list, which a
- * proxy mirror does not have: they are refused with E_QUERY.
+ * - A branch, tag or commit hash (`main`, `4c6c4a2`): kind `revision`; the
+ *   upstream resolves it (version control for direct modules, else the
+ *   proxy's `@v/<rev>.info`), usually to a pseudo-version.
+ *
+ * `upgrade`, `patch` and `none` need a current build list, which a mirror
+ * does not have: they are refused with E_QUERY.
  *
  * List selection only ever returns canonical, non-pseudo versions that fit
  * the module path (module.Check plus the `+incompatible` rules): a `v1.x`
@@ -58,7 +61,9 @@ export type VersionQuery =
   | { kind: 'latest' }
   | { kind: 'prefix'; prefix: string }
   | { kind: 'range'; constraints: readonly VersionConstraint[] }
-  | { kind: 'all' };
+  | { kind: 'all' }
+  /** A branch, tag or commit hash: the upstream (version control, or a proxy's `@v/<rev>.info`) names its version. */
+  | { kind: 'revision'; revision: string };
 
 const ACCEPTED_FORMS =
   'use an exact version (v1.2.3, v1.3.0-rc.1, a pseudo-version, v2.0.0+incompatible), ' +
@@ -124,7 +129,11 @@ export function parseVersionQuery(query: string): VersionQuery {
   if (['upgrade', 'patch', 'none'].includes(q)) {
     throwBadQuery(query, `"${q}" depends on a build list, which a mirror does not have`);
   }
-  throwBadQuery(query, 'branch names, commit hashes and other queries need version control, not a proxy');
+  // Go hands any other query to the repository as a revision; keep to what a git ref or hash can spell.
+  if (/^[A-Za-z0-9][A-Za-z0-9._/+-]*$/.test(q) && !q.includes('..') && !q.endsWith('.lock') && !q.endsWith('/')) {
+    return { kind: 'revision', revision: q };
+  }
+  throwBadQuery(query, 'not a version, a query or a branch or commit name');
 }
 
 function satisfies(v: string, { op, version }: VersionConstraint): boolean {
@@ -207,5 +216,8 @@ export function selectVersions(modulePath: string, query: VersionQuery, availabl
       return sortVersions(listed.filter((v) => query.constraints.every((c) => satisfies(v, c))));
     case 'all':
       return sortVersions(listed);
+    case 'revision':
+      // Only the upstream can say which version a branch or commit is (resolveQueries asks it).
+      return [];
   }
 }

@@ -59,6 +59,8 @@ export interface SyncReport {
       error?: ReportedError;
     }[];
     errors: ReportedError[];
+    /** Branch and commit queries and the versions they became. */
+    resolved?: string[];
   }[];
 }
 
@@ -116,6 +118,7 @@ export function buildSyncReport(args: {
         : {}),
       versions,
       errors: o.errors.map(reportError),
+      ...(o.resolved ? { resolved: o.resolved } : {}),
     };
   });
   const sum = (f: (m: (typeof modules)[number]) => number): number => modules.reduce((n, m) => n + f(m), 0);

@@ -25,12 +25,15 @@ export interface ModuleOutcome {
   plan?: (PlanEntry & { download: boolean })[];
   /** Wall time from the start of the module's resolution to its list rewrite. */
   seconds?: number;
+  /** What branch or commit queries resolved to (`main` is v0.0.0-2024…-abcdef). */
+  resolved?: string[];
 }
 
 export interface SyncEvents {
   onResolved?(module: string, versions: string[]): void;
   onVersion?(outcome: VersionOutcome): void;
   onModuleError?(module: string, error: GomirrorError): void;
+  onNote?(module: string, note: string): void;
 }
 
 export interface SyncOptions {
@@ -119,6 +122,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );
     for (const e of resolution.errors) events?.onModuleError?.(target.module, e);
+    for (const n of resolution.notes ?? []) events?.onNote?.(target.module, n);
     return { target, resolution };
   }
 
@@ -191,6 +195,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       const s = slot(target.module);
       s.outcome.errors.push(...resolution.errors);
       if (resolution.latestInfo) s.latestInfo = resolution.latestInfo;
+      if (resolution.notes) s.outcome.resolved = [...(s.outcome.resolved ?? []), ...resolution.notes];
     }
     for (const e of expansion.entries) slot(e.module).entries.push(e);
     for (const { module, error } of expansion.errors ?? []) {

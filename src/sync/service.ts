@@ -10,7 +10,8 @@ import { createUpstreamClient, loadNetrc, redactUrl, DEFAULT_RETRY, createTransp
 import { hashGoMod } from '../dirhash/index.js';
 import { parseGosumdb } from '../sumdb/index.js';
 import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/client/index.js';
-import { unescapePath } from '../module/index.js';
+import { matchPrefixPatterns, unescapePath } from '../module/index.js';
+import { createDirectSource, locateGo, type VcsDirectSource } from '../vcs/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, expectedHash, createStagePool } from '../mirror/index.js';
@@ -31,6 +32,8 @@ export interface SyncServiceOptions {
  * after taking the lock still writes its metrics, with the error's code.
  */
 export async function syncTree(config: SyncConfig, logger: Logger, options: SyncServiceOptions = {}): Promise<SyncReport> {
+  // A run that may need version control checks the go command before any work (exit 2 without it).
+  const go = config.vcs ? await locateGo(config.go, options.env ?? process.env) : undefined;
   const lock = config.dryRun ? undefined : await acquireTreeLock(config.out, { command: 'sync' });
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
   // A run killed while writing go.sum or the lock leaves temp files here; @v directories are swept per module.
@@ -39,7 +42,7 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   let report: SyncReport | undefined;
   let fatalCode: string | undefined;
   try {
-    report = await syncLocked(config, logger, options);
+    report = await syncLocked(config, logger, { ...options, ...(go ? { goBin: go.goBin } : {}) });
     return report;
   } catch (err) {
     fatalCode = isGomirrorError(err) ? err.code : 'E_INTERNAL';
@@ -58,7 +61,7 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   }
 }
 
-async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServiceOptions): Promise<SyncReport> {
+async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServiceOptions & { goBin?: string }): Promise<SyncReport> {
   const env = options.env ?? process.env;
   const startedAt = new Date();
   const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: [...m.queries] }));
@@ -100,7 +103,23 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   let failed = 0;
   let total = 0;
   let bytes = 0;
-  const upstream = createUpstreamClient({ entries: [...config.upstream], transport });
+  const direct: VcsDirectSource | undefined = options.goBin
+    ? createDirectSource({
+        goBin: options.goBin,
+        root: config.out,
+        env,
+        concurrency: config.vcsConcurrency,
+        private: config.private,
+        noproxy: config.noproxy,
+        nosumdb: config.nosumdb,
+      })
+    : undefined;
+  const noproxy = config.noproxy.join(',');
+  const upstream = createUpstreamClient({
+    entries: [...config.upstream],
+    transport,
+    ...(direct ? { direct, noproxy: (m: string) => matchPrefixPatterns(noproxy, m) } : {}),
+  });
   const hashSources = {
     sums,
     expected: (m: string, v: string, goMod: boolean) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
@@ -185,8 +204,13 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
           logger.progress({ done, total, failed, bytes });
         },
         onModuleError: (m, e) => logger.error(e.message, { module: m, code: e.code, hint: e.hint }),
+        onNote: (m, note) => logger.info(note, { module: m }),
       },
     });
+    if (direct && direct.stats.runs > 0) {
+      const { runs, downloads, lists } = direct.stats;
+      logger.info(`version control: ${runs} go commands (${downloads} go mod download, ${lists} go list)`, { goRuns: runs, goDownloads: downloads, goLists: lists });
+    }
     const report = buildSyncReport({
       outcomes,
       toolVersion: TOOL_VERSION,
