@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { GomirrorError } from '../errors.js';
 import { canonicalVersion, isValidSemver } from '../module/index.js';
+import { parseGoMod } from '../modfile/index.js';
 import type { DirectSource } from '../upstream/index.js';
 import { goEnv, vcsDirs, type GoEnvOptions } from './env.js';
 import { parseJsonStream, runGo, type GoRunner, type GoStats } from './go-command.js';
@@ -84,7 +85,8 @@ export function createDirectSource(options: DirectSourceOptions): VcsDirectSourc
       } else if (typeof o.Info !== 'string' || typeof o.GoMod !== 'string') {
         b.reject(vcsError(b.module, b.version, 'the go command named no .info or .mod file'));
       } else {
-        b.resolve({ info: o.Info, mod: o.GoMod, ...(typeof o.Zip === 'string' ? { zip: o.Zip } : {}) });
+        const d: Downloaded = { info: o.Info, mod: o.GoMod, ...(typeof o.Zip === 'string' ? { zip: o.Zip } : {}) };
+        checkModuleLine(b.module, b.version, d).then(() => b.resolve(d), b.reject);
       }
     }
   };
@@ -144,6 +146,24 @@ export function createDirectSource(options: DirectSourceOptions): VcsDirectSourc
       return { size: (await stat(file)).size };
     },
   };
+}
+
+/**
+ * `go mod download` outside a module does not compare the go.mod's module
+ * line with the path; the go command refuses the mismatch as soon as it
+ * loads the module as a dependency, so a mirror must not serve it.
+ */
+async function checkModuleLine(module: string, version: string, d: Downloaded): Promise<void> {
+  const text = await readFile(d.mod, 'utf8');
+  let declared: string | undefined;
+  try {
+    declared = parseGoMod(text, `${module}@${version}/go.mod`, { lax: true }).module;
+  } catch (err) {
+    throw vcsError(module, version, `go.mod: ${(err as Error).message}`);
+  }
+  if (declared !== module) {
+    throw vcsError(module, version, `go.mod declares its path as ${JSON.stringify(declared ?? '')}, not ${module}`);
+  }
 }
 
 function isErrorObject(o: Record<string, unknown>): boolean {
