@@ -105,7 +105,7 @@ export async function buildGitHost(): Promise<GitHost> {
       'go.mod': libMod,
       'lib.go': libSource(`${GIT.lib}@v1.0.0`),
       LICENSE,
-      // git archive semantics: the go command leaves export-ignore'd files out of the zip.
+      // The go command turns export-ignore off (info/attributes) so the zip keeps secret.txt.
       '.gitattributes': 'secret.txt export-ignore\n',
       'secret.txt': 'not in the zip\n',
       // Go's vendor quirk: files directly in vendor/ stay in the zip, vendored packages go.
