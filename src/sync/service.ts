@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { SyncConfig } from '../config/index.js';
@@ -103,10 +104,12 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
   let failed = 0;
   let total = 0;
   let bytes = 0;
+  // A dry run writes nothing to the tree: its go commands get a throw-away cache.
+  const scratch = options.goBin && config.dryRun ? await mkdtemp(path.join(tmpdir(), 'gomirror-vcs-')) : undefined;
   const direct: VcsDirectSource | undefined = options.goBin
     ? createDirectSource({
         goBin: options.goBin,
-        root: config.out,
+        root: scratch ?? config.out,
         env,
         concurrency: config.vcsConcurrency,
         private: config.private,
@@ -229,7 +232,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, options: SyncServi
     if (sumdbError && report.ok) throw sumdbError;
     return report;
   } finally {
-    await Promise.all([transport.close(), stagePool.close()]);
+    await Promise.all([transport.close(), stagePool.close(), ...(scratch ? [rm(scratch, { recursive: true, force: true })] : [])]);
   }
 }
 

@@ -21,6 +21,7 @@ import { startFixtureServer, type FixtureServer } from '../helpers/fixture-serve
 import { BASIC, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
 import { buildGitHost, GIT, HOST, type GitHost } from '../helpers/git-repos.js';
 import { assertGoOk, goEnv, runGo, type GoEnv } from '../helpers/go-client.js';
+import { serveGitHttps } from '../helpers/git-https.js';
 import { freePort, requireNginxTools, shareWithNginx, startNginx } from './nginx-support.js';
 
 let host: GitHost;
@@ -43,8 +44,8 @@ after(async () => {
 });
 
 /** A go environment that reaches the test git host directly (the truth). */
-async function truthEnv(goproxy = 'direct'): Promise<GoEnv> {
-  return goEnv({ goproxy, gosumdb: 'off', goprivate: HOST, gonosumdb: HOST, extra: { ...host.env } });
+async function truthEnv(goproxy = 'direct', extra: Record<string, string> = host.env): Promise<GoEnv> {
+  return goEnv({ goproxy, gosumdb: 'off', goprivate: HOST, gonosumdb: HOST, extra: { ...extra } });
 }
 
 /** The files of one version in a tree. */
@@ -91,8 +92,8 @@ function jsonObjects(text: string): Record<string, unknown>[] {
 }
 
 /** Compares every version of the tree with `go mod download -json` of the same version (one go run). */
-async function assertSameAsGo(tree: string, modules: string[]): Promise<number> {
-  const env = await truthEnv();
+async function assertSameAsGo(tree: string, modules: string[], extra: Record<string, string> = host.env): Promise<number> {
+  const env = await truthEnv('direct', extra);
   try {
     const wanted: string[] = [];
     for (const m of modules) for (const v of await treeVersions(tree, m)) wanted.push(`${m}@${v}`);
@@ -275,6 +276,51 @@ describe('direct: modules from version control through the go command', () => {
     assert.match(r2.stderr, /\$PATH: no go command found/);
   });
 });
+
+describe('direct: over https with go-import discovery, git smart HTTP, .netrc and a company CA', () => {
+  it('mirrors what go mod download yields, the credentials never shown', async () => {
+    const srv = await serveGitHttps(host.root, HOST, 'ci', 'T0ken-s3cret');
+    try {
+      const out = path.join(work, 'https');
+      const manifest = path.join(work, 'https.json');
+      await writeFile(manifest, JSON.stringify({ upstream: 'direct', deps: false, modules: [{ path: GIT.web, versions: ['v1.0.0', 'latest', 'main'] }] }));
+      const r = await runCli(['sync', '--manifest', manifest, '--out', out], { env: { ...srv.env, GOPRIVATE: HOST } });
+      assert.equal(r.code, 0, describeCli(r));
+      const versions = await treeVersions(out, GIT.web);
+      assert.equal(versions.length, 2, versions.join(' '));
+      assert.equal(versions[0], 'v1.0.0');
+      assert.match(versions[1] as string, /^v1\.0\.1-0\.20240502100000-[0-9a-f]{12}$/);
+      assert.equal(await assertSameAsGo(out, [GIT.web], srv.env), 2);
+      assert.ok(srv.requests.includes(`GET /team/web?go-get=1`), srv.requests.join('\n'));
+      assert.ok(srv.requests.some((q) => q.startsWith('POST /team/web.git/git-upload-pack')), srv.requests.join('\n'));
+      assert.ok(!(r.stdout + r.stderr).includes('T0ken-s3cret'));
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('refused credentials fail the version at once (no prompt), name module and query, and show no secret', async () => {
+    const srv = await serveGitHttps(host.root, HOST, 'ci', 'T0ken-s3cret', 'wr0ng-Pa55');
+    try {
+      const out = path.join(work, 'https-denied');
+      const r = await runCli(['sync', '--upstream', 'direct', '--out', out, '--gosum', '/dev/null', '--manifest', await manifestFor(GIT.web, 'v1.0.0')], {
+        env: { ...srv.env, GOPRIVATE: HOST },
+      });
+      assert.equal(r.code, 1, describeCli(r));
+      assert.match(r.stdout + r.stderr, new RegExp(`${GIT.web}@v1\\.0\\.0: from version control: `));
+      assert.ok(!(r.stdout + r.stderr).includes('wr0ng-Pa55'));
+      assert.deepEqual(await treeVersions(out, GIT.web), []);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+async function manifestFor(module: string, version: string): Promise<string> {
+  const file = path.join(work, `m-${createHash('sha256').update(module + version).digest('hex').slice(0, 8)}.json`);
+  await writeFile(file, JSON.stringify({ deps: false, modules: [{ path: module, versions: [version] }] }));
+  return file;
+}
 
 describe('direct: a project mixing public and private modules builds offline from the mirror', () => {
   it('tidy online, sync (proxy then direct on 404), serve with nginx, tidy and build with GOPROXY=<mirror>,off', async () => {

@@ -27,6 +27,8 @@ export const GIT = {
   old: `${HOST}/team/old.git`,
   /** Required by lib (closure into another direct module). */
   util: `${HOST}/team/util.git`,
+  /** Without `.git`: found by go-import discovery over https only (git-https.ts). */
+  web: `${HOST}/team/web`,
   /** go.mod says another path: every version fails. */
   wrong: `${HOST}/team/wrong.git`,
 } as const;
@@ -141,6 +143,10 @@ export async function buildGitHost(): Promise<GitHost> {
 
   const wrong = await newRepo(root, 'wrong.git');
   await commit(wrong, { 'go.mod': 'module example.com/elsewhere\n\ngo 1.17\n', 'w.go': 'package w\n' }, '2024-01-01T10:00:00Z', ['v1.0.0']);
+
+  const web = await newRepo(root, 'web.git');
+  await commit(web, { 'go.mod': `module ${GIT.web}\n\ngo 1.17\n`, 'web.go': nameSource('web', `${GIT.web}@v1.0.0`) }, '2024-05-01T10:00:00Z', ['v1.0.0']);
+  await commit(web, { 'web.go': nameSource('web', `${GIT.web}@main`) }, '2024-05-02T10:00:00Z');
 
   const gitconfig = path.join(base, 'gitconfig');
   await writeFile(gitconfig, `[url "${root}/"]\n\tinsteadOf = https://${HOST}/\n`);
