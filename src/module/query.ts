@@ -129,6 +129,8 @@ export function parseVersionQuery(query: string): VersionQuery {
   if (['upgrade', 'patch', 'none'].includes(q)) {
     throwBadQuery(query, `"${q}" depends on a build list, which a mirror does not have`);
   }
+  // Looks like a version but is none (v1.2.3.4): a manifest mistake, not a branch name.
+  if (/^v\d/.test(q)) throwBadQuery(query, 'not a semantic version');
   // Go hands any other query to the repository as a revision; keep to what a git ref or hash can spell.
   if (/^[A-Za-z0-9][A-Za-z0-9._/+-]*$/.test(q) && !q.includes('..') && !q.endsWith('.lock') && !q.endsWith('/')) {
     return { kind: 'revision', revision: q };

@@ -232,6 +232,14 @@ describe('direct: modules from version control through the go command', () => {
     assert.match(r.stdout, /"fetched":0,"present":4,"failed":0/);
   });
 
+  it('a dry run resolves through version control but writes nothing, not even its go cache', async () => {
+    const out = path.join(work, 'dry');
+    const r = await runCli(['sync', '--upstream', 'direct', '--out', out, '--dry-run', '--manifest', await manifestFor(GIT.lib, 'main')], { env: { ...host.env } });
+    assert.equal(r.code, 0, describeCli(r));
+    assert.match(r.stdout, new RegExp(`would fetch ${GIT.lib}@v1\\.1\\.1-0\\.20240302100000-${host.commits.c3?.slice(0, 12)}`));
+    assert.equal(existsSync(out), false);
+  });
+
   it('repository not found, unknown tag and a mismatched module path fail that version only (exit 1), naming module and query', async () => {
     const out = path.join(work, 'errors');
     const manifest = {
