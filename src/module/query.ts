@@ -124,6 +124,8 @@ export function parseVersionQuery(query: string): VersionQuery {
   }
   if (isSemverPrefix(q)) return { kind: 'prefix', prefix: q };
   if (isValidSemver(q) && canonicalVersion(q) === q) return { kind: 'exact', version: q };
+  // A commit hash, even one of digits only (Go takes 1234567 as a revision, not a version).
+  if (/^[0-9a-f]{7,40}$/.test(q)) return { kind: 'revision', revision: q };
   const guess = suggestVersion(q, true);
   if (guess !== undefined) throwBadQuery(query, `not a canonical version (did you mean ${guess}?)`);
   if (['upgrade', 'patch', 'none'].includes(q)) {

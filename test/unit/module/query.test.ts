@@ -36,7 +36,7 @@ describe('parseVersionQuery accepts', () => {
 });
 
 describe('parseVersionQuery: branches and commits are revisions the upstream resolves', () => {
-  for (const q of ['master', 'main', 'abc123def456', '4c6c4a2', 'release/1.x', 'feature-x']) {
+  for (const q of ['master', 'main', 'abc123def456', '4c6c4a2', '1234567', 'release/1.x', 'feature-x']) {
     it(q, () => assert.deepEqual(parseVersionQuery(q), { kind: 'revision', revision: q }));
   }
   it('selectVersions never picks a revision from a list', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseJsonStream } from '../../src/vcs/go-command.js';
-import { goEnv } from '../../src/vcs/env.js';
+import { parseJsonStream } from '../../../src/vcs/go-command.js';
+import { goEnv } from '../../../src/vcs/env.js';
 
 describe('vcs: the go command driver', () => {
   it('splits go -json output (objects one after another) including braces inside strings', () => {
