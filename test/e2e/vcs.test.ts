@@ -191,6 +191,9 @@ describe('direct: modules from version control through the go command', () => {
     );
     const subZip = (await versionFiles(tree(), GIT.sub, 'v1.2.3')).zip as Buffer;
     assert.deepEqual(await zipNames(subZip), ['LICENSE', 'go.mod', 'sub.go'].map((f) => `${GIT.sub}@v1.2.3/${f}`).sort());
+    // The submodule of util v1.0.1 (latest) is not in its zip.
+    const utilZip = (await versionFiles(tree(), GIT.util, 'v1.0.1')).zip as Buffer;
+    assert.deepEqual(await zipNames(utilZip), ['.gitmodules', 'go.mod', 'util.go'].map((f) => `${GIT.util}@v1.0.1/${f}`).sort());
     const oldMod = (await versionFiles(tree(), GIT.old, 'v2.0.0+incompatible')).mod.toString();
     assert.equal(oldMod, `module ${GIT.old}\n`, 'a repository without go.mod gets the synthesized one');
 

@@ -25,7 +25,7 @@ export const GIT = {
   libV2: `${HOST}/team/lib.git/v2`,
   /** No go.mod: v1.0.0 and v2.0.0+incompatible. */
   old: `${HOST}/team/old.git`,
-  /** Required by lib (closure into another direct module). */
+  /** Required by lib at v1.0.0 (closure into another direct module); v1.0.1 has a git submodule. */
   util: `${HOST}/team/util.git`,
   /** Without `.git`: found by go-import discovery over https only (git-https.ts). */
   web: `${HOST}/team/web`,
@@ -96,6 +96,12 @@ export async function buildGitHost(): Promise<GitHost> {
 
   const util = await newRepo(root, 'util.git');
   await commit(util, { 'go.mod': `module ${GIT.util}\n\ngo 1.17\n`, 'util.go': nameSource('util', `${GIT.util}@v1.0.0`) }, '2024-01-01T10:00:00Z', ['v1.0.0']);
+
+  // v1.0.1 carries a submodule: git archive (and so the go command) leaves its files out.
+  const webForSub = await newRepo(root, 'subdep.git');
+  await commit(webForSub, { 'dep.go': 'package dep\n' }, '2024-01-01T09:00:00Z');
+  await git(util, ['-c', 'protocol.file.allow=always', 'submodule', '-q', 'add', webForSub, 'third_party/dep'], '2024-01-03T10:00:00Z');
+  await commit(util, { 'util.go': nameSource('util', `${GIT.util}@v1.0.1`) }, '2024-01-03T10:00:00Z', ['v1.0.1']);
 
   const lib = await newRepo(root, 'lib.git');
   const libMod = `module ${GIT.lib}\n\ngo 1.17\n\nrequire (\n\t${LIB_PUBLIC_DEP.path} ${LIB_PUBLIC_DEP.version}\n\t${GIT.util} v1.0.0\n)\n`;
