@@ -305,6 +305,19 @@ describe('direct: over https with go-import discovery, git smart HTTP, .netrc an
       assert.ok(srv.requests.includes(`GET /team/web?go-get=1`), srv.requests.join('\n'));
       assert.ok(srv.requests.some((q) => q.startsWith('POST /team/web.git/git-upload-pack')), srv.requests.join('\n'));
       assert.ok(!(r.stdout + r.stderr).includes('T0ken-s3cret'));
+
+      // Again: latest and main ask for the current refs (git protocol v2's ls-refs is a POST
+      // too), but the repository is in .gomirror/vcs already: fewer git requests, nothing downloaded.
+      assert.ok(existsSync(path.join(out, '.gomirror/vcs/modcache/cache/vcs')), 'the repository cache is kept');
+      const firstPosts = srv.requests.filter((q) => q.startsWith('POST')).length;
+      const before = srv.requests.length;
+      const again = await runCli(['sync', '--manifest', manifest, '--out', out, '--log-format', 'json'], { env: { ...srv.env, GOPRIVATE: HOST } });
+      assert.equal(again.code, 0, describeCli(again));
+      assert.match(again.stdout, /"fetched":0,"present":2,"failed":0/);
+      const second = srv.requests.slice(before);
+      assert.ok(second.some((q) => q.startsWith('GET /team/web.git/info/refs')), second.join('\n'));
+      const secondPosts = second.filter((q) => q.startsWith('POST')).length;
+      assert.ok(secondPosts < firstPosts, `${secondPosts} git-upload-pack requests on the second run, ${firstPosts} on the first`);
     } finally {
       await srv.close();
     }
