@@ -44,7 +44,8 @@ export function createDirectSource(options: DirectSourceOptions): VcsDirectSourc
   let ready: Promise<void> | undefined;
   const prepare = (): Promise<void> => (ready ??= mkdir(dirs.work, { recursive: true }).then(() => undefined));
 
-  const go = async (args: string[]): Promise<ReturnType<typeof parseJsonStream> & { stderr?: string }> => {
+  /** Runs one go command (within the concurrency bound); its JSON objects, or E_VCS when it printed none and failed. */
+  const go = async (args: string[]): Promise<Record<string, unknown>[]> => {
     await prepare();
     const r = await limit(() => {
       stats.runs++;
