@@ -14,6 +14,16 @@ export interface SyncConfig {
   readonly upstream: readonly ProxyEntry[];
   readonly sumdb: string;
   readonly nosumdb: readonly string[];
+  /** GOPRIVATE patterns: the defaults of noproxy and nosumdb. */
+  readonly private: readonly string[];
+  /** GONOPROXY patterns: modules always fetched from version control. */
+  readonly noproxy: readonly string[];
+  /** Whether a module may come from version control (`direct` in upstream, or noproxy patterns): needs the go command. */
+  readonly vcs: boolean;
+  /** `--go`: the go command to drive for direct modules (default: go on $PATH). */
+  readonly go?: string;
+  /** `--vcs-concurrency`: go commands at once for direct modules. */
+  readonly vcsConcurrency: number;
   readonly deps: boolean;
   /** Which zips of the module graph to mirror: the selected versions (default), or every version. */
   readonly zips: 'selected' | 'all';
@@ -40,6 +50,10 @@ export interface SyncFlags {
   out?: string;
   upstream?: string;
   sumdb?: string;
+  private?: string;
+  noproxy?: string;
+  go?: string;
+  vcsConcurrency?: number;
   gomod?: string[];
   gosum?: string[];
   deps?: boolean;
@@ -60,6 +74,7 @@ export interface SyncFlags {
 export const DEFAULT_UPSTREAM = 'https://proxy.golang.org';
 export const DEFAULT_SUMDB = 'sum.golang.org';
 export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_VCS_CONCURRENCY = 4;
 
 /**
  * Layers the sources, lowest first: defaults → environment (the go command's
@@ -73,6 +88,10 @@ export function buildSyncConfig(
 ): SyncConfig {
   if (!flags.out) throw new GomirrorError('E_USAGE', '--out is required: the directory that holds the tree');
   const { concurrency, retries } = checkUpstreamFlags(flags, { concurrency: DEFAULT_CONCURRENCY });
+  const vcsConcurrency = flags.vcsConcurrency ?? DEFAULT_VCS_CONCURRENCY;
+  if (!Number.isInteger(vcsConcurrency) || vcsConcurrency < 1 || vcsConcurrency > 64) {
+    throw new GomirrorError('E_USAGE', `--vcs-concurrency: must be a whole number from 1 to 64, not ${flags.vcsConcurrency}`);
+  }
   const zips = flags.zips ?? 'selected';
   if (zips !== 'selected' && zips !== 'all') {
     throw new GomirrorError('E_USAGE', `--zips: must be selected or all, not "${zips}"`);
@@ -90,8 +109,11 @@ export function buildSyncConfig(
   const where = flags.upstream ? '--upstream' : manifest?.upstream ? 'manifest upstream' : env.GOPROXY ? '$GOPROXY' : 'upstream';
   const upstream = parseProxyList(upstreamText, where);
   const sumdb = flags.sumdb ?? manifest?.sumdb ?? nonEmpty(env.GOSUMDB) ?? DEFAULT_SUMDB;
-  const envNoSum = nonEmpty(env.GONOSUMDB) ?? nonEmpty(env.GOPRIVATE);
-  const nosumdb = manifest?.nosumdb ?? (envNoSum ? envNoSum.split(',').map((s) => s.trim()).filter(Boolean) : []);
+  // The go command's defaults: GONOPROXY and GONOSUMDB fall back to GOPRIVATE.
+  const priv = patterns(flags.private) ?? manifest?.private ?? patterns(env.GOPRIVATE) ?? [];
+  const noproxy = patterns(flags.noproxy) ?? manifest?.noproxy ?? patterns(env.GONOPROXY) ?? priv;
+  const nosumdb = manifest?.nosumdb ?? patterns(env.GONOSUMDB) ?? priv;
+  const vcs = upstream.some((e) => e.kind === 'direct') || noproxy.length > 0;
   const gomod = [...(manifest?.gomod ?? []), ...(flags.gomod ?? []).map((p) => path.resolve(p))];
   const gosum = [...(manifest?.gosum ?? []), ...(flags.gosum ?? []).map((p) => path.resolve(p))];
   const modules = manifest?.modules ?? [];
@@ -107,6 +129,11 @@ export function buildSyncConfig(
     upstream,
     sumdb,
     nosumdb,
+    private: priv,
+    noproxy,
+    vcs,
+    ...(flags.go ? { go: flags.go } : {}),
+    vcsConcurrency,
     deps: flags.deps ?? manifest?.deps ?? true,
     zips,
     modules,
@@ -148,6 +175,12 @@ function buildToolchains(flags: SyncFlags, manifest: Manifest | undefined, host:
     }
   }
   return Object.freeze({ queries, platforms: Object.freeze(toolchainPlatforms(platforms, host)) });
+}
+
+/** A comma-separated pattern list (GOPRIVATE syntax); undefined when unset or blank. */
+function patterns(v: string | undefined): string[] | undefined {
+  if (nonEmpty(v) === undefined) return undefined;
+  return (v as string).split(',').map((x) => x.trim()).filter(Boolean);
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

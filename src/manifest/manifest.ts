@@ -26,6 +26,8 @@ export interface Manifest {
   upstream?: string;
   sumdb?: string;
   nosumdb?: string[];
+  private?: string[];
+  noproxy?: string[];
   deps?: boolean;
   /** The vulnerability database to mirror: `off` or its URL (checked by the sync config). */
   vulndb?: string;
@@ -37,7 +39,7 @@ export interface Manifest {
   gosum: string[];
 }
 
-const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'deps', 'vulndb', 'vulnerable', 'toolchains', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
+const TOP_KEYS = ['upstream', 'sumdb', 'nosumdb', 'private', 'noproxy', 'deps', 'vulndb', 'vulnerable', 'toolchains', 'modules', 'gomod', 'gosum', '$schema', 'comment'] as const;
 
 /** The sync policy for vulnerable versions (manifest `vulnerable`, `--vulnerable`). */
 export const VULNERABLE_POLICIES = ['allow', 'warn', 'refuse-latest'] as const;
@@ -78,6 +80,12 @@ export function parseManifest(text: string, file: string): Manifest {
   });
   problems.attempt(() => {
     if (obj.nosumdb !== undefined) out.nosumdb = strList(obj.nosumdb, `${name}: nosumdb`);
+  });
+  problems.attempt(() => {
+    if (obj.private !== undefined) out.private = strList(obj.private, `${name}: private`);
+  });
+  problems.attempt(() => {
+    if (obj.noproxy !== undefined) out.noproxy = strList(obj.noproxy, `${name}: noproxy`);
   });
   problems.attempt(() => {
     if (obj.deps === undefined) return;

@@ -1,5 +1,5 @@
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { checkModuleVersion, selectVersions, type VersionQuery, goModProbe } from '../module/index.js';
+import { checkModuleVersion, selectVersions, type VersionQuery, goModProbe, isPseudoVersion } from '../module/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
 import { parseInfo } from './info.js';
 import type { QueryRules } from './retract.js';
@@ -17,6 +17,8 @@ export interface Resolution {
   /** The upstream @latest body, when `latest` had to ask for it. */
   latestInfo?: Buffer;
   errors: GomirrorError[];
+  /** What a branch or commit query turned into, for the log and report. */
+  notes?: string[];
   /** Versions a query would have picked but the `avoid` policy skipped. */
   skipped?: SkippedVersion[];
 }
@@ -57,7 +59,8 @@ export async function resolveQueries(
   let list: string[] | undefined;
   let listError: GomirrorError | undefined;
 
-  const needsList = queries.some((q) => q.query.kind !== 'exact');
+  const notes: string[] = [];
+  const needsList = queries.some((q) => q.query.kind !== 'exact' && q.query.kind !== 'revision');
   if (needsList) {
     try {
       list = await upstream.list(modulePath);
@@ -70,6 +73,19 @@ export async function resolveQueries(
   for (const q of queries) {
     if (q.query.kind === 'exact') {
       versions.add(q.query.version);
+      continue;
+    }
+    if (q.query.kind === 'revision') {
+      // As `go get m@main`: the upstream names the revision's version (a pseudo-version unless tagged).
+      try {
+        const info = parseInfo(await upstream.info(modulePath, q.query.revision), `${modulePath}@${q.query.revision}`);
+        checkModuleVersion(modulePath, info.Version);
+        versions.add(info.Version);
+        notes.push(`${q.where}: ${modulePath}@${q.query.revision} is ${info.Version}${isPseudoVersion(info.Version) ? ' (pseudo-version)' : ''}`);
+      } catch (err) {
+        if (!isGomirrorError(err)) throw err;
+        errors.push(prefixed(err, q));
+      }
       continue;
     }
     if (!list) {
@@ -133,7 +149,13 @@ export async function resolveQueries(
     }
     for (const v of picked) versions.add(v);
   }
-  return { versions: [...versions], ...(latestInfo ? { latestInfo } : {}), errors, ...(skipped.length > 0 ? { skipped } : {}) };
+  return {
+    versions: [...versions],
+    ...(latestInfo ? { latestInfo } : {}),
+    errors,
+    ...(skipped.length > 0 ? { skipped } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
+  };
 }
 
 /**

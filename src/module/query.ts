@@ -29,9 +29,12 @@
  *   Contradictory ranges (`>v2.0.0 <v1.0.0`) are refused.
  * - `all`: every listed version, sorted.
  *
- * Other `go get` queries (branch names, commit hashes, `upgrade`, `patch`,
- * `none`) need a version-control system or a current build list, which a
- * proxy mirror does not have: they are refused with E_QUERY.
+ * - A branch, tag or commit hash (`main`, `4c6c4a2`): kind `revision`; the
+ *   upstream resolves it (version control for direct modules, else the
+ *   proxy's `@v/<rev>.info`), usually to a pseudo-version.
+ *
+ * `upgrade`, `patch` and `none` need a current build list, which a mirror
+ * does not have: they are refused with E_QUERY.
  *
  * List selection only ever returns canonical, non-pseudo versions that fit
  * the module path (module.Check plus the `+incompatible` rules): a `v1.x`
@@ -66,7 +69,9 @@ export type VersionQuery =
   | { kind: 'latest' }
   | { kind: 'prefix'; prefix: string }
   | { kind: 'range'; constraints: readonly VersionConstraint[] }
-  | { kind: 'all' };
+  | { kind: 'all' }
+  /** A branch, tag or commit hash: the upstream (version control, or a proxy's `@v/<rev>.info`) names its version. */
+  | { kind: 'revision'; revision: string };
 
 const ACCEPTED_FORMS =
   'use an exact version (v1.2.3, v1.3.0-rc.1, a pseudo-version, v2.0.0+incompatible), ' +
@@ -127,12 +132,20 @@ export function parseVersionQuery(query: string): VersionQuery {
   }
   if (isSemverPrefix(q)) return { kind: 'prefix', prefix: q };
   if (isValidSemver(q) && canonicalVersion(q) === q) return { kind: 'exact', version: q };
+  // A commit hash, even one of digits only (Go takes 1234567 as a revision, not a version).
+  if (/^[0-9a-f]{7,40}$/.test(q)) return { kind: 'revision', revision: q };
   const guess = suggestVersion(q, true);
   if (guess !== undefined) throwBadQuery(query, `not a canonical version (did you mean ${guess}?)`);
   if (['upgrade', 'patch', 'none'].includes(q)) {
     throwBadQuery(query, `"${q}" depends on a build list, which a mirror does not have`);
   }
-  throwBadQuery(query, 'branch names, commit hashes and other queries need version control, not a proxy');
+  // Looks like a version but is none (v1.2.3.4): a manifest mistake, not a branch name.
+  if (/^v\d/.test(q)) throwBadQuery(query, 'not a semantic version');
+  // Go hands any other query to the repository as a revision; keep to what a git ref or hash can spell.
+  if (/^[A-Za-z0-9][A-Za-z0-9._/+-]*$/.test(q) && !q.includes('..') && !q.endsWith('.lock') && !q.endsWith('/')) {
+    return { kind: 'revision', revision: q };
+  }
+  throwBadQuery(query, 'not a version, a query or a branch or commit name');
 }
 
 function satisfies(v: string, { op, version }: VersionConstraint): boolean {
@@ -203,7 +216,7 @@ interface Matcher {
   usesAllowed: boolean;
 }
 
-function matcherFor(modulePath: string, query: Exclude<VersionQuery, { kind: 'exact' | 'all' }>): Matcher {
+function matcherFor(modulePath: string, query: Exclude<VersionQuery, { kind: 'exact' | 'all' | 'revision' }>): Matcher {
   switch (query.kind) {
     case 'latest':
       return { matches: () => true, preferIncompatible: false, usesAllowed: true };
@@ -251,7 +264,7 @@ function candidates(listed: readonly string[], m: Matcher, opts: SelectOptions):
 
 /** The version whose go.mod decides whether query may pick +incompatible versions; undefined if none. */
 export function goModProbe(modulePath: string, query: VersionQuery, available: readonly string[], opts: Pick<SelectOptions, 'allowed'> = {}): string | undefined {
-  if (query.kind === 'exact' || query.kind === 'all') return undefined;
+  if (query.kind === 'exact' || query.kind === 'all' || query.kind === 'revision') return undefined;
   let asked: string | undefined;
   candidates(listedVersions(modulePath, available), matcherFor(modulePath, query), {
     ...opts,
@@ -279,6 +292,8 @@ export function selectVersions(modulePath: string, query: VersionQuery, availabl
   }
   const listed = listedVersions(modulePath, available);
   if (query.kind === 'all') return sortVersions(listed);
+  // Only the upstream can say which version a branch or commit is (resolveQueries asks it).
+  if (query.kind === 'revision') return [];
   if (query.kind === 'prefix') checkPrefixMajor(modulePath, query.prefix);
   const found = candidates(listed, matcherFor(modulePath, query), opts);
   if (query.kind === 'range') return found;

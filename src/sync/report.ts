@@ -79,6 +79,8 @@ export interface SyncReport {
     errors: ReportedError[];
     /** Versions a query skipped by the `vulnerable` policy, with the vulnerabilities that made it. */
     skipped?: { version: string; query: string; vulns: string[] }[];
+    /** Branch and commit queries and the versions they became. */
+    resolved?: string[];
   }[];
 }
 
@@ -136,6 +138,7 @@ export function buildSyncReport(args: {
         : {}),
       versions,
       errors: o.errors.map(reportError),
+      ...(o.resolved ? { resolved: o.resolved } : {}),
     };
   });
   const sum = (f: (m: (typeof modules)[number]) => number): number => modules.reduce((n, m) => n + f(m), 0);

@@ -28,12 +28,15 @@ export interface ModuleOutcome {
   seconds?: number;
   /** Versions a non-exact query skipped by policy (SyncOptions.avoid). */
   skipped?: SkippedVersion[];
+  /** What branch or commit queries resolved to (`main` is v0.0.0-2024…-abcdef). */
+  resolved?: string[];
 }
 
 export interface SyncEvents {
   onResolved?(module: string, versions: string[]): void;
   onVersion?(outcome: VersionOutcome): void;
   onModuleError?(module: string, error: GomirrorError): void;
+  onNote?(module: string, note: string): void;
 }
 
 export interface SyncOptions {
@@ -126,6 +129,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );
     for (const e of resolution.errors) events?.onModuleError?.(target.module, e);
+    for (const n of resolution.notes ?? []) events?.onNote?.(target.module, n);
     return { target, resolution };
   }
 
@@ -210,6 +214,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       s.outcome.errors.push(...resolution.errors);
       if (resolution.latestInfo) s.latestInfo = resolution.latestInfo;
       if (resolution.skipped) s.outcome.skipped = [...(s.outcome.skipped ?? []), ...resolution.skipped];
+      if (resolution.notes) s.outcome.resolved = [...(s.outcome.resolved ?? []), ...resolution.notes];
     }
     for (const e of expansion.entries) slot(e.module).entries.push(e);
     for (const { module, error } of expansion.errors ?? []) {

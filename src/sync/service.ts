@@ -1,15 +1,17 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SyncConfig } from '../config/index.js';
 import { ChecksumMismatchError, toGomirrorError, type GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireTreeLock, createTreeStore, sweepDeadTemps, writeFileAtomic } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
-import { createUpstreamStack, loadUpstreamSetup, redactUrl, type UpstreamSetup } from '../upstream/index.js';
+import { createUpstreamClient, createUpstreamStack, loadUpstreamSetup, redactUrl, type UpstreamSetup } from '../upstream/index.js';
 import { hashGoMod } from '../dirhash/index.js';
 import { parseGosumdb } from '../sumdb/index.js';
 import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/client/index.js';
-import { unescapePath } from '../module/index.js';
+import { matchPrefixPatterns, unescapePath } from '../module/index.js';
+import { createDirectSource, locateGo, type VcsDirectSource } from '../vcs/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, expectedHash, createStagePool } from '../mirror/index.js';
@@ -46,6 +48,8 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   // Every input is read and checked before the lock: an input error (exit 2)
   // does no work and creates neither --out nor its .gomirror.
   const inputs = await readSyncInputs(config, options);
+  // A run that may need version control checks the go command before any work (exit 2 without it).
+  const go = config.vcs ? await locateGo(config.go, options.env ?? process.env) : undefined;
   const lock = config.dryRun ? undefined : await acquireTreeLock(config.out, { command: 'sync' });
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
   // Temp files of runs that died (killed mid-download), anywhere in the tree.
@@ -93,7 +97,7 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
       }, options.exit)
     : (): void => undefined;
   try {
-    report = await syncLocked(config, logger, inputs, soFar);
+    report = await syncLocked(config, logger, inputs, soFar, go?.goBin);
     if (report.fatal) fatalCode = report.fatal.code;
     // Loaded here, not at start-up (handlebars, marked): start-up is a large part of a short run.
     if (lock) await (await import('../catalog/index.js')).refreshCatalog(config.out, logger, { report, changed: report.modules.filter((m) => m.fetched > 0).map((m) => m.path) });
@@ -129,8 +133,9 @@ async function readSyncInputs(config: SyncConfig, options: SyncServiceOptions): 
   return { project, sumdbSpec, upstreamSetup };
 }
 
-async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs, soFar: RunSoFar): Promise<SyncReport> {
+async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs, soFar: RunSoFar, goBin?: string): Promise<SyncReport> {
   const { project, sumdbSpec } = inputs;
+  const env = inputs.upstreamSetup.env;
   const startedAt = new Date();
   const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: [...m.queries] }));
   const expected = project.expected;
@@ -178,7 +183,24 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
   let failed = 0;
   let total = 0;
   let bytes = 0;
-  const upstream = stack.client;
+  // A dry run writes nothing to the tree: its go commands get a throw-away cache.
+  const scratch = goBin && config.dryRun ? await mkdtemp(path.join(tmpdir(), 'gomirror-vcs-')) : undefined;
+  const direct: VcsDirectSource | undefined = goBin
+    ? createDirectSource({
+        goBin: goBin,
+        root: scratch ?? config.out,
+        env,
+        concurrency: config.vcsConcurrency,
+        private: config.private,
+        noproxy: config.noproxy,
+        nosumdb: config.nosumdb,
+      })
+    : undefined;
+  const noproxy = config.noproxy.join(',');
+  // Version control behind `direct` (and GONOPROXY modules) when the run may need it.
+  const upstream = direct
+    ? createUpstreamClient({ entries: [...config.upstream], transport, direct, noproxy: (m: string) => matchPrefixPatterns(noproxy, m) })
+    : stack.client;
   const hashSources = {
     sums,
     expected: (m: string, v: string, goMod: boolean) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
@@ -282,8 +304,13 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
           slot(m).errors.push(e);
           logger.error(e.message, { module: m, code: e.code, hint: e.hint });
         },
+        onNote: (m, note) => logger.info(note, { module: m }),
       },
     });
+    if (direct && direct.stats.runs > 0) {
+      const { runs, downloads, lists } = direct.stats;
+      logger.info(`version control: ${runs} go commands (${downloads} go mod download, ${lists} go list)`, { goRuns: runs, goDownloads: downloads, goLists: lists });
+    }
     const report = buildSyncReport({
       outcomes,
       toolVersion: TOOL_VERSION,
@@ -309,7 +336,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
     if (sumdbError && report.ok) throw sumdbError;
     return report;
   } finally {
-    await Promise.all([stack.close(), stagePool.close()]);
+    await Promise.all([stack.close(), stagePool.close(), ...(scratch ? [rm(scratch, { recursive: true, force: true })] : [])]);
   }
 }
 

@@ -27,15 +27,29 @@ export interface UpstreamClient {
   zip(modulePath: string, version: string, file: string): Promise<FileFetchResult>;
 }
 
+/** Version control behind a `direct` list entry (src/vcs/): the same operations as a proxy. */
+export type DirectSource = UpstreamClient;
+
 export interface UpstreamClientOptions {
   entries: ProxyEntry[];
   transport: Transport;
+  /** Serves `direct`; without it `direct` is refused as before. */
+  direct?: DirectSource;
+  /** Modules that skip the proxies and go straight to `direct` (GONOPROXY). */
+  noproxy?: (modulePath: string) => boolean;
 }
 
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
-  const { entries, transport } = options;
+  const { entries, transport, direct, noproxy } = options;
 
-  async function tryProxies<T>(what: string, suffix: string, get: (url: string) => Promise<T>): Promise<T> {
+  async function tryProxies<T>(
+    what: string,
+    suffix: string,
+    get: (url: string) => Promise<T>,
+    fromVcs?: { module: string; run: (d: DirectSource) => Promise<T> },
+  ): Promise<T> {
+    // Go: a GONOPROXY module is fetched from version control whatever GOPROXY says.
+    if (direct && fromVcs && noproxy?.(fromVcs.module)) return fromVcs.run(direct);
     const errors: GomirrorError[] = [];
     for (const entry of entries) {
       if (entry.kind === 'off') {
@@ -43,6 +57,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         break;
       }
       if (entry.kind === 'direct') {
+        if (direct && fromVcs) {
+          try {
+            return await fromVcs.run(direct);
+          } catch (err) {
+            errors.push(err instanceof GomirrorError ? err : new GomirrorError('E_INTERNAL', String(err), { cause: err }));
+            break;
+          }
+        }
         errors.push(
           new GomirrorError('E_NOT_FOUND', `${what}: not found on any proxy ("direct" is not supported)`, {
             hint: 'gomirror mirrors from GOPROXY servers only; it does not clone version control repositories',
@@ -71,6 +93,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     async list(modulePath) {
       const body = await tryProxies(`${modulePath}: list`, `${modPath(modulePath)}/@v/list`, (url) =>
         transport.getBuffer(url, LIMITS.list),
+        { module: modulePath, run: async (d) => Buffer.from((await d.list(modulePath)).join('\n')) },
       );
       return body
         .toString('utf8')
@@ -79,23 +102,33 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         .filter((v) => v !== '');
     },
     latest(modulePath) {
-      return tryProxies(`${modulePath}@latest`, `${modPath(modulePath)}/@latest`, (url) =>
-        transport.getBuffer(url, LIMITS.info),
-      );
+      return tryProxies(`${modulePath}@latest`, `${modPath(modulePath)}/@latest`, (url) => transport.getBuffer(url, LIMITS.info), {
+        module: modulePath,
+        run: (d) => d.latest(modulePath),
+      });
     },
     info(modulePath, version) {
-      return tryProxies(`${modulePath}@${version}: .info`, `${modPath(modulePath)}/@v/${verPath(version)}.info`, (url) =>
-        transport.getBuffer(url, LIMITS.info),
+      return tryProxies(
+        `${modulePath}@${version}: .info`,
+        `${modPath(modulePath)}/@v/${verPath(version)}.info`,
+        (url) => transport.getBuffer(url, LIMITS.info),
+        { module: modulePath, run: (d) => d.info(modulePath, version) },
       );
     },
     mod(modulePath, version) {
-      return tryProxies(`${modulePath}@${version}: .mod`, `${modPath(modulePath)}/@v/${verPath(version)}.mod`, (url) =>
-        transport.getBuffer(url, LIMITS.mod),
+      return tryProxies(
+        `${modulePath}@${version}: .mod`,
+        `${modPath(modulePath)}/@v/${verPath(version)}.mod`,
+        (url) => transport.getBuffer(url, LIMITS.mod),
+        { module: modulePath, run: (d) => d.mod(modulePath, version) },
       );
     },
     zip(modulePath, version, file) {
-      return tryProxies(`${modulePath}@${version}: .zip`, `${modPath(modulePath)}/@v/${verPath(version)}.zip`, (url) =>
-        transport.getToFile(url, file, LIMITS.zip),
+      return tryProxies(
+        `${modulePath}@${version}: .zip`,
+        `${modPath(modulePath)}/@v/${verPath(version)}.zip`,
+        (url) => transport.getToFile(url, file, LIMITS.zip),
+        { module: modulePath, run: (d) => d.zip(modulePath, version, file) },
       );
     },
   };

@@ -3,7 +3,7 @@
  * and limits, .netrc credentials, file:// upstreams. Commands build it through
  * createUpstreamStack(), one factory for all.
  */
-export { createUpstreamClient, type UpstreamClient } from './client.js';
+export { createUpstreamClient, type UpstreamClient, type DirectSource } from './client.js';
 export { isUnresolvedHost } from './http-errors.js';
 export { basicAuthFor, loadNetrc, type NetrcEntry } from './netrc.js';
 export { parseProxyList, type ProxyEntry, redactUrl } from './proxy-list.js';

@@ -31,7 +31,7 @@ describe('gomirror command line', () => {
   it('documents every sync flag in --help', async () => {
     const r = await runCli(['sync', '--help']);
     assert.equal(r.code, 0, describeCli(r));
-    for (const flag of ['--manifest', '--gomod', '--gosum', '--out', '--upstream', '--sumdb', '--concurrency', '--retries', '--dry-run', '--report', '--metrics', '--log-format']) {
+    for (const flag of ['--manifest', '--gomod', '--gosum', '--out', '--upstream', '--sumdb', '--concurrency', '--retries', '--dry-run', '--report', '--metrics', '--log-format', '--private', '--noproxy', '--go', '--vcs-concurrency']) {
       assert.ok(r.stdout.includes(flag), `${flag} missing from sync --help`);
     }
   });

@@ -18,6 +18,10 @@ interface SyncArgs {
   out?: string;
   upstream?: string;
   sumdb?: string;
+  private?: string;
+  noproxy?: string;
+  go?: string;
+  'vcs-concurrency'?: number;
   concurrency?: number;
   retries?: number;
   'dry-run'?: boolean;
@@ -67,6 +71,13 @@ export const syncCommand = {
       .option('out', { type: 'string', describe: 'Root directory of the tree', demandOption: true })
       .option('upstream', { type: 'string', describe: 'GOPROXY list to download from (default: manifest, $GOPROXY, https://proxy.golang.org)' })
       .option('sumdb', { type: 'string', describe: 'Checksum database, GOSUMDB syntax (default: manifest, $GOSUMDB, sum.golang.org)' })
+      .option('private', { type: 'string', describe: 'GOPRIVATE patterns: default of --noproxy and of nosumdb (default: manifest "private", $GOPRIVATE)' })
+      .option('noproxy', {
+        type: 'string',
+        describe: 'GONOPROXY patterns: modules always fetched from version control with the go command (default: manifest "noproxy", $GONOPROXY, else private)',
+      })
+      .option('go', { type: 'string', describe: 'The go command that fetches "direct" modules from version control (default: go on $PATH)' })
+      .option('vcs-concurrency', { type: 'number', describe: 'go commands at once fetching from version control', default: 4 })
       .option('concurrency', { type: 'number', describe: 'Parallel downloads', default: 16 })
       .option('retries', { type: 'number', describe: 'Retries of a failed download (5xx, reset, timeout, short body), with backoff', default: 4 })
       .option('dry-run', {
@@ -94,6 +105,7 @@ export const syncCommand = {
       })
       .example('$0 sync --manifest mirror.json --out /srv/goproxy', 'Mirror what mirror.json names')
       .example('$0 sync --gosum ../service/go.sum --out /srv/goproxy --upstream https://proxy.corp', 'Mirror every go.sum line')
+      .example('$0 sync --manifest mirror.json --out /srv/goproxy --upstream https://proxy.golang.org,direct --private "git.corp.example.com"', 'Public modules from a proxy, private ones from git')
       .example('$0 sync --gomod ../service/go.mod --gosum ../service/go.sum --out /srv/goproxy --dry-run', 'Show what the project needs')
       .example('$0 sync --manifest mirror.json --out /srv/goproxy --vulndb https://vuln.go.dev', 'Also mirror the Go vulnerability database')
       .example('$0 sync --toolchains go1.23,latest --platforms linux-amd64,darwin-arm64 --out /srv/goproxy', 'Mirror Go toolchains for two platforms')
@@ -152,6 +164,10 @@ async function loadSyncConfig(argv: SyncArgs): Promise<SyncConfig> {
       ...(argv.toolchains ? { toolchains: argv.toolchains } : {}),
       ...(argv.platforms ? { platforms: argv.platforms } : {}),
       ...(argv.concurrency !== undefined ? { concurrency: argv.concurrency } : {}),
+      ...(argv.private !== undefined ? { private: argv.private } : {}),
+      ...(argv.noproxy !== undefined ? { noproxy: argv.noproxy } : {}),
+      ...(argv.go !== undefined ? { go: argv.go } : {}),
+      ...(argv['vcs-concurrency'] !== undefined ? { vcsConcurrency: argv['vcs-concurrency'] } : {}),
       ...(argv.retries !== undefined ? { retries: argv.retries } : {}),
       dryRun: argv['dry-run'] ?? false,
       ...(argv.report ? { report: argv.report } : {}),

@@ -49,7 +49,7 @@ describe('parseManifest', () => {
   it('names the location of an invalid version', () => {
     rejects({ modules: [{ path: 'example.com/m', versions: ['v1.0.0', 'v2.0.0'] }] }, 'E_VERSION', /^mirror\.json: modules\[0\]\.versions\[1\]: /);
     rejects({ modules: [{ path: 'example.com/m/v2', versions: ['v1.0.0'] }] }, 'E_VERSION', /^mirror\.json: modules\[0\]\.versions\[0\]: /);
-    rejects({ modules: [{ path: 'example.com/m', versions: ['master'] }] }, 'E_QUERY', /^mirror\.json: modules\[0\]\.versions\[0\]: /);
+    rejects({ modules: [{ path: 'example.com/m', versions: ['upgrade'] }] }, 'E_QUERY', /^mirror\.json: modules\[0\]\.versions\[0\]: /);
   });
   it('accepts +incompatible and pseudo-versions', () => {
     const m = parse({

@@ -126,3 +126,41 @@ describe('resolveQueries with an avoid policy (vulnerable: refuse-latest)', () =
     assert.equal(r.skipped, undefined);
   });
 });
+
+describe('resolveQueries: branches and commits', () => {
+  const pseudo = 'v1.1.1-0.20240302100000-0123456789ab';
+  const upstream = (infos: Record<string, string>): { client: UpstreamClient; asked: string[] } => {
+    const asked: string[] = [];
+    const { client } = fakeUpstream({});
+    return {
+      asked,
+      client: {
+        ...client,
+        async info(m, rev) {
+          asked.push(`${m}@${rev}`);
+          const v = infos[rev];
+          if (!v) throw new GomirrorError('E_VCS', `${m}@${rev}: from version control: unknown revision ${rev}`);
+          return Buffer.from(JSON.stringify({ Version: v, Time: '2024-03-02T10:00:00Z' }));
+        },
+      },
+    };
+  };
+
+  it('asks the upstream for the revision, reads no list, and notes the pseudo-version', async () => {
+    const { client, asked } = upstream({ main: pseudo, '0123456': pseudo, 'v1.0.0-tagged-branch': 'v1.0.0' });
+    const r = await resolveQueries(client, 'example.com/m', q('main', '0123456'));
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.versions, [pseudo]);
+    assert.deepEqual(asked, ['example.com/m@main', 'example.com/m@0123456']);
+    assert.deepEqual(r.notes, [`versions[0]: example.com/m@main is ${pseudo} (pseudo-version)`, `versions[1]: example.com/m@0123456 is ${pseudo} (pseudo-version)`]);
+  });
+
+  it('an unknown revision is an error for that query; a version that does not fit the path too', async () => {
+    const { client } = upstream({ main: 'v2.0.0' });
+    const r = await resolveQueries(client, 'example.com/m', q('nope', 'main'));
+    assert.deepEqual(r.versions, []);
+    assert.equal(r.errors.length, 2);
+    assert.match(r.errors[0]?.message ?? '', /^versions\[0\]: example\.com\/m@nope: from version control: unknown revision nope/);
+    assert.equal(r.errors[1]?.code, 'E_VERSION');
+  });
+});

@@ -35,9 +35,18 @@ describe('parseVersionQuery accepts', () => {
   }
 });
 
+describe('parseVersionQuery: branches and commits are revisions the upstream resolves', () => {
+  for (const q of ['master', 'main', 'abc123def456', '4c6c4a2', '1234567', 'release/1.x', 'feature-x']) {
+    it(q, () => assert.deepEqual(parseVersionQuery(q), { kind: 'revision', revision: q }));
+  }
+  it('selectVersions never picks a revision from a list', () => {
+    assert.deepEqual(selectVersions('example.com/m', { kind: 'revision', revision: 'main' }, ['v1.0.0']), []);
+  });
+});
+
 describe('parseVersionQuery refuses', () => {
   const buildList = (q: string): string => `"${q}" depends on a build list, which a mirror does not have`;
-  const vcs = 'branch names, commit hashes and other queries need version control, not a proxy';
+  const junk = 'not a version, a query or a branch or commit name';
   const cases: Array<[string, string]> = [
     ['', 'empty query'],
     ['   ', 'empty query'],
@@ -46,9 +55,12 @@ describe('parseVersionQuery refuses', () => {
     ['1.2.3', 'not a canonical version (did you mean v1.2.3?)'],
     ['v01', 'not a canonical version (did you mean v1?)'],
     ['1.2', 'not a canonical version (did you mean v1.2?)'],
-    ['master', vcs],
-    ['abc123def456', vcs],
-    ['v1.0.0 v2.0.0', vcs],
+    ['v1.0.0 v2.0.0', 'not a semantic version'],
+    ['v1.2.3.4', 'not a semantic version'],
+    ['main branch', junk],
+    ['feature/..x', junk],
+    ['-rf', junk],
+    ['main.lock', junk],
     ['upgrade', buildList('upgrade')],
     ['patch', buildList('patch')],
     ['none', buildList('none')],

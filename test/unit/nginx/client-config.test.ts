@@ -17,7 +17,7 @@ describe('buildClientConfig', () => {
       '# Point the go command at the mirror (once per user; CI can set the same variables):\n' +
         'go env -w GOPROXY=https://goproxy.example.com,off GOSUMDB=sum.golang.org\n' +
         '# Go toolchains that go.mod files ask for (GOTOOLCHAIN=auto) come from the mirror too, checked with\n' +
-        '# the checksum database even with GOSUMDB=off: keep GOSUMDB on.\n',
+        '# the checksum database even with GOSUMDB=off: keep GOSUMDB on.\n' +
         '\n# Check for known vulnerabilities with the mirror\'s copy of the Go vulnerability database (sync --vulndb):\n' +
         'govulncheck -db https://goproxy.example.com/vulndb ./...\n',
     );

@@ -35,7 +35,9 @@ describe('parseTarget', () => {
 
   it('describes targets without passwords', () => {
     assert.equal(describeTarget(parseTarget('s3://b-1/x/y/', '/')), 's3://b-1/x/y');
-    assert.equal(describeTarget(parseTarget('rsync://u:secret@host/m', '/')), 'rsync://u:***@host/m');
+    assert.equal(describeTarget(parseTarget('rsync://u@host/m', '/')), 'rsync://u@host/m');
+    // A password in an rsync URL is refused (rsync takes it from RSYNC_PASSWORD), and never echoed.
+    assert.throws(() => parseTarget('rsync://u:secret@host/m', '/'), (e: Error) => /do not carry passwords/.test(e.message) && !e.message.includes('secret'));
   });
 });
 
