@@ -9,7 +9,7 @@ import path from 'node:path';
 import { compileModulePattern, splitModulePatterns } from './module-pattern.js';
 import { DEFAULT_LIST_MAX_AGE, checkConfigPath, checkServerName, formatListen, parseAuthRule, parseListen, parseMaxAge, type NginxOptions } from './options.js';
 import { GomirrorError } from '../errors.js';
-import { IMMUTABLE_MAX_AGE, SERVED_KINDS, type ServedKind } from '../tree/index.js';
+import { IMMUTABLE_MAX_AGE, SERVED_KINDS, VULNDB_ENTRY_MAX_AGE, type ServedKind } from '../tree/index.js';
 
 /** A location that asks for HTTP basic auth for the modules one pattern matches. */
 export interface AuthLocation {
@@ -62,10 +62,7 @@ export interface NginxViewModel {
   logFormatName: string;
 }
 
-export { IMMUTABLE_MAX_AGE };
-
-/** One hour: vulnerability entries change only when their report is revised. */
-export const VULNDB_ENTRY_MAX_AGE = 3600;
+export { IMMUTABLE_MAX_AGE, VULNDB_ENTRY_MAX_AGE };
 
 /**
  * Builds the template data. `cwd` resolves relative paths (the root, TLS and
@@ -131,8 +128,9 @@ export function buildNginxViewModel(options: NginxOptions, cwd: string): NginxVi
     tls,
     authLocations,
     autoindex: options.autoindex === true,
-    sumdbLocations: SERVED_KINDS.filter(isSumdb).map(toLocation),
-    moduleLocations: SERVED_KINDS.filter((k) => !isSumdb(k)).map(toLocation),
+    // The vulndb and catalog rows have partials of their own (vulndb.hbs, catalog.hbs).
+    sumdbLocations: SERVED_KINDS.filter((k) => k.group === 'sumdb').map(toLocation),
+    moduleLocations: SERVED_KINDS.filter((k) => k.group === 'module').map(toLocation),
     listMaxAge,
     immutableMaxAge: IMMUTABLE_MAX_AGE,
     vulndbIndexMaxAge: listMaxAge,
@@ -141,8 +139,6 @@ export function buildNginxViewModel(options: NginxOptions, cwd: string): NginxVi
     logFormatName: standalone ? 'gomirror' : nameLogFormat(serverNames[0] ?? '_', listen.port),
   };
 }
-
-const isSumdb = (k: ServedKind): boolean => k.regex.startsWith('^/sumdb/');
 
 function toLocation(k: ServedKind): ServedLocation {
   // Only text/plain gets a charset (charset_types); a text/plain kind without one is a hash tile.

@@ -10,21 +10,39 @@
  *
  * Order, the same guarantee as the rsync passes (rsync-args.ts), one step
  * finer because S3 has no --delay-updates:
- * 1. `modules`: .info, .mod, .zip; they never change once written.
+ * 1. `modules`: .info, .mod, .zip; they never change once written. The
+ *    vulnerability database's entries (vulndb/ID/) go with them.
  * 2. `sumdb`: tiles; a lookup's note is only checkable once its tiles are there.
  * 3. `sumdb-lookups`: lookup answers and the signed `latest` note.
  * 4. `indexes`: `@v/list` and `@latest`; every version they name is there now.
- * 5. `supported` last: the go command uses a proxy's sumdb mirror once it says so.
- * 6. deletions (with --delete), lists before the files they named.
+ * 5. `supported`: the go command uses a proxy's sumdb mirror once it says so.
+ * 6. `vulndb-vulns`, `vulndb-modules`, `vulndb-db`: the vulnerability
+ *    database's indexes one by one (vulnDbRank), `index/db` last, so an index
+ *    never names an entry that is not there and `db`'s modified time
+ *    announces only what is.
+ * 7. `catalog`: index.html and _catalog/ describe the modules, so they follow
+ *    everything they describe.
+ * 8. deletions (with --delete), lists before the files they named.
  */
 import { escapeVersion } from '../module/index.js';
 import type { ServedKind } from '../tree/index.js';
+import { classifyVulnDbPath, VULNDB_DIR, vulnDbRank } from '../vulndb/index.js';
 
-export const S3_PHASES = ['modules', 'sumdb', 'sumdb-lookups', 'indexes', 'supported'] as const;
+export const S3_PHASES = ['modules', 'sumdb', 'sumdb-lookups', 'indexes', 'supported', 'vulndb-vulns', 'vulndb-modules', 'vulndb-db', 'catalog'] as const;
 export type S3Phase = (typeof S3_PHASES)[number];
+
+/** vulnDbRank (0 entries, 1 vulns, 2 modules, 3 db) to phase. */
+const VULNDB_PHASES = ['modules', 'vulndb-vulns', 'vulndb-modules', 'vulndb-db'] as const;
 
 /** The phase a served file goes up in. */
 export function phaseOf(rel: string, kind: ServedKind): S3Phase {
+  if (kind.group === 'catalog') return 'catalog';
+  if (kind.group === 'vulndb') {
+    const p = classifyVulnDbPath(rel.slice(VULNDB_DIR.length + 1));
+    if (p) return VULNDB_PHASES[vulnDbRank(p)] ?? 'vulndb-db';
+    // An entry name the serve rules take but the schema's ID check does not: still an entry.
+    return rel.startsWith(`${VULNDB_DIR}/ID/`) ? 'modules' : 'vulndb-db';
+  }
   switch (kind.name) {
     case 'info':
     case 'mod':

@@ -8,6 +8,6 @@ export { acquireTreeLock, isAlive, readTreeLock } from './lock.js';
 export { pathExists } from './path-exists.js';
 export { createTreeStore, sweepStaleTemps, type TreeStore, sweepDeadTemps } from './store.js';
 export { requireWritableParent } from './out-path.js';
-export { DEFAULT_LIST_MAX_AGE, cacheControlOf, contentTypeOf, servedKind, IMMUTABLE_MAX_AGE, SERVED_KINDS } from './serve-rules.js';
-export type { ServedKind } from './serve-rules.js';
+export { CATALOG_MAX_AGE, DEFAULT_LIST_MAX_AGE, cacheControlOf, contentTypeOf, servedKind, IMMUTABLE_MAX_AGE, SERVED_KINDS, VULNDB_ENTRY_MAX_AGE } from './serve-rules.js';
+export type { CacheClass, ServedGroup, ServedKind } from './serve-rules.js';
 export { readToolchainPlatforms } from './toolchain-state.js';
