@@ -83,8 +83,11 @@ describe('buildNginxViewModel', () => {
       accessLog: '/var/log/nginx/gomirror.access.log',
       logFormatName: 'gomirror_default_80',
     });
-    // One location per row of the serve-rules table, in its order: sumdb rows first.
-    assert.deepEqual([...m.sumdbLocations, ...m.moduleLocations].map((l) => l.regex), SERVED_KINDS.map((k) => k.regex));
+    // One location per sumdb and module row of the serve-rules table, in its order: sumdb rows first.
+    // The vulndb and catalog rows are rendered by vulndb.hbs and catalog.hbs, not as served locations.
+    assert.deepEqual(m.sumdbLocations.map((l) => l.regex), SERVED_KINDS.filter((k) => k.group === 'sumdb').map((k) => k.regex));
+    assert.deepEqual(m.moduleLocations.map((l) => l.regex), SERVED_KINDS.filter((k) => k.group === 'module').map((k) => k.regex));
+    assert.ok(![...m.sumdbLocations, ...m.moduleLocations].some((l) => /^\^\/(?:vulndb|_catalog|index)/.test(l.regex)));
     assert.ok(m.sumdbLocations.every((l) => l.regex.startsWith('^/sumdb/')));
     assert.deepEqual(
       m.sumdbLocations.filter((l) => l.rawHashes).map((l) => [l.regex, l.immutable, l.comment.length > 0]),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { namedVersions, planS3Publish, type LocalFile, type PublishedState, type S3PlanInput } from '../../../src/publish/index.js';
+import { namedVersions, planS3Publish, S3_PHASES, type LocalFile, type PublishedState, type S3PlanInput } from '../../../src/publish/index.js';
 import { servedKind } from '../../../src/tree/serve-rules.js';
 
 const file = (rel: string, size = 10, mtimeMs = 1000): LocalFile => {
@@ -48,9 +48,44 @@ describe('planS3Publish', () => {
         ['sumdb-lookups', ['sumdb/sum.golang.org/latest', 'sumdb/sum.golang.org/lookup/example.com/a@v1.0.0']],
         ['indexes', ['example.com/a/@latest', 'example.com/a/@v/list']],
         ['supported', ['sumdb/sum.golang.org/supported']],
+        ['vulndb-vulns', []],
+        ['vulndb-modules', []],
+        ['vulndb-db', []],
+        ['catalog', []],
       ],
     );
     assert.equal(p.unchanged, 0);
+  });
+
+  it('puts vulndb entries with the module files; its indexes after supported, vulns, modules, db last; the catalog after all', () => {
+    const files = [
+      'index.html',
+      '_catalog/example.com/a.html',
+      '_catalog/search.json',
+      'vulndb/index/db.json.gz',
+      'vulndb/index/db.json',
+      'vulndb/index/modules.json.gz',
+      'vulndb/index/vulns.json.gz',
+      'vulndb/ID/GO-2024-0002.json.gz',
+      'vulndb/ID/GO-2024-0001.json',
+      'sumdb/sum.golang.org/supported',
+      'example.com/a/@v/list',
+      'example.com/a/@v/v1.0.0.zip',
+    ].map((f) => file(f));
+    const p = plan({ files });
+    assert.deepEqual(
+      p.phases.filter((ph) => ph.files.length > 0).map((ph) => [ph.phase, ph.files.map((f) => f.rel)]),
+      [
+        ['modules', ['example.com/a/@v/v1.0.0.zip', 'vulndb/ID/GO-2024-0001.json', 'vulndb/ID/GO-2024-0002.json.gz']],
+        ['indexes', ['example.com/a/@v/list']],
+        ['supported', ['sumdb/sum.golang.org/supported']],
+        ['vulndb-vulns', ['vulndb/index/vulns.json.gz']],
+        ['vulndb-modules', ['vulndb/index/modules.json.gz']],
+        ['vulndb-db', ['vulndb/index/db.json', 'vulndb/index/db.json.gz']],
+        ['catalog', ['_catalog/example.com/a.html', '_catalog/search.json', 'index.html']],
+      ],
+    );
+    assert.deepEqual(p.phases.map((ph) => ph.phase), [...S3_PHASES]);
   });
 
   it('leaves alone what matches the record by size and mtime, without hashing it', () => {

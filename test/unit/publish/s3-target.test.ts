@@ -134,3 +134,69 @@ describe('publishToS3', () => {
     assert.deepEqual(o.changes.map((c) => c.code), Array(6).fill('upload'));
   });
 });
+
+describe('publishToS3 with the vulnerability database and the catalog', () => {
+  let root: string;
+  before(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'gomirror-unit-s3-vulndb-'));
+    const put = async (rel: string, data: string): Promise<void> => {
+      await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+      await writeFile(path.join(root, rel), data);
+    };
+    await put('a.com/@v/v1.0.0.zip', 'zip');
+    await put('a.com/@v/list', 'v1.0.0\n');
+    for (const name of ['db', 'modules', 'vulns']) {
+      await put(`vulndb/index/${name}.json`, '{}');
+      await put(`vulndb/index/${name}.json.gz`, 'gz');
+    }
+    await put('vulndb/ID/GO-2024-0001.json', '{}');
+    await put('vulndb/ID/GO-2024-0001.json.gz', 'gz');
+    await put('index.html', '<!doctype html>');
+    await put('_catalog/a.com.html', '<!doctype html>');
+    await put('_catalog/catalog.css', 'body{}');
+    await put('_catalog/index.jsonl', '{}\n');
+    await put('vulndb/notes.txt', 'not served');
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it('sends vulndb entries with the module files, its indexes after the lists (db last), the catalog last, with nginx headers', async () => {
+    const store = memoryStore();
+    const tree = await scanLocalTree(root);
+    assert.deepEqual(tree.skipped, ['vulndb/notes.txt']);
+    const o = await publishToS3(
+      {
+        location: { kind: 's3', bucket: 'b', prefix: 'p' },
+        store,
+        tree,
+        dryRun: false,
+        delete: false,
+        deleteAfterMs: 0,
+        concurrency: 1,
+        listMaxAge: 120,
+        now: () => 1000,
+      },
+      silentLogger,
+    );
+    assert.equal(o.ok, true);
+    assert.equal(o.sent, 14);
+    assert.deepEqual(
+      store.log.filter((l) => l.startsWith('PUT') && !l.includes('/.gomirror/')).map((l) => l.slice('PUT p/'.length)),
+      [
+        'a.com/@v/v1.0.0.zip application/zip | public, max-age=31536000, immutable',
+        'vulndb/ID/GO-2024-0001.json application/json | public, max-age=3600',
+        'vulndb/ID/GO-2024-0001.json.gz application/gzip | public, max-age=3600',
+        'a.com/@v/list text/plain; charset=utf-8 | public, max-age=120',
+        'vulndb/index/vulns.json application/json | public, max-age=120',
+        'vulndb/index/vulns.json.gz application/gzip | public, max-age=120',
+        'vulndb/index/modules.json application/json | public, max-age=120',
+        'vulndb/index/modules.json.gz application/gzip | public, max-age=120',
+        'vulndb/index/db.json application/json | public, max-age=120',
+        'vulndb/index/db.json.gz application/gzip | public, max-age=120',
+        '_catalog/a.com.html text/html; charset=utf-8 | public, max-age=60',
+        '_catalog/catalog.css text/css | public, max-age=60',
+        '_catalog/index.jsonl text/plain; charset=utf-8 | public, max-age=60',
+        'index.html text/html; charset=utf-8 | public, max-age=60',
+      ],
+    );
+  });
+});
