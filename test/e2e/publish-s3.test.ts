@@ -23,6 +23,7 @@ import { SERVED_KINDS, servedKind } from '../../src/tree/serve-rules.js';
 import { describeCli, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { startFixtureSumdb, type FixtureSumdb } from '../helpers/fixture-sumdb.js';
+import { vulnDbFiles, writeVulnDb } from '../helpers/fixture-vulndb.js';
 import { BASIC, BASIC_PSEUDO, basicSpec, buildUpstream, nameSource, type Upstream } from '../helpers/fixture-upstream.js';
 import { assertGoOk, goEnv, makeConsumerProject, runGo } from '../helpers/go-client.js';
 import { startRsyncDaemon } from '../helpers/rsync-daemon.js';
@@ -73,7 +74,8 @@ describe('gomirror publish to S3, end to end', () => {
   const publish = (args: string[], env: NodeJS.ProcessEnv = awsEnv): Promise<CliResult> => runCli(['publish', '--root', tree, ...args], { env });
   const sync = async (modules: unknown[]): Promise<void> => {
     const manifest = path.join(work, `manifest-${Date.now()}.json`);
-    await writeFile(manifest, JSON.stringify({ upstream: proxy?.url, deps: false, modules }));
+    // With a vulnerability database, so vulndb/ goes up too (sync writes the catalog anyway).
+    await writeFile(manifest, JSON.stringify({ upstream: proxy?.url, deps: false, vulndb: `${proxy?.url}/vulndb`, modules }));
     ok(await runCli(['sync', '--manifest', manifest, '--out', tree, '--sumdb', db?.gosumdb ?? 'off']));
   };
   /** Served files of the tree (what nginx would serve), with their bytes' sha256. */
@@ -120,6 +122,11 @@ describe('gomirror publish to S3, end to end', () => {
       AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-aws-credentials'),
       AWS_EC2_METADATA_DISABLED: 'true',
     };
+    // Served like another mirror: the database under <upstream>/vulndb; it names no mirrored module.
+    await writeVulnDb(
+      path.join(upstream.dir, 'vulndb'),
+      vulnDbFiles([{ id: 'GO-2024-0001', modified: '2024-03-01T00:00:00Z', affected: [{ module: 'example.com/elsewhere', ranges: [[{ introduced: '0' }]] }] }]),
+    );
     proxy = await startFixtureServer({ root: upstream.dir });
     db = await startFixtureSumdb({ goSum: upstream.goSum, name: NAME, fillers: 1000 });
     await sync(PHASE1);
@@ -220,6 +227,12 @@ describe('gomirror publish to S3, end to end', () => {
     assert.deepEqual(await head('example.com/alpha/@v/list'), ['text/plain; charset=utf-8', 'public, max-age=300']);
     assert.deepEqual(await head('example.com/pseudoonly/@latest'), ['application/json', 'public, max-age=300']);
     assert.deepEqual(await head(`sumdb/${NAME}/supported`), ['text/plain; charset=utf-8', 'public, max-age=300']);
+    // govulncheck gunzips the .gz itself: no Content-Encoding from the bucket or from nginx.
+    assert.deepEqual(await head('vulndb/index/db.json.gz'), ['application/gzip', 'public, max-age=300']);
+    assert.deepEqual(await head('vulndb/ID/GO-2024-0001.json.gz'), ['application/gzip', 'public, max-age=3600']);
+    assert.equal((await s3.get(`${PREFIX}/vulndb/ID/GO-2024-0001.json.gz`)).headers.get('content-encoding'), null);
+    assert.equal((await curl(`${nginxUrl}/vulndb/ID/GO-2024-0001.json.gz`, { headers: { 'Accept-Encoding': 'gzip' } })).headers['content-encoding'], undefined);
+    assert.deepEqual(await head('index.html'), ['text/html; charset=utf-8', 'public, max-age=60']);
   });
 
   it('a second publish of an unchanged tree sends nothing and reads only the record', async () => {
