@@ -65,6 +65,12 @@ export interface SyncOptions {
    * Returning false (publishing failed) leaves every list as it was.
    */
   beforeIndex?: () => Promise<boolean>;
+  /**
+   * Which modules' lists wait for beforeIndex (default: all). With no
+   * checksum database of the sync's own, only toolchains do (the go command
+   * checks them against one anyway); the others are listed as they complete.
+   */
+  waitsForIndex?: (module: string) => boolean;
   /** Keeps versions out of non-exact queries (the `vulnerable: refuse-latest` policy). */
   avoid?: AvoidVersion;
 }
@@ -185,7 +191,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
         events?.onModuleError?.(module, e);
       }
     };
-    if (options.beforeIndex) deferredIndexes.push(index);
+    if (options.beforeIndex && (options.waitsForIndex?.(module) ?? true)) deferredIndexes.push(index);
     else await index();
   }
   const deferredIndexes: (() => Promise<void>)[] = [];

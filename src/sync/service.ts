@@ -281,6 +281,8 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
               if (sumdbError) logger.error(`lists not updated: the checksum database mirror was not published`, { code: sumdbError.code });
               return sumdbError === undefined;
             },
+            // With sumdb off the database is there for toolchains only: other lists need not wait.
+            ...(sumdbSpec === null ? { waitsForIndex: (m: string) => m === TOOLCHAIN_MODULE } : {}),
           }
         : {}),
       events: {

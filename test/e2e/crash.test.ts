@@ -47,10 +47,12 @@ describe('gomirror sync killed at random moments', () => {
         const run = spawnCli(args);
         await waitFor(() => readFile(path.join(tree, '.gomirror/lock'), 'utf8').then((t) => t.includes(`"pid":${run.child.pid},`), () => false));
         // Kill at a point of progress, not of time (a loaded machine starts slowly):
-        // after the 3rd to 40th request of this run.
-        const seen = server.requests.length;
-        const at = 3 + Math.floor(random() * 38);
-        await waitFor(async () => server.requests.length - seen >= at || run.child.exitCode !== null, 60_000);
+        // once this run has asked for its 1st to 24th zip, when modules are completing
+        // and their lists being written.
+        const zips = (): number => server.requests.filter((r) => r.path.endsWith('.zip')).length;
+        const seen = zips();
+        const at = 1 + Math.floor(random() * 24);
+        await waitFor(async () => zips() - seen >= at || run.child.exitCode !== null, 60_000);
         run.child.kill('SIGKILL');
         const r = await run.done;
         const listed = await listedVersions(tree);

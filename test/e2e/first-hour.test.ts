@@ -56,8 +56,10 @@ describe('first hour: sync without network, umask, signals', () => {
     const report = path.join(work, 'offline.report.json');
     const r = await runCli(['sync', '--manifest', manifest, '--out', tree, '--retries', '0', '--metrics', prom, '--report', report]);
     assert.equal(r.code, 1, describeCli(r));
-    const files = (await treeFiles(tree)).filter((f) => !f.startsWith('.gomirror/'));
+    // The catalog's pages are there to say the sync failed; no module file may be.
+    const files = (await treeFiles(tree)).filter((f) => !f.startsWith('.gomirror/') && !f.startsWith('_catalog/') && f !== 'index.html');
     assert.deepEqual(files, [], `a module with no version mirrored gets no files: ${files.join(', ')}`);
+    assert.match(await readFile(path.join(tree, 'index.html'), 'utf8'), /E_NETWORK|fail/i, 'the front page says the last sync failed');
     const metrics = await readFile(prom, 'utf8');
     assert.match(metrics, /^gomirror_sync_fatal\{root="[^"]+",code="E_NETWORK"\} 1$/m, metrics);
     assert.match(r.stderr, /unreachable/, describeCli(r));

@@ -137,6 +137,21 @@ describe('runSync', () => {
     assert.ok(publish < events.indexOf(`index ${B}`), 'before any list names a new version');
   });
 
+  it('lists a module as soon as it completes when only other modules wait for the database (sumdb off: toolchains only)', async () => {
+    const t = setup({ [A]: served(A, 'v1.0.0'), [B]: served(B, 'v1.0.0') });
+    await t.run([target(A, 'v1.0.0'), target(B, 'v1.0.0')], {
+      beforeIndex: async () => {
+        t.world.events.push('publish sumdb');
+        return true;
+      },
+      waitsForIndex: (m) => m === B,
+    });
+    const { events } = t.world;
+    const publish = events.indexOf('publish sumdb');
+    assert.ok(events.indexOf(`index ${A}`) >= 0 && events.indexOf(`index ${A}`) < publish, 'A is listed before the database is published');
+    assert.ok(publish < events.indexOf(`index ${B}`), 'B waits for it');
+  });
+
   it('reports a query that matches nothing and an expansion error on their module, and mirrors the rest', async () => {
     const t = setup({ [A]: served(A, 'v1.0.0'), [B]: served(B, 'v1.0.0') });
     const outcomes = await t.run([target(A, 'v3'), target(B, 'latest')], {
