@@ -3,7 +3,8 @@
  * index as data (pure), from the catalog state and the kept reports.
  */
 import { buildClientConfig } from '../nginx/index.js';
-import { healthChart, lastRuns, shortBytes, type RunSummary } from './health.js';
+import { formatBytes } from '../bytes.js';
+import { healthChart, lastRuns, type RunSummary } from './health.js';
 import { modulePagePath } from './module-view.js';
 import type { ModuleRecord } from './state.js';
 
@@ -64,7 +65,7 @@ export function summarizeModules(modules: readonly Entry[]): FrontSummary {
 }
 
 function totals(s: Pick<FrontSummary, 'modules' | 'versions' | 'zips' | 'bytes'>): { modules: number; versions: number; zips: number; size: string } {
-  return { modules: s.modules, versions: s.versions, zips: s.zips, size: shortBytes(s.bytes) };
+  return { modules: s.modules, versions: s.versions, zips: s.zips, size: formatBytes(s.bytes, { round: true }) };
 }
 
 /** A run as the pages show it. */
@@ -77,7 +78,7 @@ function runView(r: RunSummary): object {
     versions: r.versions,
     fetched: r.fetched,
     failed: r.failed + r.errors,
-    bytes: shortBytes(r.bytes),
+    bytes: formatBytes(r.bytes, { round: true }),
     failures: r.failures,
     moreFailures: r.moreFailures,
   };

@@ -3,6 +3,7 @@
  * chart of versions, bytes and failures per run, drawn as an inline SVG at
  * generation time (no chart library in the browser).
  */
+import { formatBytes } from '../bytes.js';
 import { escapeHtml } from './markdown.js';
 
 /** What the catalog keeps of one sync report. */
@@ -115,7 +116,7 @@ export function healthChart(runs: readonly RunSummary[]): string {
     `<line class="axis" x1="${PAD.left + plotW}" y1="${PAD.top}" x2="${PAD.left + plotW}" y2="${PAD.top + lineH}"/>`,
     `<text class="label versions" x="${PAD.left - 6}" y="${PAD.top + 10}" text-anchor="end">${maxV}</text>`,
     `<text class="label versions" x="${PAD.left - 6}" y="${PAD.top + lineH}" text-anchor="end">0</text>`,
-    `<text class="label bytes" x="${PAD.left + plotW + 6}" y="${PAD.top + 10}">${escapeHtml(shortBytes(maxB))}</text>`,
+    `<text class="label bytes" x="${PAD.left + plotW + 6}" y="${PAD.top + 10}">${escapeHtml(formatBytes(maxB, { round: true }))}</text>`,
     `<text class="label bytes" x="${PAD.left + plotW + 6}" y="${PAD.top + lineH}">0</text>`,
     `<line class="axis" x1="${PAD.left}" y1="${failTop + FAIL_H}" x2="${PAD.left + plotW}" y2="${failTop + FAIL_H}"/>`,
     `<text class="label failures" x="${PAD.left - 6}" y="${failTop + 10}" text-anchor="end">${maxF}</text>`,
@@ -129,7 +130,7 @@ export function healthChart(runs: readonly RunSummary[]): string {
     const when = escapeHtml(r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'));
     parts.push(
       `<circle class="pt-versions" cx="${f(x(i))}" cy="${f(yV(r.versions))}" r="3.5"><title>${when}: ${r.versions} versions</title></circle>`,
-      `<rect class="pt-bytes" x="${f(x(i) - 3)}" y="${f(yB(r.bytes) - 3)}" width="6" height="6"><title>${when}: ${escapeHtml(shortBytes(r.bytes))} downloaded</title></rect>`,
+      `<rect class="pt-bytes" x="${f(x(i) - 3)}" y="${f(yB(r.bytes) - 3)}" width="6" height="6"><title>${when}: ${escapeHtml(formatBytes(r.bytes, { round: true }))} downloaded</title></rect>`,
     );
     const failures = r.failed + r.errors;
     const h = (failures / maxF) * FAIL_H;
@@ -156,15 +157,3 @@ export function niceMax(v: number): number {
   return 10 * p;
 }
 
-/** 1.5 MiB, 320 KiB, 12 B. */
-export function shortBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-}

@@ -6,7 +6,7 @@
  */
 import { findRetraction, parseGoMod, type GoModFile } from '../modfile/index.js';
 import { escapePath, isPseudoVersion, isValidSemver, selectVersions, semverPrerelease, sortVersions } from '../module/index.js';
-import { shortBytes } from './health.js';
+import { formatBytes } from '../bytes.js';
 import { detectLicenses } from './license.js';
 import { renderPlainReadme, renderReadme } from './markdown.js';
 
@@ -128,7 +128,7 @@ export function buildModuleView(data: ModuleData, mirrored: (modulePath: string)
     return {
       version: v,
       date: d.time ? d.time.slice(0, 10) : '',
-      size: d.zipBytes === undefined ? '' : shortBytes(d.zipBytes),
+      size: d.zipBytes === undefined ? '' : formatBytes(d.zipBytes, { round: true }),
       modOnly: d.zipBytes === undefined,
       prerelease: semverPrerelease(v) !== '' && !isPseudoVersion(v),
       pseudo: isPseudoVersion(v),

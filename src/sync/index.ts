@@ -2,7 +2,8 @@
  * `gomirror sync`: the orchestrator, its report and metrics.
  */
 export { writeSyncMetrics } from './metrics.js';
-export { formatBytes, formatSyncSummary } from './report.js';
+export { formatBytes } from '../bytes.js';
+export { formatSyncSummary } from './report.js';
 export { syncTree } from './service.js';
 export { readProjectInputs } from './project-inputs.js';
 export { toolchainEntries } from './toolchains.js';

@@ -1,3 +1,4 @@
+import { formatBytes } from '../bytes.js';
 import type { GomirrorError } from '../errors.js';
 import type { PlanSource, ZipNeed } from '../graph/index.js';
 import type { ModuleOutcome } from './run.js';
@@ -239,14 +240,3 @@ export function formatSyncSummary(r: SyncReport): string {
   );
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
