@@ -13,10 +13,10 @@ import { dropState } from './state.js';
 export { regenerateCatalog, type CatalogOptions, type CatalogResult } from './generate.js';
 export { mergeArrivals, feedText, type Arrival, type ArrivalUpdate } from './feed.js';
 export { detectLicenses, isLicenseFile, type LicenseKind } from './license.js';
-export { renderReadme, escapeHtml, safeHref } from './markdown.js';
+export { renderReadme, safeHref } from './markdown.js';
 export { healthChart, summarizeReport, type RunSummary } from './health.js';
 export { buildModuleView, modulePagePath, CATALOG_DIR, type ModuleData, type ModulePageView } from './module-view.js';
-export { compactReport, keepReport, KEPT_REPORTS, reportsDir, type SyncReportLike } from './reports.js';
+export { compactReport, type SyncReportLike } from './reports.js';
 export { stateFile } from './state.js';
 
 /** One line for the log: what a regeneration did. */

@@ -6,7 +6,7 @@
 export { affectsVersion, canonicalOsvVersion, vulnsAffecting, type VersionVuln } from './affects.js';
 export { checkDatabase, isRollback, type DatabaseView, type VulnDbProblem } from './check.js';
 export { openVulnDbCopy, refuseLatestReasons, verifyVulnDbCopy, type VulnDbCopy } from './copy.js';
-export { classifyVulnDbPath, entryFile, INDEX_FILES, VULNDB_DIR, vulnDbRank, type VulnDbPath } from './layout.js';
-export { mirrorVulnDb, VULNDB_LIMITS, VulnDbRefusedError, type MirrorVulnDbOptions, type VulnDbMirrorResult, type VulnDbSource, type VulnDbStore } from './mirror.js';
-export { isValidVulnId, parseDbMeta, parseModulesIndex, parseOsvEntry, parseTime, parseVulnsIndex, VulnSchemaError, type DbMeta, type ModuleMeta, type OsvAffected, type OsvEntry, type OsvEvent, type OsvRange, type VulnMeta } from './schema.js';
+export { classifyVulnDbPath, entryFile, VULNDB_DIR, vulnDbRank, type VulnDbPath } from './layout.js';
+export { mirrorVulnDb, VulnDbRefusedError, type MirrorVulnDbOptions, type VulnDbMirrorResult, type VulnDbSource, type VulnDbStore } from './mirror.js';
+export { isValidVulnId, parseDbMeta, parseModulesIndex, parseOsvEntry, parseVulnsIndex, VulnSchemaError, type DbMeta, type ModuleMeta, type OsvAffected, type OsvEntry, type OsvEvent, type OsvRange, type VulnMeta } from './schema.js';
 export { createVulnDbSource, createVulnDbStore, parseVulnDbSetting } from './store.js';
