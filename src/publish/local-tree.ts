@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { servedKind } from '../tree/index.js';
+import { servedKind, type ServedKind } from '../tree/index.js';
 import { namedVersions, type LocalFile } from './s3-plan.js';
 
 export interface LocalTree {
@@ -23,21 +23,23 @@ export interface LocalTree {
 
 export async function scanLocalTree(root: string): Promise<LocalTree> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  const rels: string[] = [];
+  const served: { rel: string; kind: ServedKind }[] = [];
   const skipped: string[] = [];
   for (const e of entries) {
     if (!e.isFile()) continue;
     const rel = path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/');
     if (rel.startsWith('.gomirror/')) continue;
-    (servedKind(rel) ? rels : skipped).push(rel);
+    const kind = servedKind(rel);
+    if (kind) served.push({ rel, kind });
+    else skipped.push(rel);
   }
   // Plain batches: for 60k files a limiter's per-file bookkeeping costs more than the stats.
   const files: LocalFile[] = [];
-  for (let i = 0; i < rels.length; i += 512) {
+  for (let i = 0; i < served.length; i += 512) {
     const batch = await Promise.all(
-      rels.slice(i, i + 512).map(async (rel): Promise<LocalFile> => {
+      served.slice(i, i + 512).map(async ({ rel, kind }): Promise<LocalFile> => {
         const st = await stat(path.join(root, rel));
-        return { rel, size: st.size, mtimeMs: st.mtimeMs, kind: servedKind(rel) as NonNullable<ReturnType<typeof servedKind>> };
+        return { rel, size: st.size, mtimeMs: st.mtimeMs, kind };
       }),
     );
     files.push(...batch);
