@@ -35,9 +35,7 @@ class LineError extends Error {}
 export function parseGoMod(text: string, file: string, options: ParseGoModOptions = {}): GoModFile {
   const strict = !options.lax;
   let module: string | undefined;
-  let go: string | undefined;
-  const lines: { go?: number; toolchain?: number } = {};
-  let toolchain: string | undefined;
+  const versions: VersionDirectives = { lines: {} };
   let deprecated: string | undefined;
   const require: Require[] = [];
   const exclude: Exclude[] = [];
@@ -54,14 +52,8 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
         deprecated = deprecationOf(rationaleOf(l, blockComments));
         return;
       case 'go':
-        if (go !== undefined) throw new LineError('repeated go statement');
-        go = parseGoVersion(args, strict);
-        lines.go = l.line;
-        return;
       case 'toolchain':
-        if (toolchain !== undefined) throw new LineError('repeated toolchain statement');
-        toolchain = parseToolchain(args);
-        lines.toolchain = l.line;
+        addVersionDirective(versions, verb, l, args, strict);
         return;
       case 'require':
       case 'exclude': {
@@ -90,9 +82,7 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
   return {
     file,
     ...(module !== undefined ? { module } : {}),
-    ...(go !== undefined ? { go } : {}),
-    ...(toolchain !== undefined ? { toolchain } : {}),
-    ...(lines.go !== undefined || lines.toolchain !== undefined ? { lines } : {}),
+    ...versionFields(versions),
     ...(deprecated !== undefined ? { deprecated } : {}),
     require,
     exclude,
@@ -103,22 +93,14 @@ export function parseGoMod(text: string, file: string, options: ParseGoModOption
 
 /** Parses go.work text (modfile.ParseWork): go, use and replace. Throws E_GOMOD like parseGoMod. */
 export function parseGoWork(text: string, file: string): GoWorkFile {
-  let go: string | undefined;
-  let toolchain: string | undefined;
-  const lines: { go?: number; toolchain?: number } = {};
+  const versions: VersionDirectives = { lines: {} };
   const use: { dir: string; line: number }[] = [];
   const replace: Replace[] = [];
   walk(text, file, true, ['use', 'replace'], (verb, l, args) => {
     switch (verb) {
       case 'go':
-        if (go !== undefined) throw new LineError('repeated go statement');
-        go = parseGoVersion(args, true);
-        lines.go = l.line;
-        return;
       case 'toolchain':
-        if (toolchain !== undefined) throw new LineError('repeated toolchain statement');
-        toolchain = parseToolchain(args);
-        lines.toolchain = l.line;
+        addVersionDirective(versions, verb, l, args, true);
         return;
       case 'use':
         if (args.length !== 1) throw new LineError('usage: use local/dir');
@@ -134,11 +116,30 @@ export function parseGoWork(text: string, file: string): GoWorkFile {
   });
   return {
     file,
+    ...versionFields(versions),
+    use,
+    replace,
+  };
+}
+
+/** The go and toolchain directives, read the same way in go.mod and go.work. */
+interface VersionDirectives {
+  go?: string;
+  toolchain?: string;
+  lines: { go?: number; toolchain?: number };
+}
+
+function addVersionDirective(v: VersionDirectives, verb: 'go' | 'toolchain', l: SyntaxLine, args: string[], strict: boolean): void {
+  if (v[verb] !== undefined) throw new LineError(`repeated ${verb} statement`);
+  v[verb] = verb === 'go' ? parseGoVersion(args, strict) : parseToolchain(args);
+  v.lines[verb] = l.line;
+}
+
+function versionFields({ go, toolchain, lines }: VersionDirectives): Pick<GoModFile, 'go' | 'toolchain' | 'lines'> {
+  return {
     ...(go !== undefined ? { go } : {}),
     ...(toolchain !== undefined ? { toolchain } : {}),
     ...(lines.go !== undefined || lines.toolchain !== undefined ? { lines } : {}),
-    use,
-    replace,
   };
 }
 

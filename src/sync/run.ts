@@ -7,7 +7,7 @@ import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/ind
 import type { SumStore } from '../gosum/index.js';
 import type { TreeStore } from '../tree/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
-import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, checkGoMod, loadQueryRules, type AvoidVersion, type SkippedVersion } from '../mirror/index.js';
+import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, checkGoMod, loadQueryRules, withModCache, type AvoidVersion, type SkippedVersion } from '../mirror/index.js';
 
 /** One module to mirror and the queries that pick its versions. */
 export interface SyncTarget {
@@ -97,8 +97,10 @@ export interface Expansion {
  */
 export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   const { upstream, store, sums, events } = options;
+  // .mod files queries read (checked), kept so mirroring the picked version does not fetch them again.
+  const queryMods = new Map<string, Buffer>();
   const ctx: MirrorContext = {
-    upstream,
+    upstream: withModCache(upstream, queryMods),
     store,
     sums,
     ...(options.expected ? { expected: options.expected } : {}),
@@ -125,7 +127,13 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       if (!l) lists.set(p, (l = upstream.list(p)));
       return l;
     },
-    mod: async (p, v) => (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? checkGoMod(ctx, p, v, await upstream.mod(p, v)),
+    mod: async (p, v) => {
+      const onDisk = await store.read(store.layout.versionFile(p, v, 'mod'));
+      if (onDisk) return onDisk;
+      const data = await checkGoMod(ctx, p, v, await upstream.mod(p, v));
+      queryMods.set(`${p}@${v}`, data);
+      return data;
+    },
   };
 
   async function resolveTarget(target: SyncTarget): Promise<{ target: SyncTarget; resolution: Resolution }> {

@@ -2,19 +2,18 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SyncConfig } from '../config/index.js';
-import { ChecksumMismatchError, toGomirrorError, type GomirrorError } from '../errors.js';
+import { toGomirrorError, type GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { acquireTreeLock, createTreeStore, sweepDeadTemps, writeFileAtomic } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
 import { createUpstreamClient, createUpstreamStack, loadUpstreamSetup, redactUrl, type UpstreamSetup } from '../upstream/index.js';
-import { hashGoMod } from '../dirhash/index.js';
 import { parseGosumdb } from '../sumdb/index.js';
 import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/client/index.js';
 import { matchPrefixPatterns, unescapePath } from '../module/index.js';
 import { createDirectSource, locateGo, type VcsDirectSource } from '../vcs/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
-import { computeClosure, withModCache, expectedHash, createStagePool } from '../mirror/index.js';
+import { computeClosure, withModCache, checkGoMod, createStagePool } from '../mirror/index.js';
 import { readProjectInputs, type ProjectInputs } from './project-inputs.js';
 import { buildSyncReport, type SyncReport, upstreamUnreachable } from './report.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget, type ModuleOutcome } from './run.js';
@@ -226,12 +225,8 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
         if (onDisk) return onDisk;
         const data = await upstream.mod(p, v);
         graphBytes += data.length;
-        // Checked as mirrorVersion checks it, so a tampered .mod never steers the graph.
-        const want = expectedHash(hashSources, p, v, true);
-        const got = hashGoMod(data);
-        if (want && want.hash !== got) {
-          throw new ChecksumMismatchError({ module: p, version: v, file: '.mod', expected: want.hash, actual: got, source: want.source });
-        }
+        // Checked against the recorded hashes as mirrorVersion checks it, so a tampered .mod never steers the graph.
+        await checkGoMod(hashSources, p, v, data);
         modCache.set(`${p}@${v}`, data);
         return data;
       },

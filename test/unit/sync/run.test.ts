@@ -72,6 +72,14 @@ describe('runSync', () => {
     assert.deepEqual(outcomes[0]?.versions.map((v) => v.version).sort(), ['v1.0.0', 'v1.1.0']);
   });
 
+  it('fetches the .mod a `latest` query read to decide once, not again when mirroring the version it picked', async () => {
+    const t = setup({ [A]: served(A, 'v1.0.0', 'v1.1.0') });
+    const outcomes = await t.run([target(A, 'latest')]);
+    assert.deepEqual(outcomes[0]?.versions.map((v) => `${v.version} ${v.status}`), ['v1.1.0 fetched']);
+    assert.equal(t.world.count(`get ${A}@v1.1.0.mod`), 1);
+    assert.ok(t.world.files.has(t.store.layout.versionFile(A, 'v1.1.0', 'mod')));
+  });
+
   it('mirrors a module@version planned twice once, and reports it once', async () => {
     const t = setup({ [A]: served(A, 'v1.0.0') });
     const twice = async (roots: { module: string; version: string; where: string }[]) => ({
