@@ -23,14 +23,15 @@
  * BENCH_DIR (where the work directory goes; default the system temp dir;
  * about 0.5 GB per round).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { escapePath, escapeVersion } from '../src/module/index.js';
 import { buildBenchUpstream, buildUpstream } from '../test/helpers/fixture-upstream.js';
 import { REPO_ROOT, requireCommand } from '../test/helpers/go-tools.js';
 import { startDelayServer } from './delay-server.js';
+import { runSampled } from './run-sampled.js';
 import { startStaticNginx } from './static-nginx.js';
 
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 640);
@@ -185,37 +186,16 @@ async function runScenario(name: string, url: string, work: string, versions: [s
 }
 
 /**
- * Runs a command to completion, timing it and sampling its peak RSS (VmHWM).
- * Dirty pages of the previous contender are flushed first (`sync`), so no
+ * Times a command and samples its peak RSS; a non-zero exit rejects. Dirty
+ * pages of the previous contender are flushed first (`sync`), so no
  * contender pays for another's write-back. gomirror fsyncs what it writes
  * (a crash never leaves a half-written file); curl and go do not.
  */
-function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<Timed> {
+async function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<Timed> {
   spawnSync('sync');
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let peakKb = 0;
-    child.stderr.on('data', (b: Buffer) => {
-      stderr = (stderr + b.toString()).slice(-4000);
-    });
-    const sample = setInterval(() => {
-      void readFile(`/proc/${child.pid}/status`, 'utf8')
-        .then((s) => {
-          const m = /VmHWM:\s+(\d+) kB/.exec(s);
-          if (m) peakKb = Math.max(peakKb, Number(m[1]));
-        })
-        .catch(() => undefined);
-    }, 20);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(sample);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      if (code !== 0) reject(new Error(`${cmd} ${args.slice(0, 4).join(' ')} ... exited ${code}\n${stderr}`));
-      else resolve({ seconds, peakRssMb: peakKb / 1024 });
-    });
-  });
+  const r = await runSampled(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.slice(0, 4).join(' ')} ... exited ${r.code}\n${r.stderr}`);
+  return { seconds: r.seconds, peakRssMb: r.peakMb };
 }
 
 async function writeCurlConfig(file: string, base: string, outDir: string, versions: [string, string][]): Promise<void> {

@@ -6,14 +6,14 @@
  * concurrency. Prints the peak RSS (VmHWM) of the gomirror process; the goal
  * is under 200 MB. `node --import tsx bench/toolchain-memory.ts`
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { REPO_ROOT } from '../test/helpers/go-tools.js';
 import { startFixtureSumdb } from '../test/helpers/fixture-sumdb.js';
 import { writeToolchains } from '../test/helpers/fixture-toolchains.js';
+import { runSampled, type Sampled } from './run-sampled.js';
 import { startStaticNginx } from './static-nginx.js';
 
 const COUNT = Number(process.env.TC_COUNT ?? 10);
@@ -43,27 +43,8 @@ async function main(): Promise<void> {
   }
 }
 
-function measure(cmd: string, args: string[]): Promise<{ peakMb: number; seconds: number; code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GOSUMDB: 'off', GOPROXY: '' } });
-    let stderr = '';
-    let peakKb = 0;
-    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-8000)));
-    const sample = setInterval(() => {
-      void readFile(`/proc/${child.pid}/status`, 'utf8')
-        .then((s) => {
-          const m = /VmHWM:\s+(\d+) kB/.exec(s);
-          if (m) peakKb = Math.max(peakKb, Number(m[1]));
-        })
-        .catch(() => undefined);
-    }, 20);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearInterval(sample);
-      resolve({ peakMb: peakKb / 1024, seconds: (Date.now() - start) / 1000, code, stderr });
-    });
-  });
+function measure(cmd: string, args: string[]): Promise<Sampled> {
+  return runSampled(cmd, args, { env: { ...process.env, GOSUMDB: 'off', GOPROXY: '' }, stderrTail: 8000 });
 }
 
 await main();

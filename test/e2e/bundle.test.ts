@@ -12,12 +12,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
 
-import { generateNginxConfig } from '../../src/nginx/index.js';
 import { describeCli, runCli, type CliResult } from '../helpers/cli.js';
 import { BASIC, basicRequires, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
 import { assertGoOk, goEnv, makeConsumerProject, runGo } from '../helpers/go-client.js';
 import { treeFiles } from '../helpers/tree.js';
-import { freePort, requireNginxTools, shareWithNginx, startNginx } from './nginx-support.js';
+import { requireNginxTools, serveWithNginx } from './nginx-support.js';
 
 const FIRST = [
   { path: BASIC.alpha, versions: ['v1.0.0'] },
@@ -176,14 +175,7 @@ describe('gomirror bundle, end to end', () => {
 
   it('the imported tree serves the real go command through nginx', async () => {
     await requireNginxTools();
-    const prefix = path.join(work, 'nginx');
-    await mkdir(prefix);
-    const port = await freePort();
-    const conf = path.join(prefix, 'nginx.conf');
-    await generateNginxConfig({ root: imported, standalone: true, listen: `127.0.0.1:${port}` }, conf);
-    await shareWithNginx(prefix, work, imported);
-    const url = `http://127.0.0.1:${port}`;
-    const nginx = await startNginx(prefix, conf, `${url}/`);
+    const { url, nginx } = await serveWithNginx(path.join(work, 'nginx'), imported, [work, imported]);
     const env = await goEnv({ goproxy: url, gosumdb: 'off' });
     try {
       const project = path.join(env.home, 'consumer');

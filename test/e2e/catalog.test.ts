@@ -11,13 +11,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 
-import { generateNginxConfig } from '../../src/nginx/index.js';
 import { launchChromium, type TestBrowser } from '../helpers/browser.js';
 import { CAT, catalogSpec } from '../helpers/catalog-fixture.js';
 import { describeCli, runCli } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
-import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
+import { curl, requireNginxTools, type RunningNginx, serveWithNginx } from './nginx-support.js';
 
 const SHOTS = process.env.CATALOG_SCREENSHOTS ?? path.join(tmpdir(), 'gomirror-catalog-screenshots');
 /** A go.sum line for a module the upstream does not have: the third sync fails on it. */
@@ -54,14 +53,7 @@ before(async () => {
   cliOutputs.push(describeCli(failing));
   assert.equal(failing.code, 1, describeCli(failing));
 
-  const prefix = path.join(work, 'prefix');
-  await mkdir(prefix);
-  const port = await freePort();
-  const conf = path.join(prefix, 'nginx.conf');
-  await generateNginxConfig({ root: tree, standalone: true, listen: `127.0.0.1:${port}` }, conf);
-  await shareWithNginx(prefix, work, tree);
-  base = `http://127.0.0.1:${port}`;
-  nginx = await startNginx(prefix, conf, `${base}/`);
+  ({ url: base, nginx } = await serveWithNginx(path.join(work, 'prefix'), tree, [work, tree]));
   chromium = await launchChromium();
   page = await chromium.browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });

@@ -4,29 +4,24 @@
  * untouched), structured JSON logs and the JSON report.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeCli, runCli } from '../helpers/cli.js';
-import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
-import { BASIC, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
+import type { FixtureServer } from '../helpers/fixture-server.js';
+import { BASIC } from '../helpers/fixture-upstream.js';
+import { serveBasicUpstream, type ServedBasic } from '../helpers/served-basic.js';
 import { treeFiles } from '../helpers/tree.js';
 
 describe('gomirror command line', () => {
-  let upstream: Upstream;
+  let served: ServedBasic | undefined;
   let server: FixtureServer;
   let work: string;
   before(async () => {
-    upstream = await buildUpstream(basicSpec());
-    server = await startFixtureServer({ root: upstream.dir });
-    work = await mkdtemp(path.join(tmpdir(), 'gomirror-cli-'));
+    served = await serveBasicUpstream('gomirror-cli-');
+    ({ server, work } = served);
   });
-  after(async () => {
-    await server?.close();
-    await upstream?.cleanup();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  after(() => served?.close());
 
   it('documents every sync flag in --help', async () => {
     const r = await runCli(['sync', '--help']);

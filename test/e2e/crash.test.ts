@@ -14,6 +14,7 @@ import { describeCli, runCli, spawnCli } from '../helpers/cli.js';
 import { mulberry32, startFixtureServer } from '../helpers/fixture-server.js';
 import { basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
 import { treeFiles } from '../helpers/tree.js';
+import { waitFor } from '../helpers/wait.js';
 
 const KILLS = 8;
 
@@ -87,13 +88,4 @@ async function listedVersions(tree: string): Promise<string[]> {
     for (const v of text.split('\n').filter(Boolean)) out.push(`${module} ${v}`);
   }
   return out;
-}
-
-async function waitFor(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) if (await cond()) return;
-  throw new Error('timed out waiting');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -15,6 +15,7 @@ import { describeCli, runCli, spawnCli, type CliResult } from '../helpers/cli.js
 import { mulberry32, startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { basicSpec, buildUpstream, type Upstream, type UpstreamSpec } from '../helpers/fixture-upstream.js';
 import { treeFiles } from '../helpers/tree.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** basicSpec() plus a few 100 KB versions, so a download takes long enough to be interrupted. */
 function cronSpec(): UpstreamSpec {
@@ -258,16 +259,6 @@ async function assertNoPartialFile(tree: string, upstream: Upstream): Promise<vo
   assert.ok(names.every((n) => !n.includes('.tmp-')));
 }
 
-async function waitFor(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(20)) if (await cond()) return;
-  throw new Error('timed out waiting');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
-

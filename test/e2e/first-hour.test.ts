@@ -7,14 +7,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeCli, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
-import { BASIC, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
+import { BASIC, type Upstream } from '../helpers/fixture-upstream.js';
 import { REPO_ROOT } from '../helpers/go-tools.js';
+import { serveBasicUpstream, type ServedBasic } from '../helpers/served-basic.js';
 import { treeFiles } from '../helpers/tree.js';
 
 const MODULES = [
@@ -32,20 +33,16 @@ async function deadPort(): Promise<number> {
 }
 
 describe('first hour: sync without network, umask, signals', () => {
+  let served: ServedBasic | undefined;
   let upstream: Upstream;
   let server: FixtureServer;
   let work: string;
 
   before(async () => {
-    upstream = await buildUpstream(basicSpec());
-    server = await startFixtureServer({ root: upstream.dir });
-    work = await mkdtemp(path.join(tmpdir(), 'gomirror-first-hour-'));
+    served = await serveBasicUpstream('gomirror-first-hour-');
+    ({ upstream, server, work } = served);
   });
-  after(async () => {
-    await server?.close();
-    await upstream?.cleanup();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  after(() => served?.close());
 
   it('an unreachable upstream writes no empty lists, and metrics and report say E_NETWORK', async () => {
     const tree = path.join(work, 'offline');

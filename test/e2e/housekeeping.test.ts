@@ -10,13 +10,12 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateNginxConfig } from '../../src/nginx/index.js';
 import { tempPathFor } from '../../src/tree/atomic.js';
 import { describeCli, runCli } from '../helpers/cli.js';
 import { startFixtureServer } from '../helpers/fixture-server.js';
 import { BASIC, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
 import { treeFiles } from '../helpers/tree.js';
-import { curl, freePort, requireNginxTools, shareWithNginx, startNginx } from './nginx-support.js';
+import { curl, requireNginxTools, serveWithNginx } from './nginx-support.js';
 
 const ZIP = 'example.com/alpha/@v/v1.1.0.zip';
 
@@ -109,20 +108,14 @@ describe('every run: input errors, dead temp files, one upstream stack', () => {
     // A write in progress, named as every writer of the tree names it.
     const tmp = tempPathFor(path.join(tree, 'example.com/alpha/@v/v9.0.0.zip'));
     await writeFile(tmp, 'partial');
-    const prefix = fresh('nginx');
-    await mkdir(prefix);
-    const port = await freePort();
-    const conf = path.join(prefix, 'nginx.conf');
-    await generateNginxConfig({ root: tree, standalone: true, listen: `127.0.0.1:${port}`, autoindex: true }, conf);
-    await shareWithNginx(prefix, work, tree);
-    const nginx = await startNginx(prefix, conf, `http://127.0.0.1:${port}/`);
+    const { url, nginx } = await serveWithNginx(fresh('nginx'), tree, [work, tree], { autoindex: true });
     try {
-      const listing = await curl(`http://127.0.0.1:${port}/example.com/alpha/@v/`);
+      const listing = await curl(`${url}/example.com/alpha/@v/`);
       assert.equal(listing.status, 200);
       const body = listing.body.toString();
       assert.match(body, /v1\.1\.0\.zip/, 'the listing works');
       assert.doesNotMatch(body, /tmp-/, body);
-      assert.equal((await curl(`http://127.0.0.1:${port}/example.com/alpha/@v/${path.basename(tmp)}`)).status, 404);
+      assert.equal((await curl(`${url}/example.com/alpha/@v/${path.basename(tmp)}`)).status, 404);
     } finally {
       await nginx.stop();
     }

@@ -5,30 +5,26 @@
  * can match, a password in an rsync:// URL), refused with exit 2.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeCli, runCli } from '../helpers/cli.js';
-import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
+import type { FixtureServer } from '../helpers/fixture-server.js';
 import { startFixtureSumdb } from '../helpers/fixture-sumdb.js';
-import { BASIC, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
+import { BASIC, type Upstream } from '../helpers/fixture-upstream.js';
+import { serveBasicUpstream, type ServedBasic } from '../helpers/served-basic.js';
 
 describe('clear messages, no pointless retries', () => {
+  let served: ServedBasic | undefined;
   let upstream: Upstream;
   let server: FixtureServer;
   let work: string;
 
   before(async () => {
-    upstream = await buildUpstream(basicSpec());
-    server = await startFixtureServer({ root: upstream.dir });
-    work = await mkdtemp(path.join(tmpdir(), 'gomirror-messages-'));
+    served = await serveBasicUpstream('gomirror-messages-');
+    ({ upstream, server, work } = served);
   });
-  after(async () => {
-    await server?.close();
-    await upstream?.cleanup();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  after(() => served?.close());
 
   const sync = async (name: string, modules: unknown[], extra: string[]): Promise<Awaited<ReturnType<typeof runCli>>> => {
     const manifest = path.join(work, `${name}.json`);

@@ -6,11 +6,12 @@
  * shell sees stdin close).
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmod, chown, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { generateNginxConfig, type NginxOptions } from '../../src/nginx/index.js';
 import { requireCommand } from '../helpers/go-tools.js';
 
 const run = promisify(execFile);
@@ -91,6 +92,35 @@ export async function testNginxConfig(prefix: string, conf: string): Promise<{ c
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? String(err)}` };
   }
+}
+
+/**
+ * Makes `prefix` and writes into it a standalone nginx.conf serving `root` on
+ * a free 127.0.0.1 port, then shares `prefix` and `open` with nginx's user.
+ */
+export async function writeStandaloneNginx(
+  prefix: string,
+  root: string,
+  open: string[],
+  options: Omit<NginxOptions, 'root' | 'standalone' | 'listen'> = {},
+): Promise<{ conf: string; url: string }> {
+  await mkdir(prefix, { recursive: true });
+  const port = await freePort();
+  const conf = path.join(prefix, 'nginx.conf');
+  await generateNginxConfig({ root, standalone: true, listen: `127.0.0.1:${port}`, ...options }, conf);
+  await shareWithNginx(prefix, ...open);
+  return { conf, url: `http://127.0.0.1:${port}` };
+}
+
+/** writeStandaloneNginx, then startNginx on it. */
+export async function serveWithNginx(
+  prefix: string,
+  root: string,
+  open: string[],
+  options: Omit<NginxOptions, 'root' | 'standalone' | 'listen'> = {},
+): Promise<{ url: string; nginx: RunningNginx }> {
+  const { conf, url } = await writeStandaloneNginx(prefix, root, open, options);
+  return { url, nginx: await startNginx(prefix, conf, `${url}/`) };
 }
 
 /** A running nginx. */

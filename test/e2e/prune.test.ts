@@ -6,16 +6,15 @@
  * client sees an error.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { generateNginxConfig } from '../../src/nginx/index.js';
 import { describeCli, runCli, spawnCli } from '../helpers/cli.js';
 import { BASIC, BASIC_PSEUDO, basicSpec, buildUpstream, type Upstream } from '../helpers/fixture-upstream.js';
 import { describeGoResult, goEnv, runGo, type GoResult } from '../helpers/go-client.js';
 import { treeFiles } from '../helpers/tree.js';
-import { freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
+import { requireNginxTools, type RunningNginx, serveWithNginx } from './nginx-support.js';
 
 /** What the clients download, before, during and after the prune. */
 const CLIENT_QUERIES = [`${BASIC.alpha}@latest`, `${BASIC.alpha}@v1.0.0`, `${BASIC.toml}@latest`, `${BASIC.yaml}@v2.4.0`, `${BASIC.pseudoOnly}@latest`];
@@ -50,14 +49,7 @@ describe('gomirror prune, end to end', () => {
         ],
       }),
     );
-    const prefix = path.join(work, 'prefix');
-    await mkdir(prefix);
-    const port = await freePort();
-    const conf = path.join(prefix, 'nginx.conf');
-    await generateNginxConfig({ root: tree, standalone: true, listen: `127.0.0.1:${port}` }, conf);
-    await shareWithNginx(prefix, work, tree);
-    base = `http://127.0.0.1:${port}`;
-    nginx = await startNginx(prefix, conf, `${base}/`);
+    ({ url: base, nginx } = await serveWithNginx(path.join(work, 'prefix'), tree, [work, tree]));
   });
   after(async () => {
     await nginx?.stop();

@@ -17,7 +17,6 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { escapeVersion } from '../../src/module/index.js';
-import { generateNginxConfig } from '../../src/nginx/index.js';
 import { acquireTreeLock } from '../../src/tree/lock.js';
 import { SERVED_KINDS, servedKind } from '../../src/tree/serve-rules.js';
 import { describeCli, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
@@ -29,7 +28,7 @@ import { assertGoOk, goEnv, makeConsumerProject, runGo } from '../helpers/go-cli
 import { startRsyncDaemon } from '../helpers/rsync-daemon.js';
 import { S3RVER_CREDENTIALS, startS3Server, type S3Request, type S3Server } from '../helpers/s3-server.js';
 import { treeFiles } from '../helpers/tree.js';
-import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
+import { curl, freePort, requireNginxTools, type RunningNginx, serveWithNginx } from './nginx-support.js';
 
 const BUCKET = 'goproxy';
 const PREFIX = 'mirror/go';
@@ -131,14 +130,7 @@ describe('gomirror publish to S3, end to end', () => {
     db = await startFixtureSumdb({ goSum: upstream.goSum, name: NAME, fillers: 1000 });
     await sync(PHASE1);
 
-    const prefix = path.join(work, 'nginx');
-    await mkdir(prefix);
-    const port = await freePort();
-    const conf = path.join(prefix, 'nginx.conf');
-    await generateNginxConfig({ root: tree, standalone: true, listen: `127.0.0.1:${port}` }, conf);
-    await shareWithNginx(prefix, work, tree);
-    nginxUrl = `http://127.0.0.1:${port}`;
-    nginx = await startNginx(prefix, conf, `${nginxUrl}/`);
+    ({ url: nginxUrl, nginx } = await serveWithNginx(path.join(work, 'nginx'), tree, [work, tree]));
   });
   after(async () => {
     await nginx?.stop();

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { generateNginxConfig } from '../../src/nginx/index.js';
 import { verifySumdbMirror } from '../../src/sumdb/mirror/verify-mirror.js';
 import { describeCli, runCli, type CliResult } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
@@ -23,7 +22,7 @@ import { startFixtureSumdb, type FixtureSumdb } from '../helpers/fixture-sumdb.j
 import { BASIC, BASIC_PSEUDO, basicRequires, basicSpec, buildUpstream, nameSource, type Upstream } from '../helpers/fixture-upstream.js';
 import { assertGoOk, goEnv, makeConsumerProject, runGo, type GoEnv } from '../helpers/go-client.js';
 import { treeFiles } from '../helpers/tree.js';
-import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
+import { curl, requireNginxTools, type RunningNginx, serveWithNginx } from './nginx-support.js';
 
 const LATER = 'example.com/later';
 const EVIL = 'example.com/evil';
@@ -128,14 +127,7 @@ describe('checksum database: verify while syncing, serve a static mirror', () =>
     work = await mkdtemp(path.join(tmpdir(), 'gomirror-e2e-sumdb-'));
     tree = path.join(work, 'tree');
     await mkdir(tree);
-    const prefix = path.join(work, 'nginx');
-    await mkdir(prefix);
-    const port = await freePort();
-    const conf = path.join(prefix, 'nginx.conf');
-    await generateNginxConfig({ root: tree, standalone: true, listen: `127.0.0.1:${port}` }, conf);
-    await shareWithNginx(prefix, work, tree);
-    mirrorUrl = `http://127.0.0.1:${port}`;
-    nginx = await startNginx(prefix, conf, `${mirrorUrl}/`);
+    ({ url: mirrorUrl, nginx } = await serveWithNginx(path.join(work, 'nginx'), tree, [work, tree]));
   });
   after(async () => {
     await stopServers();

@@ -15,13 +15,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { generateNginxConfig } from '../../src/nginx/index.js';
 import { describeCli, runCli } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { startFixtureSumdb, type FixtureSumdb } from '../helpers/fixture-sumdb.js';
 import { dlVersion, writeToolchains, type ToolchainSpec } from '../helpers/fixture-toolchains.js';
 import { describeGoResult, goEnv, type GoEnv, type GoResult } from '../helpers/go-client.js';
-import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
+import { curl, requireNginxTools, type RunningNginx, shareWithNginx, startNginx, writeStandaloneNginx } from './nginx-support.js';
 import { spawn } from 'node:child_process';
 
 /** The switching client: Debian bookworm-backports' golang-1.22-go (bash .ci/run installs it). */
@@ -84,12 +83,7 @@ describe('toolchains: mirror golang.org/toolchain, a Go 1.22 client switches thr
     await mkdir(project);
     await writeFile(path.join(project, 'go.mod'), 'module example.com/project\n\ngo 1.23.4\n');
     prefix = path.join(work, 'nginx');
-    await mkdir(prefix);
-    const port = await freePort();
-    const conf = path.join(prefix, 'nginx.conf');
-    await generateNginxConfig({ root: tree, standalone: true, listen: `127.0.0.1:${port}` }, conf);
-    await shareWithNginx(prefix, work, tree);
-    mirrorUrl = `http://127.0.0.1:${port}`;
+    mirrorUrl = (await writeStandaloneNginx(prefix, tree, [work, tree])).url;
   });
   after(async () => {
     await nginx?.stop();

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,13 +18,12 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 
-import { generateNginxConfig } from '../../src/nginx/index.js';
 import { describeCli, runCli, type CliResult } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { buildUpstream, nameSource, type Upstream, type VersionSpec } from '../helpers/fixture-upstream.js';
 import { goTool } from '../helpers/go-tools.js';
 import { vulnDbFiles, writeVulnDb, type TestVuln } from '../helpers/fixture-vulndb.js';
-import { curl, freePort, requireNginxTools, shareWithNginx, startNginx, type RunningNginx } from './nginx-support.js';
+import { curl, requireNginxTools, type RunningNginx, serveWithNginx } from './nginx-support.js';
 
 const VULN = 'example.com/vuln';
 const SAFE = 'example.com/safe';
@@ -162,14 +161,7 @@ describe('the vulnerability database behind the air gap', () => {
   });
 
   it('nginx serves it as govulncheck reads it: HEAD 200, .json.gz never with Content-Encoding, plain .json for file://', async () => {
-    const prefix = path.join(work, 'prefix');
-    await mkdir(prefix);
-    const port = await freePort();
-    const conf = path.join(prefix, 'nginx.conf');
-    await generateNginxConfig({ root: tree, standalone: true, listen: `127.0.0.1:${port}`, listMaxAge: '2m' }, conf);
-    await shareWithNginx(prefix, work, tree);
-    http = `http://127.0.0.1:${port}`;
-    nginx = await startNginx(prefix, conf, `${http}/`);
+    ({ url: http, nginx } = await serveWithNginx(path.join(work, 'prefix'), tree, [work, tree], { listMaxAge: '2m' }));
     const why = async (): Promise<string> => (nginx ? nginx.describe() : '');
 
     // govulncheck's schema check.
