@@ -9,6 +9,8 @@ import { parseJsonStream, runGo, type GoRunner, type GoStats } from './go-comman
 
 /** Versions per `go mod download` invocation: one process serves many files. */
 const MAX_BATCH = 24;
+/** How long the first request of a batch waits for others: the sync asks for a module's versions over a few turns of the event loop. */
+const GATHER_MS = 15;
 
 export interface DirectSourceOptions extends GoEnvOptions {
   goBin: string;
@@ -45,11 +47,19 @@ export function createDirectSource(options: DirectSourceOptions): VcsDirectSourc
   const prepare = (): Promise<void> => (ready ??= mkdir(dirs.work, { recursive: true }).then(() => undefined));
 
   /** Runs one go command (within the concurrency bound); its JSON objects, or E_VCS when it printed none and failed. */
+  let running = 0;
   const go = async (args: string[]): Promise<Record<string, unknown>[]> => {
     await prepare();
-    const r = await limit(() => {
+    const r = await limit(async () => {
       stats.runs++;
-      return runGo(runner, args);
+      running++;
+      try {
+        return await runGo(runner, args);
+      } finally {
+        running--;
+        // A slot is free: the downloads asked for meanwhile go out together.
+        if (pending.length > 0) schedule();
+      }
     });
     const objects = parseJsonStream(r.stdout);
     if (objects.length === 0 && r.code !== 0) {
@@ -58,12 +68,17 @@ export function createDirectSource(options: DirectSourceOptions): VcsDirectSourc
     return objects;
   };
 
-  // Downloads: requests made in the same turn of the event loop share one process.
+  // Downloads: requests gather for a moment, and go on gathering while every
+  // go command slot is busy; then all of them share one process (per MAX_BATCH).
   const downloads = new Map<string, Promise<Downloaded>>();
   let pending: { module: string; version: string; resolve: (d: Downloaded) => void; reject: (e: unknown) => void }[] = [];
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (): void => {
+    timer ??= setTimeout(flush, GATHER_MS);
+  };
   const flush = (): void => {
-    scheduled = false;
+    timer = undefined;
+    if (pending.length === 0 || running >= options.concurrency) return;
     const all = pending.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
     pending = [];
     for (let i = 0; i < all.length; i += MAX_BATCH) void runBatch(all.slice(i, i + MAX_BATCH));
@@ -97,10 +112,7 @@ export function createDirectSource(options: DirectSourceOptions): VcsDirectSourc
     if (!p) {
       p = new Promise<Downloaded>((resolve, reject) => {
         pending.push({ module, version, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        schedule();
       });
       downloads.set(key, p);
     }

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createDirectSource } from '../../../src/vcs/index.js';
 
 /**
@@ -15,6 +16,7 @@ const FAKE_GO = `#!/bin/sh
 log="$FAKE_GO_LOG"
 echo "start $$" >> "$log"
 sleep 0.2
+while [ -n "$FAKE_GO_GATE" ] && [ ! -e "$FAKE_GO_GATE" ]; do sleep 0.05; done
 if [ "$1 $2" = "mod download" ]; then
   shift 3
   for arg in "$@"; do
@@ -29,6 +31,9 @@ fi
 echo "end $$" >> "$log"
 `;
 
+/** Longer than the source's gathering window, so each request would have gone out alone. */
+const GATHER_GAP_MS = 30;
+
 let dir: string;
 let goBin: string;
 let log: string;
@@ -41,12 +46,12 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-const source = (concurrency: number) =>
+const source = (concurrency: number, gate = '') =>
   createDirectSource({
     goBin,
     concurrency,
     root: path.join(dir, `tree-${concurrency}`),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FAKE_GO_LOG: log, FAKE_GO_DIR: path.join(dir, 'files') },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FAKE_GO_LOG: log, FAKE_GO_DIR: path.join(dir, 'files'), FAKE_GO_GATE: gate },
     private: [],
     noproxy: [],
     nosumdb: [],
@@ -75,6 +80,23 @@ describe('vcs direct source', () => {
     assert.equal(d.stats.downloads, 3, 'ceil(60 / 24) go mod download runs');
     assert.equal(d.stats.runs, 3);
     assert.equal(await maxAtOnce(), 2);
+  });
+
+  it('versions asked for one by one while every go command slot is busy share the next go command', async () => {
+    await writeFile(log, '');
+    const gate = path.join(dir, 'gate');
+    const d = source(1, gate);
+    const first = d.info('corp.example/a', 'v1.0.0');
+    while (!(await readFile(log, 'utf8')).includes('start')) await delay(10);
+    // Five more, each in its own turn of the event loop, while the first go command holds the only slot.
+    const rest: Promise<Buffer>[] = [];
+    for (let i = 1; i <= 5; i++) {
+      rest.push(d.info(`corp.example/m${i}`, 'v1.0.0'));
+      await delay(GATHER_GAP_MS);
+    }
+    await writeFile(gate, '');
+    await Promise.all([first, ...rest]);
+    assert.equal(d.stats.downloads, 2, 'the first alone, then the five together');
   });
 
   it('an Error object or a go.mod naming another path fails that version only', async () => {
