@@ -1,7 +1,7 @@
 /** `gomirror client-config`: print the go command settings for clients of the mirror. */
 import type { Argv, CommandModule } from 'yargs';
 
-import { buildClientConfig } from '../../nginx/index.js';
+import { buildClientConfig } from '../../client-config/index.js';
 import { createOutput } from '../output.js';
 
 interface ClientConfigArgs {
