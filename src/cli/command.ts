@@ -24,20 +24,29 @@ export interface GomirrorCommandGroup {
   demand: string;
 }
 
-/** Receives the exit code of the handler that ran. */
-export type ExitCodeSink = (code: number) => void;
+/** What a registered command reports to main.ts, and asks of it. */
+export interface CommandRun {
+  /** Receives the exit code the handler returned. */
+  exit(code: number): void;
+  /**
+   * Whether yargs found a usage error. yargs goes on to run the handler after
+   * a failed validation (its fail() callback only notes the message), and bad
+   * input must stop before any work.
+   */
+  usageFailed(): boolean;
+}
 
-/** A command ready to be added to a yargs instance, its handler's exit code going to `exit`. */
-export type CommandRegistration = (y: Argv, exit: ExitCodeSink) => Argv;
+/** A command ready to be added to a yargs instance. */
+export type CommandRegistration = (y: Argv, run: CommandRun) => Argv;
 
-/** Wraps a command for yargs; yargs ignores what a handler returns, so the code goes to the sink. */
+/** Wraps a command for yargs; yargs ignores what a handler returns, so the code goes to `run.exit`. */
 export function registerCommand<A>(cmd: GomirrorCommand<A> | GomirrorCommandGroup): CommandRegistration {
   if ('subcommands' in cmd) {
-    return (y, exit) =>
-      y.command(cmd.command, cmd.describe, (sub: Argv) => cmd.subcommands.reduce((acc, add) => add(acc, exit), sub).demandCommand(1, cmd.demand));
+    return (y, run) =>
+      y.command(cmd.command, cmd.describe, (sub: Argv) => cmd.subcommands.reduce((acc, add) => add(acc, run), sub).demandCommand(1, cmd.demand));
   }
-  return (y, exit) =>
+  return (y, run) =>
     y.command(cmd.command, cmd.describe, cmd.builder, async (argv) => {
-      exit(await cmd.handler(argv));
+      if (!run.usageFailed()) run.exit(await cmd.handler(argv));
     });
 }

@@ -1,7 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { exitCodeFor, GomirrorError, isGomirrorError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
-import { registerCommand, type CommandRegistration } from './command.js';
+import { registerCommand, type CommandRegistration, type CommandRun } from './command.js';
 import { createOutput } from './output.js';
 
 // Each command prints its own result and returns its exit code; thrown errors
@@ -63,8 +63,13 @@ export function skipHelpCache(cli: Argv): void {
   }
 }
 
-/** The yargs instance for argv, with the given commands; `exit` receives the exit code of the handler that ran. */
-export function buildCli(argv: readonly string[], commands: readonly CommandRegistration[], exit: (code: number) => void): Argv {
+/**
+ * The yargs instance for argv, with the given commands. `run.exit` receives
+ * the exit code of the handler that ran; `fail` gets each usage error yargs
+ * finds (all of them: the last one is the most specific, e.g. bundle's
+ * "Name a subcommand" after the missing positional).
+ */
+export function buildCli(argv: readonly string[], commands: readonly CommandRegistration[], run: CommandRun, fail: (msg: string) => void): Argv {
   const cli = yargs([...argv])
     .scriptName('gomirror')
     .usage('$0 <command> [options]\n\nA static, verified Go module proxy for firewalled and air-gapped networks.')
@@ -74,13 +79,12 @@ export function buildCli(argv: readonly string[], commands: readonly CommandRegi
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilogue('Exit codes: 0 success, 1 something failed, 2 usage or input error, 3 another run holds the lock, 143 stopped by SIGTERM.')
-    // Thrown, not noted: yargs goes on to run the handler after a failed
-    // validation unless fail() throws, and bad input must stop before any work.
     .fail((msg, err) => {
-      throw err ?? new GomirrorError('E_USAGE', msg, { hint: 'Run gomirror --help, or gomirror <command> --help' });
+      if (err) throw err;
+      fail(msg);
     });
   skipHelpCache(cli);
-  return commands.reduce((y, add) => add(y, exit), cli);
+  return commands.reduce((y, add) => add(y, run), cli);
 }
 
 /** Runs the CLI with argv (without node and script) and returns the exit code. */
@@ -91,12 +95,17 @@ export async function main(argv: readonly string[], commands: CommandTable = COM
   // systemd unit hands us (077 is common), commands that write the tree make
   // its files 0644 and directories 0755, or nginx would answer 404 for them.
   if (argv[0] !== undefined && TREE_WRITERS.has(argv[0])) process.umask(0o022);
+  let usageError: string | undefined;
   let code = 0;
   const jsonLogs = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
   const out = createOutput(jsonLogs ? 'json' : 'text');
   try {
-    const cli = buildCli(argv, await loadCommands(argv, commands), (c) => (code = c));
+    const run: CommandRun = { exit: (c) => (code = c), usageFailed: () => usageError !== undefined };
+    const cli = buildCli(argv, await loadCommands(argv, commands), run, (msg) => (usageError = msg));
     await cli.parseAsync();
+    if (usageError !== undefined) {
+      throw new GomirrorError('E_USAGE', usageError, { hint: 'Run gomirror --help, or gomirror <command> --help' });
+    }
     return code;
   } catch (err) {
     const failed = exitCodeFor(err);

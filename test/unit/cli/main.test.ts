@@ -48,8 +48,8 @@ describe('the exit code of a gomirror process', () => {
     });
   }
 
-  // Before: yargs ran the handler after a failed validation (fail() only noted the message), so
-  // `gomirror nginx --out FILE --bogus` wrote FILE and then exited 2.
+  // Before: yargs ran the handler after a failed validation (main's fail() only notes the
+  // message), so `gomirror nginx --out FILE --bogus` wrote FILE and then exited 2.
   it('is 2 for a usage error, and the handler does not run', async () => {
     for (const args of [['exit', '--code', '0', '--bogus'], ['exit'], ['nosuch'], []]) {
       const r = await runFake(args);
@@ -100,7 +100,7 @@ describe('help text on a normal run', () => {
 
   it('is not laid out by yargs after the handler starts (it is printed only for --help)', async () => {
     let code: number | undefined;
-    const cli = buildCli(['count', '--n', '4'], [registerCommand(command)], (c) => (code = c));
+    const cli = buildCli(['count', '--n', '4'], [registerCommand(command)], { exit: (c) => (code = c), usageFailed: () => false }, assert.fail);
     await cli.parseAsync();
     assert.equal(code, 4);
     assert.equal(hasCachedHelp(cli), false);
@@ -109,13 +109,13 @@ describe('help text on a normal run', () => {
   it('is laid out by yargs without skipHelpCache (what the test above guards against)', async () => {
     const { default: yargs } = await import('yargs');
     let code: number | undefined;
-    const plain = registerCommand(command)(yargs(['count']), (c) => (code = c));
+    const plain = registerCommand(command)(yargs(['count']), { exit: (c) => (code = c), usageFailed: () => false });
     await plain.parseAsync();
     assert.equal(code, 3);
     assert.equal(hasCachedHelp(plain), true);
     const skipped = yargs(['count']);
     skipHelpCache(skipped);
-    await registerCommand(command)(skipped, () => undefined).parseAsync();
+    await registerCommand(command)(skipped, { exit: () => undefined, usageFailed: () => false }).parseAsync();
     assert.equal(hasCachedHelp(skipped), false);
   });
 });
