@@ -7,7 +7,9 @@ import { createOutput } from './output.js';
 // Each command prints its own result and returns its exit code; thrown errors
 // are mapped to exit codes here, in one place, and run() hands the code to the process.
 // Commands load on demand: a nightly `gomirror sync` does not pay for
-// loading bundle, publish or doctor (start-up is a large part of a no-op run).
+// loading bundle, publish or doctor (start-up is a large part of a no-op run),
+// and most command files import their service only when the handler runs, so
+// `gomirror --help` lists them without loading every folder.
 export type CommandTable = Readonly<Record<string, () => Promise<CommandRegistration>>>;
 
 const COMMANDS: CommandTable = {
@@ -27,8 +29,9 @@ const COMMANDS: CommandTable = {
 /** Commands that create files in a tree (keygen keeps its private key 0600 by an explicit mode). */
 const TREE_WRITERS = new Set(['sync', 'bundle', 'verify', 'prune']);
 
-/** The named command only, or every command for top-level help and unknown names. */
+/** The named command only, none for `--version`, or every command for top-level help and unknown names. */
 async function loadCommands(argv: readonly string[], commands: CommandTable): Promise<CommandRegistration[]> {
+  if (argv.length === 1 && argv[0] === '--version') return [];
   const first = argv[0];
   const one = first !== undefined && Object.hasOwn(commands, first) ? commands[first] : undefined;
   if (one) return [await one()];

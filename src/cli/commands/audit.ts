@@ -1,7 +1,6 @@
 /** `gomirror audit`: list the mirrored versions that known vulnerabilities affect. */
 import type { Argv } from 'yargs';
 
-import { auditTree, formatAudit } from '../../audit/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
@@ -34,6 +33,7 @@ export const auditCommand: GomirrorCommand<AuditArgs> = {
           '2 when the tree holds no vulnerability database.',
       ),
   handler: async (argv) => {
+    const { auditTree, formatAudit } = await import('../../audit/index.js');
     const out = createOutput('text');
     const result = await auditTree({ root: argv.root, ...(argv.module !== undefined ? { module: argv.module } : {}) });
     if (argv.json) out.result(JSON.stringify(result.findings, null, 2));

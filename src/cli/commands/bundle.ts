@@ -1,6 +1,5 @@
 /** `gomirror bundle export|import`: carry the tree across an air gap. */
 import type { Argv } from 'yargs';
-import { exportBundle, importBundles, parseSize } from '../../bundle/index.js';
 import { registerCommand, type GomirrorCommand, type GomirrorCommandGroup } from '../command.js';
 import { createOutput } from '../output.js';
 
@@ -44,6 +43,7 @@ const exportCommand: GomirrorCommand<ExportArgs> = {
       .example('$0 bundle export --root /srv/goproxy --out full.tar --sign-key mirror.key', 'Everything, signed')
       .example('$0 bundle export --root /srv/goproxy --out nightly.tar --since full.index.json --split fat32', 'Only what is new'),
   handler: async (argv) => {
+    const { exportBundle, parseSize } = await import('../../bundle/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const split = argv.split === undefined ? undefined : parseSize(argv.split);
     const r = await exportBundle(
@@ -81,6 +81,7 @@ const importCommand: GomirrorCommand<ImportArgs> = {
       .example('$0 bundle import --root /srv/goproxy --verify-key mirror.key.pub full.tar nightly-*.tar', 'Import in order')
       .example('$0 bundle import --root /srv/goproxy big.tar.*', 'The volumes of a split bundle'),
   handler: async (argv) => {
+    const { importBundles } = await import('../../bundle/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const results = await importBundles(
       {

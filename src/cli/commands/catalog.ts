@@ -1,6 +1,5 @@
 /** `gomirror catalog`: regenerate the static catalog (index.html, _catalog/) of a tree. */
 import type { Argv } from 'yargs';
-import { catalogTree, describeCatalog } from '../../catalog/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
@@ -24,6 +23,7 @@ export const catalogCommand: GomirrorCommand<CatalogArgs> = {
           'Takes the tree lock: exit 3 while a sync, import or prune runs.',
       ),
   handler: async (argv) => {
+    const { catalogTree, describeCatalog } = await import('../../catalog/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const started = performance.now();
     const r = await catalogTree(argv.root, { full: argv.full }, out);

@@ -1,8 +1,6 @@
 /** `gomirror doctor`: check a mirror from where the go command runs, with a verdict and fixes. */
 import type { Argv } from 'yargs';
 import { GomirrorError } from '../../errors.js';
-import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor, loadGoEnv, readDoctorProject, readGoClient } from '../../doctor/index.js';
-import { loadNetrc } from '../../upstream/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
@@ -36,6 +34,8 @@ export const doctorCommand: GomirrorCommand<DoctorArgs> = {
           '/sumdb/<name>/supported, the toolchain a project\'s go line makes the local go switch to, latency. Exit 1 when any check fails.',
       ),
   handler: async (argv) => {
+    const { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor, loadGoEnv, readDoctorProject, readGoClient } = await import('../../doctor/index.js');
+    const { loadNetrc } = await import('../../upstream/index.js');
     const timeout = argv.timeout ?? 5;
     if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 300) {
       throw new GomirrorError('E_USAGE', `--timeout: must be from 0 to 300 seconds, not ${argv.timeout}`);

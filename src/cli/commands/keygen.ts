@@ -1,6 +1,5 @@
 /** `gomirror keygen`: make the Ed25519 key pair that signs bundles. */
 import type { Argv } from 'yargs';
-import { writeKeyPair } from '../../bundle/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
@@ -18,6 +17,7 @@ export const keygenCommand: GomirrorCommand<KeygenArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'Replace existing key files' })
       .example('$0 keygen --out /etc/gomirror/bundle.key', 'Then: bundle export --sign-key FILE, bundle import --verify-key FILE.pub'),
   handler: async (argv) => {
+    const { writeKeyPair } = await import('../../bundle/index.js');
     const out = createOutput('text');
     const r = await writeKeyPair(argv.out, argv.force);
     out.result(`key ${r.keyId}: private key ${r.privateFile} (keep it secret), public key ${r.publicFile}`);

@@ -2,8 +2,7 @@
 import type { Argv } from 'yargs';
 import { buildSyncConfig } from '../../config/index.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
-import { pruneTree } from '../../prune/index.js';
-import { formatBytes } from '../../sync/index.js';
+import { formatBytes } from '../../bytes.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
@@ -43,6 +42,7 @@ export const pruneCommand: GomirrorCommand<PruneArgs> = {
           'go.mod files require. prune takes the tree lock (exit 3 while a sync runs), except with --dry-run.',
       ),
   handler: async (argv) => {
+    const { pruneTree } = await import('../../prune/index.js');
     let manifest: Manifest | undefined;
     if (argv.manifest) {
       manifest = await loadManifest(argv.manifest);

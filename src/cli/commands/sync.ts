@@ -3,7 +3,6 @@ import type { Argv } from 'yargs';
 import { buildSyncConfig, type SyncConfig } from '../../config/index.js';
 import { isGomirrorError } from '../../errors.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
-import { writeSyncMetrics, formatSyncSummary, syncTree } from '../../sync/index.js';
 import { requireWritableParent } from '../../tree/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
@@ -117,6 +116,7 @@ export const syncCommand: GomirrorCommand<SyncArgs> = {
           'whatever the umask. See docs/install.md and docs/operations.md for cron, systemd and alerts.',
       ),
   handler: async (argv) => {
+    const { writeSyncMetrics, formatSyncSummary, syncTree } = await import('../../sync/index.js');
     const started = Date.now() / 1000;
     const config = await loadSyncConfig(argv).catch(async (err: unknown) => {
       // A cron job with a broken manifest must show up in the metrics too.

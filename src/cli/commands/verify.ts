@@ -1,7 +1,7 @@
 /** `gomirror verify`: check the whole tree, name every bad file; `--repair` fetches them again. */
 import type { Argv } from 'yargs';
-import { formatBytes } from '../../sync/index.js';
-import { buildVerifyConfig, verifyTreeService, type VerifyTreeResult } from '../../verify/index.js';
+import { formatBytes } from '../../bytes.js';
+import type { VerifyTreeResult } from '../../verify/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput, type Output } from '../output.js';
 
@@ -39,6 +39,7 @@ export const verifyCommand: GomirrorCommand<VerifyArgs> = {
           '*.tmp-* files; the sumdb mirror. Without --repair verify only reads and takes no lock; --repair takes the lock (exit 3 while a sync runs).',
       ),
   handler: async (argv) => {
+    const { buildVerifyConfig, verifyTreeService } = await import('../../verify/index.js');
     const config = buildVerifyConfig(
       {
         ...(argv.root !== undefined ? { root: argv.root } : {}),
