@@ -55,7 +55,7 @@ describe('the exit code of a gomirror process', () => {
       const r = await runFake(args);
       assert.equal(r.code, 2, describeRun(r));
       assert.equal(r.stdout, '', 'the handler did not run');
-      assert.match(r.stderr, /^error: .+\n  hint: Run gomirror --help, or gomirror <command> --help\n$/, describeRun(r));
+      assert.match(r.stderr, /^error: .+\n {2}hint: Run gomirror --help, or gomirror <command> --help\n$/, describeRun(r));
     }
   });
 
