@@ -1,6 +1,32 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Code in src/ imports another folder only through that folder's index.js. */
+const FOLDER_FACE_PATTERNS = [
+  {
+    regex: '^(\\.\\./)+(?![^/.][^/]*/([^/.][^/]*/)*index\\.js$)[^/.][^/]*/',
+    message: "Import another folder through its index.js (add the export there if it belongs to the folder's public face).",
+  },
+  {
+    regex: '^\\./(?!([^/.][^/]*/)+index\\.js$)[^/.][^/]*/',
+    message: 'Import a subfolder through its index.js.',
+  },
+];
+
+/** One folder per command, named as the command. */
+const COMMAND_FOLDERS = ['sync', 'verify', 'prune', 'doctor', 'nginx', 'publish', 'bundle', 'audit', 'catalog'];
+
+const COMMAND_PATTERN = {
+  regex: `^(\\.\\./)+(${COMMAND_FOLDERS.join('|')})/`,
+  message: 'A command does not import another command: move what both need into a shared folder (see docs/architecture.md).',
+};
+
+/**
+ * Known cases still to move: prune lists the tree with verify's scanTree
+ * (a tree walk that belongs in tree/).
+ */
+const COMMAND_IMPORT_EXCEPTIONS = ['src/prune/inventory.ts'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tmp/**', 'test/fixtures/**/*.go', '**/*.js'] },
   js.configs.recommended,
@@ -26,22 +52,19 @@ export default tseslint.config(
     // errors.ts are their own face).
     files: ['src/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+(?![^/.][^/]*/([^/.][^/]*/)*index\\.js$)[^/.][^/]*/',
-              message: "Import another folder through its index.js (add the export there if it belongs to the folder's public face).",
-            },
-            {
-              regex: '^\\./(?!([^/.][^/]*/)+index\\.js$)[^/.][^/]*/',
-              message: 'Import a subfolder through its index.js.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: FOLDER_FACE_PATTERNS }],
     },
+  },
+  {
+    // A command folder uses building blocks and mirror/, never another
+    // command (docs/architecture.md): what two commands share gets a folder of
+    // its own (project/, client-config/). The rule repeats the index.js
+    // patterns because a later block's rule replaces an earlier one's.
+    // Dynamic import() is not covered: sync, prune and bundle import load
+    // catalog/ lazily to refresh the catalog after changing the tree.
+    files: [`src/{${COMMAND_FOLDERS.join(',')}}/**/*.ts`],
+    ignores: COMMAND_IMPORT_EXCEPTIONS,
+    rules: { 'no-restricted-imports': ['error', { patterns: [...FOLDER_FACE_PATTERNS, COMMAND_PATTERN] }] },
   },
   {
     // cli/commands/ are the thin files of the cli folder itself.

@@ -2,7 +2,7 @@
  * The front page, the all-modules page, the health page and the search
  * index as data (pure), from the catalog state and the kept reports.
  */
-import { buildClientConfig } from '../nginx/index.js';
+import { buildClientConfig } from '../client-config/index.js';
 import { formatBytes } from '../bytes.js';
 import { healthChart, lastRuns, type RunSummary } from './health.js';
 import { modulePagePath } from './module-view.js';

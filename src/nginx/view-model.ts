@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 
-import { compileModulePattern, splitModulePatterns } from './module-pattern.js';
+import { compileModulePattern, splitModulePatterns } from '../module/index.js';
 import { DEFAULT_LIST_MAX_AGE, checkConfigPath, checkServerName, formatListen, parseAuthRule, parseListen, parseMaxAge, type NginxOptions } from './options.js';
 import { GomirrorError } from '../errors.js';
 import { IMMUTABLE_MAX_AGE, SERVED_KINDS, VULNDB_ENTRY_MAX_AGE, type ServedKind } from '../tree/index.js';

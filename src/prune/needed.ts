@@ -8,7 +8,7 @@ import type { TreeStore } from '../tree/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
 import { parseGoSum } from '../gosum/index.js';
 import { openVulnDbCopy, refuseLatestReasons } from '../vulndb/index.js';
-import { readProjectInputs, toolchainEntries } from '../sync/index.js';
+import { readProjectInputs, toolchainEntries } from '../project/index.js';
 import type { SyncConfig } from '../config/index.js';
 import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
 import type { ModuleOnDisk } from './plan.js';

@@ -14,12 +14,11 @@ import { createDirectSource, locateGo, type VcsDirectSource } from '../vcs/index
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, checkGoMod, createStagePool } from '../mirror/index.js';
-import { readProjectInputs, type ProjectInputs } from './project-inputs.js';
+import { readProjectInputs, toolchainEntries, type ProjectInputs } from '../project/index.js';
 import { buildSyncReport, type SyncReport, upstreamUnreachable } from './report.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget, type ModuleOutcome } from './run.js';
 import { onInterrupt } from './interrupt.js';
 import { prepareVulnerable } from './vulnerable.js';
-import { toolchainEntries } from './toolchains.js';
 import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
 import { DEFAULT_SUMDB } from '../config/index.js';
 

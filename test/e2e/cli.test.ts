@@ -4,7 +4,7 @@
  * untouched), structured JSON logs and the JSON report.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeCli, runCli } from '../helpers/cli.js';
@@ -35,6 +35,18 @@ describe('gomirror command line', () => {
     assert.equal((await runCli(['sync', '--out', work, '--bogus'])).code, 2);
     assert.equal((await runCli(['synk'])).code, 2);
     assert.equal((await runCli([])).code, 2);
+    const group = await runCli(['bundle']);
+    assert.equal(group.code, 2, describeCli(group));
+    assert.match(group.stderr, /^error: Name a subcommand: export or import\n/, describeCli(group));
+  });
+
+  it('does no work on a usage error: the command does not run', async () => {
+    const conf = path.join(work, 'bogus-nginx.conf');
+    const r = await runCli(['nginx', '--root', work, '--out', conf, '--bogus']);
+    assert.equal(r.code, 2, describeCli(r));
+    assert.match(r.stderr, /Unknown argument: bogus/);
+    assert.equal(r.stdout, '', describeCli(r));
+    await assert.rejects(stat(conf), { code: 'ENOENT' }, 'nginx must not have written --out');
   });
 
   it('rejects a bad manifest before any work, naming the place, and leaves the tree as it was', async () => {

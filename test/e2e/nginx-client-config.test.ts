@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 
 import { goEnv } from '../helpers/go-client.js';
 import { requireCommand } from '../helpers/go-tools.js';
-import { buildClientConfig } from '../../src/nginx/index.js';
+import { buildClientConfig } from '../../src/client-config/index.js';
 
 const run = promisify(execFile);
 

@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { requireCommand } from '../helpers/go-tools.js';
-import { compileModulePattern } from '../../src/nginx/index.js';
+import { compileModulePattern } from '../../src/module/index.js';
 
 const run = promisify(execFile);
 const XMOD_GOPATH = '/usr/share/gocode';

@@ -14,7 +14,7 @@ import { CORP, CORP_USER, DEEP, serveMirror, type ServedMirror } from './nginx-m
 import { buildUpstream, nameSource, parseGoSum, type Upstream } from '../helpers/fixture-upstream.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { assertGoOk, describeGoResult, goEnv, makeConsumerProject, runGo, type GoEnvOptions } from '../helpers/go-client.js';
-import { buildClientConfig } from '../../src/nginx/index.js';
+import { buildClientConfig } from '../../src/client-config/index.js';
 
 const ONLY_SECOND = 'example.com/onlysecond';
 

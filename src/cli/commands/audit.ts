@@ -1,7 +1,7 @@
 /** `gomirror audit`: list the mirrored versions that known vulnerabilities affect. */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 
-import { auditTree, formatAudit } from '../../audit/index.js';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface AuditArgs {
@@ -11,7 +11,7 @@ interface AuditArgs {
   fail: boolean;
 }
 
-export const auditCommand: CommandModule<object, AuditArgs> = {
+export const auditCommand: GomirrorCommand<AuditArgs> = {
   command: 'audit',
   describe: "List every mirrored version a known vulnerability affects, by the tree's copy of the Go vulnerability database",
   builder: (y: Argv) =>
@@ -31,13 +31,14 @@ export const auditCommand: CommandModule<object, AuditArgs> = {
           "version that ends the affected range of that version (null: no fix); fixedInMirror says whether the tree holds it or a " +
           'later version the vulnerability does not affect. Exit 0 (also with findings unless --fail), 1 with findings and --fail, ' +
           '2 when the tree holds no vulnerability database.',
-      ) as unknown as Argv<AuditArgs>,
+      ),
   handler: async (argv) => {
+    const { auditTree, formatAudit } = await import('../../audit/index.js');
     const out = createOutput('text');
     const result = await auditTree({ root: argv.root, ...(argv.module !== undefined ? { module: argv.module } : {}) });
     if (argv.json) out.result(JSON.stringify(result.findings, null, 2));
     else for (const line of formatAudit(result)) out.result(line);
     out.finish();
-    if (argv.fail && result.findings.length > 0) process.exitCode = 1;
+    return argv.fail && result.findings.length > 0 ? 1 : 0;
   },
 };

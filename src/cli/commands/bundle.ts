@@ -1,6 +1,6 @@
 /** `gomirror bundle export|import`: carry the tree across an air gap. */
-import type { Argv, CommandModule } from 'yargs';
-import { exportBundle, importBundles, parseSize } from '../../bundle/index.js';
+import type { Argv } from 'yargs';
+import { registerCommand, type GomirrorCommand, type GomirrorCommandGroup } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface ExportArgs {
@@ -22,7 +22,7 @@ interface ImportArgs {
 
 const logFormat = { choices: ['text', 'json'], default: 'text', describe: 'text for people, json for log shippers' } as const;
 
-const exportCommand: CommandModule<object, ExportArgs> = {
+const exportCommand: GomirrorCommand<ExportArgs> = {
   command: 'export',
   describe: 'Write the tree (or what is new since an earlier bundle) into a tar with an index',
   builder: (y: Argv) =>
@@ -41,8 +41,9 @@ const exportCommand: CommandModule<object, ExportArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'Replace a bundle already at --out (by default export refuses: it may not have been carried yet)' })
       .option('log-format', logFormat)
       .example('$0 bundle export --root /srv/goproxy --out full.tar --sign-key mirror.key', 'Everything, signed')
-      .example('$0 bundle export --root /srv/goproxy --out nightly.tar --since full.index.json --split fat32', 'Only what is new') as Argv<ExportArgs>,
+      .example('$0 bundle export --root /srv/goproxy --out nightly.tar --since full.index.json --split fat32', 'Only what is new'),
   handler: async (argv) => {
+    const { exportBundle, parseSize } = await import('../../bundle/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const split = argv.split === undefined ? undefined : parseSize(argv.split);
     const r = await exportBundle(
@@ -64,10 +65,11 @@ const exportCommand: CommandModule<object, ExportArgs> = {
       r,
     );
     out.finish();
+    return 0;
   },
 };
 
-const importCommand: CommandModule<object, ImportArgs> = {
+const importCommand: GomirrorCommand<ImportArgs> = {
   command: 'import <bundles..>',
   describe: 'Verify bundles (tars, or the volumes of one in order) and move their files into the tree',
   builder: (y: Argv) =>
@@ -77,8 +79,9 @@ const importCommand: CommandModule<object, ImportArgs> = {
       .option('verify-key', { type: 'string', describe: 'Refuse bundles not signed by this Ed25519 public key (FILE.pub)' })
       .option('log-format', logFormat)
       .example('$0 bundle import --root /srv/goproxy --verify-key mirror.key.pub full.tar nightly-*.tar', 'Import in order')
-      .example('$0 bundle import --root /srv/goproxy big.tar.*', 'The volumes of a split bundle') as Argv<ImportArgs>,
+      .example('$0 bundle import --root /srv/goproxy big.tar.*', 'The volumes of a split bundle'),
   handler: async (argv) => {
+    const { importBundles } = await import('../../bundle/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const results = await importBundles(
       {
@@ -95,12 +98,13 @@ const importCommand: CommandModule<object, ImportArgs> = {
       { bundles: results },
     );
     out.finish();
+    return 0;
   },
 };
 
-export const bundleCommand: CommandModule = {
+export const bundleCommand: GomirrorCommandGroup = {
   command: 'bundle <command>',
   describe: 'Export the tree to a tar (USB drives, air gaps) or import one',
-  builder: (y: Argv) => y.command(exportCommand).command(importCommand).demandCommand(1, 'Name a subcommand: export or import'),
-  handler: () => undefined,
+  subcommands: [registerCommand(exportCommand), registerCommand(importCommand)],
+  demand: 'Name a subcommand: export or import',
 };

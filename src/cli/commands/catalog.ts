@@ -1,6 +1,6 @@
 /** `gomirror catalog`: regenerate the static catalog (index.html, _catalog/) of a tree. */
-import type { Argv, CommandModule } from 'yargs';
-import { catalogTree, describeCatalog } from '../../catalog/index.js';
+import type { Argv } from 'yargs';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface CatalogArgs {
@@ -9,7 +9,7 @@ interface CatalogArgs {
   'log-format': string;
 }
 
-export const catalogCommand: CommandModule<object, CatalogArgs> = {
+export const catalogCommand: GomirrorCommand<CatalogArgs> = {
   command: 'catalog',
   describe: 'Regenerate the static catalog people browse (index.html, _catalog/: module pages, health, index.jsonl feed)',
   builder: (y: Argv) =>
@@ -21,12 +21,14 @@ export const catalogCommand: CommandModule<object, CatalogArgs> = {
       .epilogue(
         'Only modules whose files changed since the last run are read again (.gomirror/catalog.json). ' +
           'Takes the tree lock: exit 3 while a sync, import or prune runs.',
-      ) as Argv<CatalogArgs>,
+      ),
   handler: async (argv) => {
+    const { catalogTree, describeCatalog } = await import('../../catalog/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const started = performance.now();
     const r = await catalogTree(argv.root, { full: argv.full }, out);
     out.result(describeCatalog(r, (performance.now() - started) / 1000), argv['log-format'] === 'json' ? { ...r } : undefined);
     out.finish();
+    return 0;
   },
 };

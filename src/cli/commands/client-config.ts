@@ -1,7 +1,8 @@
 /** `gomirror client-config`: print the go command settings for clients of the mirror. */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 
-import { buildClientConfig } from '../../nginx/index.js';
+import { buildClientConfig } from '../../client-config/index.js';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface ClientConfigArgs {
@@ -13,7 +14,7 @@ interface ClientConfigArgs {
   vulndb: boolean;
 }
 
-export const clientConfigCommand: CommandModule<object, ClientConfigArgs> = {
+export const clientConfigCommand: GomirrorCommand<ClientConfigArgs> = {
   command: 'client-config',
   describe: 'Print the go env settings (and .netrc entry) that point the go command at the mirror',
   builder: (y: Argv) =>
@@ -43,7 +44,7 @@ export const clientConfigCommand: CommandModule<object, ClientConfigArgs> = {
         default: true,
         describe: 'Also print the govulncheck -db URL/vulndb line for the mirror\'s vulnerability database (--no-vulndb to leave it out)',
       }),
-  handler: (argv) => {
+  handler: async (argv) => {
     const config = buildClientConfig({
       url: argv.url,
       private: argv.private,
@@ -56,5 +57,6 @@ export const clientConfigCommand: CommandModule<object, ClientConfigArgs> = {
     const out = createOutput('text');
     for (const w of config.warnings) out.warn(w);
     out.result(config.text.replace(/\n$/, ''));
+    return 0;
   },
 };

@@ -1,23 +1,22 @@
 /** `gomirror doctor`: check a mirror from where the go command runs, with a verdict and fixes. */
 import type { Argv } from 'yargs';
 import { GomirrorError } from '../../errors.js';
-import { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor, loadGoEnv, readDoctorProject, readGoClient } from '../../doctor/index.js';
-import { loadNetrc } from '../../upstream/index.js';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface DoctorArgs {
-  proxy?: string;
-  module?: string;
-  sumdb?: string;
-  gomod?: string;
-  timeout?: number;
-  'log-format'?: string;
+  proxy: string;
+  module: string | undefined;
+  sumdb: string | undefined;
+  gomod: string | undefined;
+  timeout: number;
+  'log-format': string;
 }
 
-export const doctorCommand = {
+export const doctorCommand: GomirrorCommand<DoctorArgs> = {
   command: 'doctor',
   describe: 'Check a mirror the way you would by hand when `go mod tidy` times out, and say how to fix what fails',
-  builder: (y: Argv): Argv<DoctorArgs> =>
+  builder: (y: Argv) =>
     y
       .option('proxy', { type: 'string', demandOption: true, describe: 'The mirror\'s URL, as it stands in GOPROXY' })
       .option('module', { type: 'string', describe: 'PATH[@VERSION]: also fetch its list, .info, .mod and .zip (default version: latest)' })
@@ -33,8 +32,10 @@ export const doctorCommand = {
         'Checks, each only when the one before passed: Go and proxy settings (the environment over what go env -w wrote), DNS, TCP connect time, TLS ' +
           'handshake and certificate, a 404 for a missing module, status, content type and body of list/.info/.mod/.zip, ' +
           '/sumdb/<name>/supported, the toolchain a project\'s go line makes the local go switch to, latency. Exit 1 when any check fails.',
-      ) as Argv<DoctorArgs>,
-  handler: async (argv: DoctorArgs): Promise<void> => {
+      ),
+  handler: async (argv) => {
+    const { createDoctorProbes, formatDoctorReport, goTrustedCa, runDoctor, loadGoEnv, readDoctorProject, readGoClient } = await import('../../doctor/index.js');
+    const { loadNetrc } = await import('../../upstream/index.js');
     const timeout = argv.timeout ?? 5;
     if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 300) {
       throw new GomirrorError('E_USAGE', `--timeout: must be from 0 to 300 seconds, not ${argv.timeout}`);
@@ -63,7 +64,7 @@ export const doctorCommand = {
       );
       out.result(formatDoctorReport(report).join('\n'), json ? report : undefined);
       out.finish();
-      if (!report.ok) process.exitCode = 1;
+      return report.ok ? 0 : 1;
     } finally {
       await probes.close();
     }

@@ -1,7 +1,8 @@
 /** `gomirror nginx`: print or write the Nginx config that serves a tree. */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 
 import { DEFAULT_LIST_MAX_AGE, generateNginxConfig } from '../../nginx/index.js';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface NginxArgs {
@@ -19,7 +20,7 @@ interface NginxArgs {
   'access-log': string | undefined;
 }
 
-export const nginxCommand: CommandModule<object, NginxArgs> = {
+export const nginxCommand: GomirrorCommand<NginxArgs> = {
   command: 'nginx',
   describe: 'Print (or write with --out) an Nginx config that serves the tree to the go command',
   builder: (y: Argv) =>
@@ -80,5 +81,6 @@ export const nginxCommand: CommandModule<object, NginxArgs> = {
     for (const w of result.warnings) out.warn(w);
     if (result.outFile === undefined) out.result(result.text.replace(/\n$/, ''));
     else out.result(`wrote ${result.outFile}`);
+    return 0;
   },
 };

@@ -2,25 +2,25 @@
 import type { Argv } from 'yargs';
 import { buildSyncConfig } from '../../config/index.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
-import { pruneTree } from '../../prune/index.js';
-import { formatBytes } from '../../sync/index.js';
+import { formatBytes } from '../../bytes.js';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface PruneArgs {
-  root?: string;
-  manifest?: string;
-  gomod?: string[];
-  gosum?: string[];
-  'keep-days'?: number;
-  grace?: number;
-  'dry-run'?: boolean;
-  'log-format'?: string;
+  root: string;
+  manifest: string | undefined;
+  gomod: string[] | undefined;
+  gosum: string[] | undefined;
+  'keep-days': number;
+  grace: number;
+  'dry-run': boolean;
+  'log-format': string;
 }
 
-export const pruneCommand = {
+export const pruneCommand: GomirrorCommand<PruneArgs> = {
   command: 'prune',
   describe: 'Remove the versions no manifest input needs any longer (lists are rewritten first)',
-  builder: (y: Argv): Argv<PruneArgs> =>
+  builder: (y: Argv) =>
     y
       .option('root', { type: 'string', describe: 'Root directory of the tree', demandOption: true })
       .option('manifest', { type: 'string', describe: 'The manifest sync uses; its queries are resolved against the tree' })
@@ -40,8 +40,9 @@ export const pruneCommand = {
         '"Needed" is resolved against the tree, not the upstream: `latest` keeps the newest mirrored version, a range every ' +
           'mirrored version in it, exact versions and go.sum lines themselves; with "deps" (the default) also what their ' +
           'go.mod files require. prune takes the tree lock (exit 3 while a sync runs), except with --dry-run.',
-      ) as Argv<PruneArgs>,
-  handler: async (argv: PruneArgs): Promise<void> => {
+      ),
+  handler: async (argv) => {
+    const { pruneTree } = await import('../../prune/index.js');
     let manifest: Manifest | undefined;
     if (argv.manifest) {
       manifest = await loadManifest(argv.manifest);
@@ -80,5 +81,6 @@ export const pruneCommand = {
       (byAge > 0 ? ` (${byAge} only because they are younger than ${argv['keep-days']} days)` : '');
     out.result(text, json ? { dryRun: result.dryRun, ...plan, warnings: result.warnings } : undefined);
     out.finish();
+    return 0;
   },
 };

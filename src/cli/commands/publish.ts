@@ -1,6 +1,7 @@
 /** `gomirror publish`: copy the tree to mirror hosts (rsync) and S3 buckets, index files last. */
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { DEFAULT_CONCURRENCY, parseDuration, publishTree } from '../../publish/index.js';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface PublishArgs {
@@ -18,7 +19,7 @@ interface PublishArgs {
   'log-format': string;
 }
 
-export const publishCommand: CommandModule<object, PublishArgs> = {
+export const publishCommand: GomirrorCommand<PublishArgs> = {
   command: 'publish',
   describe: 'Copy the tree to mirror hosts (rsync) and S3 buckets, all at once: module files first, list/@latest/sumdb files last',
   builder: (y: Argv) =>
@@ -51,7 +52,7 @@ export const publishCommand: CommandModule<object, PublishArgs> = {
       .example('$0 publish --root /srv/goproxy --to mirror1:/srv/goproxy --to rsync://mirror2/goproxy', 'Two mirrors')
       .example('$0 publish --root /srv/goproxy --to s3://my-goproxy/go --to rsync://mirror2/goproxy', 'A bucket and a mirror')
       .example('AWS_ENDPOINT_URL_S3=http://minio:9000 $0 publish --root /srv/goproxy --to s3://goproxy', 'MinIO (path-style)')
-      .example('$0 publish --root /srv/goproxy --to /mnt/nfs/goproxy --delete --dry-run', 'See what would change') as Argv<PublishArgs>,
+      .example('$0 publish --root /srv/goproxy --to /mnt/nfs/goproxy --delete --dry-run', 'See what would change'),
   handler: async (argv) => {
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const r = await publishTree(
@@ -93,6 +94,6 @@ export const publishCommand: CommandModule<object, PublishArgs> = {
       })),
     });
     out.finish();
-    if (!r.ok) process.exitCode = 1;
+    return r.ok ? 0 : 1;
   },
 };

@@ -3,40 +3,40 @@ import type { Argv } from 'yargs';
 import { buildSyncConfig, type SyncConfig } from '../../config/index.js';
 import { isGomirrorError } from '../../errors.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
-import { writeSyncMetrics, formatSyncSummary, syncTree } from '../../sync/index.js';
 import { requireWritableParent } from '../../tree/index.js';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
 
 interface SyncArgs {
-  manifest?: string;
-  gomod?: string[];
-  gosum?: string[];
-  deps?: boolean;
-  zips?: string;
-  toolchains?: string[];
-  platforms?: string[];
-  out?: string;
-  upstream?: string;
-  sumdb?: string;
-  private?: string;
-  noproxy?: string;
-  go?: string;
-  'vcs-concurrency'?: number;
-  concurrency?: number;
-  retries?: number;
-  'dry-run'?: boolean;
-  report?: string;
-  metrics?: string;
-  'log-format'?: string;
-  vulndb?: string;
-  'allow-rollback'?: boolean;
-  vulnerable?: string;
+  manifest: string | undefined;
+  gomod: string[] | undefined;
+  gosum: string[] | undefined;
+  deps: boolean | undefined;
+  zips: string | undefined;
+  toolchains: string[] | undefined;
+  platforms: string[] | undefined;
+  out: string;
+  upstream: string | undefined;
+  sumdb: string | undefined;
+  private: string | undefined;
+  noproxy: string | undefined;
+  go: string | undefined;
+  'vcs-concurrency': number;
+  concurrency: number;
+  retries: number;
+  'dry-run': boolean | undefined;
+  report: string | undefined;
+  metrics: string | undefined;
+  'log-format': string;
+  vulndb: string | undefined;
+  'allow-rollback': boolean | undefined;
+  vulnerable: string | undefined;
 }
 
-export const syncCommand = {
+export const syncCommand: GomirrorCommand<SyncArgs> = {
   command: 'sync',
   describe: 'Mirror the module versions a manifest names, and everything go.mod/go.sum/go.work files need, into a static GOPROXY tree',
-  builder: (y: Argv): Argv<SyncArgs> =>
+  builder: (y: Argv) =>
     y
       .option('manifest', { type: 'string', describe: 'JSON manifest (see mirror-manifest.example.json)' })
       .option('gomod', {
@@ -114,8 +114,9 @@ export const syncCommand = {
           'A lock left by a crashed run is taken over. SIGTERM (SIGINT, SIGHUP) stops the run: it writes the report and metrics ' +
           '(fatal code E_INTERRUPTED), releases the lock and exits 143 (130, 129). Files are written 0644, directories 0755, ' +
           'whatever the umask. See docs/install.md and docs/operations.md for cron, systemd and alerts.',
-      ) as Argv<SyncArgs>,
-  handler: async (argv: SyncArgs): Promise<void> => {
+      ),
+  handler: async (argv) => {
+    const { writeSyncMetrics, formatSyncSummary, syncTree } = await import('../../sync/index.js');
     const started = Date.now() / 1000;
     const config = await loadSyncConfig(argv).catch(async (err: unknown) => {
       // A cron job with a broken manifest must show up in the metrics too.
@@ -142,7 +143,7 @@ export const syncCommand = {
     }
     out.result(formatSyncSummary(report), config.logFormat === 'json' ? { summary: report.summary, ok: report.ok } : undefined);
     out.finish();
-    if (!report.ok) process.exitCode = 1;
+    return report.ok ? 0 : 1;
   },
 };
 

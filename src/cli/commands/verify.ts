@@ -1,15 +1,24 @@
 /** `gomirror verify`: check the whole tree, name every bad file; `--repair` fetches them again. */
 import type { Argv } from 'yargs';
-import { formatBytes } from '../../sync/index.js';
-import { buildVerifyConfig, verifyTreeService, type VerifyFlags, type VerifyTreeResult } from '../../verify/index.js';
+import { formatBytes } from '../../bytes.js';
+import type { VerifyTreeResult } from '../../verify/index.js';
+import type { GomirrorCommand } from '../command.js';
 import { createOutput, type Output } from '../output.js';
 
-type VerifyArgs = VerifyFlags & { 'log-format'?: string };
+interface VerifyArgs {
+  root: string;
+  repair: boolean;
+  upstream: string | undefined;
+  concurrency: number;
+  retries: number;
+  sumdb: string | undefined;
+  'log-format': string;
+}
 
-export const verifyCommand = {
+export const verifyCommand: GomirrorCommand<VerifyArgs> = {
   command: 'verify',
   describe: 'Check the whole tree and name every bad file; --repair fetches bad or missing files again',
-  builder: (y: Argv): Argv<VerifyArgs> =>
+  builder: (y: Argv) =>
     y
       .option('root', { type: 'string', describe: 'Root directory of the tree', demandOption: true })
       .option('repair', {
@@ -28,8 +37,9 @@ export const verifyCommand = {
         'Checks: every listed version has .info, .mod and .zip; each .mod and .zip matches its hash in .gomirror/go.sum; ' +
           'each zip obeys the module zip rules; each .info names its version; list and @latest match the disk; no stray ' +
           '*.tmp-* files; the sumdb mirror. Without --repair verify only reads and takes no lock; --repair takes the lock (exit 3 while a sync runs).',
-      ) as Argv<VerifyArgs>,
-  handler: async (argv: VerifyArgs): Promise<void> => {
+      ),
+  handler: async (argv) => {
+    const { buildVerifyConfig, verifyTreeService } = await import('../../verify/index.js');
     const config = buildVerifyConfig(
       {
         ...(argv.root !== undefined ? { root: argv.root } : {}),
@@ -60,7 +70,7 @@ export const verifyCommand = {
       : summary;
     out.result(text, json ? { ok: outcome.ok, before: outcome.before, repair: outcome.repair, after: outcome.after } : undefined);
     out.finish();
-    if (!outcome.ok) process.exitCode = 1;
+    return outcome.ok ? 0 : 1;
   },
 };
 

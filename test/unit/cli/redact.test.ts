@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
 import { createOutput, redactSecrets } from '../../../src/cli/output.js';
 import { adviseStatus } from '../../../src/doctor/advice.js';
-import { buildClientConfig } from '../../../src/nginx/client-config.js';
+import { buildClientConfig } from '../../../src/client-config/index.js';
 import { clearSecrets, registerEnvSecrets } from '../../../src/secrets.js';
 import { loadNetrc } from '../../../src/upstream/netrc.js';
 

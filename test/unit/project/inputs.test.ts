@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readProjectInputs } from '../../../src/sync/project-inputs.js';
+import { readProjectInputs } from '../../../src/project/index.js';
 
 const H1 = 'h1:' + Buffer.alloc(32, 1).toString('base64');
 const H2 = 'h1:' + Buffer.alloc(32, 2).toString('base64');

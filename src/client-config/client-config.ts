@@ -4,7 +4,7 @@
  * entry when the mirror asks for credentials. Pure: the environment to check
  * is passed in.
  */
-import { compileModulePattern, splitModulePatterns } from './module-pattern.js';
+import { compileModulePattern, splitModulePatterns } from '../module/index.js';
 import { GomirrorError } from '../errors.js';
 
 /** Inputs of `gomirror client-config`. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { escapePath } from '../../../src/module/index.js';
-import { compileModulePattern, splitModulePatterns } from '../../../src/nginx/module-pattern.js';
+import { compileModulePattern, escapePath, splitModulePatterns } from '../../../src/module/index.js';
 import { GomirrorError } from '../../../src/errors.js';
 
 /** The URIs of a module's files as Nginx sees them (percent-decoded, escaped module path). */

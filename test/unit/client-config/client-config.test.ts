@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { GomirrorError } from '../../../src/errors.js';
-import { buildClientConfig, quoteShellWord } from '../../../src/nginx/client-config.js';
+import { buildClientConfig, quoteShellWord } from '../../../src/client-config/index.js';
 
 function usage(message: string) {
   return (err: unknown): boolean => err instanceof GomirrorError && err.code === 'E_USAGE' && err.message === message;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { GomirrorError } from '../../../src/errors.js';
 import { parseGoMod, parseGoWork } from '../../../src/modfile/index.js';
-import { toolchainEntries } from '../../../src/sync/toolchains.js';
+import { toolchainEntries } from '../../../src/project/index.js';
 
 const dl = (go: string, p: string): string => `v0.0.1-go${go}.${p}`;
 const PLATFORMS = ['linux-amd64'];

@@ -11,7 +11,7 @@
  * matching `a!b` (module element `aB`), exactly as Go's case-sensitive match would.
  */
 import { GomirrorError } from '../errors.js';
-import { parsePathPattern, type PatternToken } from '../module/index.js';
+import { parsePathPattern, type PatternToken } from './path-pattern.js';
 
 /** Characters Go allows in a module path element (module.CheckPath), in code-point order. */
 const MODULE_PATH_CHARS = [

@@ -9,8 +9,7 @@ import type { PlanEntry } from '../graph/index.js';
 import { parseGoMod, type GoModFile, type GoWorkFile } from '../modfile/index.js';
 import { TOOLCHAIN_MODULE, compareGoVersions, needsToolchainList, planToolchains, selectProjectToolchain, type ToolchainRequest } from '../toolchain/index.js';
 import type { SyncConfig } from '../config/index.js';
-import type { ProjectInputs } from './project-inputs.js';
-import type { ResolvedRoot } from './run.js';
+import type { ProjectInputs } from './inputs.js';
 
 /** A Go release that can switch toolchains; dependencies asking for less never make a client switch. */
 const FIRST_SWITCHING = '1.21';
@@ -18,8 +17,8 @@ const FIRST_SWITCHING = '1.21';
 export interface ToolchainEntriesOptions {
   toolchains: SyncConfig['toolchains'];
   project: Pick<ProjectInputs, 'mains' | 'workspaces'>;
-  /** Manifest roots (resolved); their go lines count when deps are followed. */
-  roots: readonly ResolvedRoot[];
+  /** Manifest roots (resolved to versions); their go lines count when deps are followed. */
+  roots: readonly { module: string; version: string }[];
   deps: boolean;
   loadMod: (path: string, version: string) => Promise<Buffer>;
   /** The upstream's golang.org/toolchain `@v/list`. */
