@@ -19,7 +19,7 @@
  *
  * Environment: BENCH_VERSIONS (default 640), BENCH_ROUNDS (default 3),
  * BENCH_BIG_MB (default 300; 0 skips the memory run), BENCH_CONCURRENCY (16),
- * BENCH_DELAY_MS (20),
+ * BENCH_DELAY_MS (20), BENCH_BIN (the gomirror to run; default this checkout's),
  * BENCH_DIR (where the work directory goes; default the system temp dir;
  * about 0.5 GB per round).
  */
@@ -39,7 +39,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 20);
-const BIN = path.join(REPO_ROOT, 'bin/gomirror.js');
+// BENCH_BIN: another build's bin/gomirror.js (e.g. a copy of main's, for a before/after table).
+const BIN = process.env.BENCH_BIN ?? path.join(REPO_ROOT, 'bin/gomirror.js');
 
 interface Timed {
   seconds: number;

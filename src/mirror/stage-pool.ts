@@ -27,9 +27,8 @@ interface Slot {
 /**
  * A pool of `threads` workers staging versions (default: one per core beyond
  * the main thread, at least one, at most four; 0 stages inline). Zip checks
- * are CPU work (inflate, SHA-256, CRC-32) that would stall the download loop,
- * and on the main thread every file call would cost a thread-pool round
- * trip. A worker takes several jobs at once: while one job's fsyncs wait on
+ * are CPU work (inflate, SHA-256, CRC-32) that would stall the download loop.
+ * A worker takes several jobs at once: while one job's fsyncs wait on
  * the disk it checks the next zip. Workers start only when the busy ones
  * have work, so a sync of one version starts one.
  */

@@ -1,9 +1,9 @@
-import { ftruncateSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Agent, Dispatcher } from 'undici';
 import { GomirrorError } from '../errors.js';
 import { asShortBody, classify, contentLength, describe, ShortBodyError, StatusError, toGomirrorError, tooLarge, TooSlowError } from './http-errors.js';
+import { FileSink, type Sender } from './file-sink.js';
 import { copyLocal, readLocal } from './local-files.js';
 import { basicAuthFor, type NetrcEntry } from './netrc.js';
 import { redactUrl } from './proxy-list.js';
@@ -203,7 +203,7 @@ export function createTransport(options: TransportOptions): Transport {
             if (elapsed > minRate.graceMs && size < (minRate.bytesPerSecond * elapsed) / 1000 && (declared === null || size < declared)) {
               throw new TooSlowError(size, elapsed, minRate.bytesPerSecond);
             }
-            sink.chunk(chunk);
+            sink.chunk(chunk, controller);
           } catch (err) {
             fail(err);
             controller.abort(err as Error);
@@ -217,7 +217,8 @@ export function createTransport(options: TransportOptions): Transport {
           resolve(size);
         },
         onResponseError(_controller, err) {
-          fail(status === 200 ? asShortBody(err, size, declared) : err);
+          // The sink's own failure (a disk error) is what stopped the body.
+          fail(sink.failure?.() ?? (status === 200 ? asShortBody(err, size, declared) : err));
         },
       };
       dispatcher.dispatch({ origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers }, handler);
@@ -245,30 +246,24 @@ export function createTransport(options: TransportOptions): Transport {
       const fh = await open(file, 'w', 0o644).catch((err: unknown) => {
         throw new GomirrorError('E_FS', `cannot create ${file}: ${(err as Error).message}`, { cause: err });
       });
+      const sink = new FileSink(fh);
       try {
         return await withRetries(url, async () => {
-          // Chunks are written with plain synchronous calls, as curl does: a
-          // chunk goes to the page cache in microseconds, less than a
-          // thread-pool round trip. Every attempt starts the file over, so
-          // nothing of a longer failed one is left at the end.
-          let position = 0;
+          // Every attempt starts the file over, so nothing of a longer failed
+          // one is left at the end.
+          await sink.reset();
           const size = await fetchInto(url, maxBytes, {
-            start: () => {
-              ftruncateSync(fh.fd, 0);
-              position = 0;
-            },
-            chunk: (c) => {
-              for (let off = 0; off < c.length; ) {
-                const n = writeSync(fh.fd, c, off, c.length - off, position);
-                off += n;
-                position += n;
-              }
-            },
+            start: () => undefined,
+            chunk: (c, sender) => sink.push(c, sender),
+            failure: () => sink.failure,
           });
+          await sink.flush();
           stats.bytes += size;
           return { size };
         });
       } finally {
+        // A failed attempt may still have writes in flight.
+        await sink.flush().catch(() => undefined);
         await fh.close();
       }
     },
@@ -281,5 +276,7 @@ export function createTransport(options: TransportOptions): Transport {
 /** Where fetchInto puts a 200's body; start runs again for each new attempt. */
 interface BodySink {
   start(): void;
-  chunk(chunk: Buffer): void;
+  chunk(chunk: Buffer, sender: Sender): void;
+  /** The sink's own error (it aborted the transfer), if any. */
+  failure?(): unknown;
 }
