@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SyncConfig } from '../config/index.js';
 import { toGomirrorError, type GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { acquireTreeLock, createTreeStore, sweepDeadTemps, writeFileAtomic } from '../tree/index.js';
+import { acquireTreeLock, createTreeStore, sweepAfterUncleanRun, writeFileAtomic } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
 import { createUpstreamClient, createUpstreamStack, loadUpstreamSetup, redactUrl, type UpstreamSetup } from '../upstream/index.js';
 import { parseGosumdb } from '../sumdb/index.js';
@@ -51,9 +51,10 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   const go = config.vcs ? await locateGo(config.go, options.env ?? process.env) : undefined;
   const lock = config.dryRun ? undefined : await acquireTreeLock(config.out, { command: 'sync' });
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
-  // Temp files of runs that died (killed mid-download), anywhere in the tree.
+  // Temp files of runs that died (killed mid-download), anywhere in the tree:
+  // looked for only after a run that did not end cleanly.
   if (lock) {
-    const swept = await sweepDeadTemps(config.out);
+    const swept = await sweepAfterUncleanRun(config.out, lock);
     if (swept.length > 0) logger.info(`removed ${swept.length} temp files left by runs that died`);
   }
   const started = Date.now();
@@ -92,7 +93,8 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
             fatalCode: 'E_INTERRUPTED',
           }).catch((e: unknown) => logger.error(`${config.metrics}: cannot write metrics: ${(e as Error).message}`));
         }
-        await lock.release();
+        // Downloads are still in flight: the next run sweeps their temp files.
+        await lock.release({ unclean: true });
       }, options.exit)
     : (): void => undefined;
   try {

@@ -2,9 +2,10 @@ import { readdir, readFile, rm, unlink, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
 import { commitTempFile, syncDir, tempPathFor, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
-import { TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
+import { STATE_DIR, TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
 import { TOOLCHAIN_MODULE, listableToolchainVersions } from '../toolchain/index.js';
 import { isAlive } from './lock.js';
+import { uncleanMarker } from './unclean.js';
 import { readToolchainPlatforms, writeToolchainPlatforms } from './toolchain-state.js';
 import { pathExists } from './path-exists.js';
 
@@ -167,6 +168,18 @@ export async function sweepDeadTemps(root: string): Promise<string[]> {
     for (const n of gone) removed.push(path.join(dir, n));
   }
   return removed;
+}
+
+/**
+ * sweepDeadTemps, when a run may have left temp files (`lock.unclean`: the
+ * lock was taken over from a dead run, or a run was stopped; unclean.ts),
+ * then forgets the marker. Returns the removed paths, relative to root.
+ */
+export async function sweepAfterUncleanRun(root: string, lock: { unclean: boolean }): Promise<string[]> {
+  if (!lock.unclean) return [];
+  const swept = await sweepDeadTemps(root);
+  await rm(uncleanMarker(path.join(root, STATE_DIR, 'lock')), { force: true });
+  return swept;
 }
 
 async function removeStaleTemps(dir: string, names: readonly string[]): Promise<string[]> {
