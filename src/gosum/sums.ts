@@ -41,8 +41,12 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
   }
   for (const line of parseGoSum(text, file)) map.set(key(line.path, line.version, line.goMod), line.hash);
   let dirty = false;
-  let flushing: Promise<void> = Promise.resolve();
-  return {
+  // The last write started or queued, and the queued one that has not
+  // started yet: every flush asked for while a write runs shares the one
+  // write after it (group commit), which holds all their hashes.
+  let tail: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | undefined;
+  const store: SumStore = {
     get: (p, v, goMod) => map.get(key(p, v, goMod)),
     set(p, v, goMod, hash) {
       if (map.get(key(p, v, goMod)) === hash) return;
@@ -69,14 +73,21 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
           });
         }
       };
-      // Serialise flushes so an older snapshot never lands after a newer one;
-      // a failed flush does not stop the ones queued after it.
-      const result = flushing.then(run);
-      flushing = result.catch(() => undefined);
-      return result;
+      // Serialised, so an older snapshot never lands after a newer one; a
+      // failed flush does not stop the one queued after it.
+      // A write that fails reaches its own caller; those who joined it try once more.
+      if (queued) return queued.catch(() => store.flush());
+      const next = tail.then(() => {
+        queued = undefined;
+        return run();
+      });
+      queued = next;
+      tail = next.catch(() => undefined);
+      return next;
     },
     get size() {
       return map.size;
     },
   };
+  return store;
 }

@@ -192,7 +192,9 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
         // so a crash never leaves a listed version without its record.
         await sums.flush();
         // list is rewritten only now that every version it names is in place.
-        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo));
+        // A failed version may have renamed some of its files before it failed.
+        const renamed = outcome.versions.some((v) => v.status !== 'present');
+        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo), { renamed });
       } catch (err) {
         const e = asError(err, module);
         outcome.errors.push(e);

@@ -168,17 +168,29 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
   // Go verifies toolchains with the checksum database even with GOSUMDB=off
   // (modfetch useSumDB), so they are verified, and published, with the
   // default database then; every other module is skipped as configured.
+  // The verifier is built on first use: with sumdb off, a run without
+  // toolchains never needs it.
+  let verifier: SumdbVerifier | undefined;
+  const sumdbVerifier = (): SumdbVerifier =>
+    (verifier ??= createSumdbVerifier({
+      spec: sumdbSpec ?? (parseGosumdb(DEFAULT_SUMDB) as NonNullable<typeof sumdbSpec>),
+      root: config.out,
+      upstream: config.upstream,
+      transport,
+      nosumdb: sumdbSpec ? config.nosumdb : ['*'],
+      alwaysVerify: [TOOLCHAIN_MODULE],
+      concurrency: config.concurrency,
+      logger,
+    }));
   const sumdb = !config.dryRun
-    ? createSumdbVerifier({
-        spec: sumdbSpec ?? (parseGosumdb(DEFAULT_SUMDB) as NonNullable<typeof sumdbSpec>),
-        root: config.out,
-        upstream: config.upstream,
-        transport,
-        nosumdb: sumdbSpec ? config.nosumdb : ['*'],
-        alwaysVerify: [TOOLCHAIN_MODULE],
-        concurrency: config.concurrency,
-        logger,
-      })
+    ? {
+        authenticate: async (m: string, v: string, h: { mod: string; zip?: string }): Promise<void> => {
+          if (sumdbSpec === null && m !== TOOLCHAIN_MODULE) return;
+          await sumdbVerifier().authenticate(m, v, h);
+        },
+        // With sumdb off and no toolchain, there is nothing to publish (nor to say).
+        finish: () => (verifier || sumdbSpec !== null ? finishSumdb(sumdbVerifier(), logger, sumdbSpec === null) : Promise.resolve(undefined)),
+      }
     : undefined;
   let done = 0;
   let failed = 0;
@@ -268,12 +280,12 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       expected: hashSources.expected,
       stage: (job) => stagePool.stage(job),
       ...(vulnerable.avoid ? { avoid: vulnerable.avoid } : {}),
-      ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
+      ...(sumdb ? { authenticate: sumdb.authenticate } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.
       ...(sumdb
         ? {
             beforeIndex: async () => {
-              sumdbError = await finishSumdb(sumdb, logger, sumdbSpec === null);
+              sumdbError = await sumdb.finish();
               // No list may offer a version a GOSUMDB client cannot verify through this tree.
               if (sumdbError) logger.error(`lists not updated: the checksum database mirror was not published`, { code: sumdbError.code });
               return sumdbError === undefined;

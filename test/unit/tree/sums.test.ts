@@ -74,3 +74,46 @@ describe('sum store flush', () => {
     assert.equal(await readFile(file, 'utf8'), `example.com/b v1.0.0 ${H1}\n`);
   });
 });
+
+describe('sum store group commit', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gomirror-sums-group-'));
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('flushes asked for while a write runs share one write after it, which holds all their hashes', async () => {
+    const file = path.join(dir, 'go.sum');
+    const writes: string[] = [];
+    const waiting: (() => void)[] = [];
+    const sums = await openSumStore(file, {
+      write: async (f, data) => {
+        writes.push(data);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        await writeFileAtomic(f, data);
+      },
+    });
+    const nextWrite = async (): Promise<() => void> => {
+      while (waiting.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      return waiting.shift() as () => void;
+    };
+    sums.set('example.com/a', 'v1.0.0', false, H1);
+    const first = sums.flush();
+    const releaseFirst = await nextWrite();
+    // Three modules finish while the first write waits on the disk.
+    sums.set('example.com/b', 'v1.0.0', false, H1);
+    const others = [sums.flush(), sums.flush(), sums.flush()];
+    releaseFirst();
+    const releaseSecond = await nextWrite();
+    // A version completes during the second write; its module asks later.
+    sums.set('example.com/c', 'v1.0.0', false, H2);
+    releaseSecond();
+    await Promise.all([first, ...others]);
+    assert.equal(writes.length, 2, 'the three flushes asked for during the first write share the second');
+    assert.equal(writes[1], `example.com/a v1.0.0 ${H1}\nexample.com/b v1.0.0 ${H1}\n`);
+    const last = sums.flush();
+    (await nextWrite())();
+    await last;
+    assert.equal(await readFile(file, 'utf8'), `example.com/a v1.0.0 ${H1}\nexample.com/b v1.0.0 ${H1}\nexample.com/c v1.0.0 ${H2}\n`);
+  });
+});
