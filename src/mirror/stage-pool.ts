@@ -8,6 +8,11 @@ import type { WorkerJob } from './stage-worker.js';
 /** stageVersion, on worker threads. */
 export interface StagePool {
   stage(job: StageJob): Promise<StageResult>;
+  /**
+   * Starts a worker now when none runs, so it loads while the first
+   * downloads are on the wire instead of after them.
+   */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -39,7 +44,7 @@ export function createStagePool(
   /** Told once when the workers fail (could not load, crashed, exited) and staging moves to this thread. */
   onBroken?: (reason: Error) => void,
 ): StagePool {
-  if (threads <= 0) return { stage: stageVersion, close: async () => undefined };
+  if (threads <= 0) return { stage: stageVersion, warm: () => undefined, close: async () => undefined };
   const slots: Slot[] = [];
   let nextId = 0;
   let broken: Error | undefined;
@@ -96,6 +101,9 @@ export function createStagePool(
         slot.worker.ref();
         slot.worker.postMessage(message);
       });
+    },
+    warm() {
+      if (!broken && !closing && slots.length === 0) slots.push(spawn());
     },
     async close() {
       closing = true;

@@ -279,6 +279,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       dryRun: config.dryRun,
       expected: hashSources.expected,
       stage: (job) => stagePool.stage(job),
+      onDownloadsAhead: () => stagePool.warm(),
       ...(vulnerable.avoid ? { avoid: vulnerable.avoid } : {}),
       ...(sumdb ? { authenticate: sumdb.authenticate } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.
