@@ -76,7 +76,11 @@ export function formatGoSumLine(entry: GoSumEntry): string {
  * before the `/go.mod` line, then by hash. Identical lines are written once.
  */
 export function formatGoSum(entries: Iterable<GoSumEntry>): string {
-  const sorted = [...entries].sort(compareGoSumEntries);
+  return formatSortedGoSum([...entries].sort(compareGoSumEntries));
+}
+
+/** formatGoSum of entries already in the go command's order (compareGoSumEntries). */
+export function formatSortedGoSum(sorted: readonly GoSumEntry[]): string {
   let out = '';
   let previous: string | undefined;
   for (const entry of sorted) {
@@ -87,7 +91,8 @@ export function formatGoSum(entries: Iterable<GoSumEntry>): string {
   return out;
 }
 
-function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
+/** The go command's go.sum order (module.Sort). */
+export function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
   return (
     compareStrings(a.path, b.path) ||
     // Equal precedence (v1.0.0 and v1.0.0+meta) falls back to string order so
