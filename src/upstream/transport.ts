@@ -118,8 +118,10 @@ export function createTransport(options: TransportOptions): Transport {
   const maxFails = options.maxConsecutiveFailures ?? 3;
   const failsByOrigin = new Map<string, number>();
 
-  async function withRetries<T>(url: string, attempt: () => Promise<T>): Promise<T> {
-    const origin = new URL(url).origin;
+  async function withRetries<T>(url: string, attempt: (u: URL) => Promise<T>): Promise<T> {
+    // Parsed once for the origin and every attempt.
+    const u = new URL(url);
+    const origin = u.origin;
     if ((failsByOrigin.get(origin) ?? 0) >= maxFails) {
       throw new GomirrorError('E_NETWORK', `${redactUrl(url)}: skipped, ${redactUrl(origin)} failed ${maxFails} times in a row in this run`, {
         hint: 'Check that the host is reachable from here (DNS, firewall, proxy settings), then run again',
@@ -128,7 +130,7 @@ export function createTransport(options: TransportOptions): Transport {
     for (let n = 1; ; n++) {
       stats.requests++;
       try {
-        const result = await attempt();
+        const result = await attempt(u);
         failsByOrigin.set(origin, 0);
         return result;
       } catch (err) {
@@ -153,8 +155,7 @@ export function createTransport(options: TransportOptions): Transport {
    * other status becomes a StatusError once its body is drained, so the
    * connection stays reusable. Returns the body size.
    */
-  async function fetchInto(url: string, maxBytes: number, sink: BodySink): Promise<number> {
-    const u = new URL(url);
+  async function fetchInto(u: URL, url: string, maxBytes: number, sink: BodySink): Promise<number> {
     const headers: Record<string, string> = { 'user-agent': userAgent, accept: '*/*' };
     // Go: .netrc credentials only ever go over https.
     if (u.protocol === 'https:' && options.netrc) {
@@ -229,9 +230,9 @@ export function createTransport(options: TransportOptions): Transport {
     stats,
     async getBuffer(url, maxBytes) {
       if (url.startsWith('file:')) return readLocal(url, maxBytes);
-      return withRetries(url, async () => {
+      return withRetries(url, async (u) => {
         const chunks: Buffer[] = [];
-        const size = await fetchInto(url, maxBytes, {
+        const size = await fetchInto(u, url, maxBytes, {
           start: () => (chunks.length = 0),
           chunk: (c) => chunks.push(c),
         });
@@ -248,11 +249,11 @@ export function createTransport(options: TransportOptions): Transport {
       });
       const sink = new FileSink(fh);
       try {
-        return await withRetries(url, async () => {
+        return await withRetries(url, async (u) => {
           // Every attempt starts the file over, so nothing of a longer failed
           // one is left at the end.
           await sink.reset();
-          const size = await fetchInto(url, maxBytes, {
+          const size = await fetchInto(u, url, maxBytes, {
             start: () => undefined,
             chunk: (c, sender) => sink.push(c, sender),
             failure: () => sink.failure,
