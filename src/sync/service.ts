@@ -8,9 +8,9 @@ import { acquireTreeLock, createTreeStore, sweepAfterUncleanRun, writeFileAtomic
 import { openSumStore } from '../gosum/index.js';
 import { createUpstreamClient, createUpstreamStack, loadUpstreamSetup, redactUrl, type UpstreamSetup } from '../upstream/index.js';
 import { parseGosumdb } from '../sumdb/index.js';
-import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/client/index.js';
+import type { SumdbVerifier } from '../sumdb/client/index.js';
 import { matchPrefixPatterns, unescapePath } from '../module/index.js';
-import { createDirectSource, locateGo, type VcsDirectSource } from '../vcs/index.js';
+import type { VcsDirectSource } from '../vcs/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, checkGoMod, createStagePool } from '../mirror/index.js';
@@ -48,7 +48,8 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   // does no work and creates neither --out nor its .gomirror.
   const inputs = await readSyncInputs(config, options);
   // A run that may need version control checks the go command before any work (exit 2 without it).
-  const go = config.vcs ? await locateGo(config.go, options.env ?? process.env) : undefined;
+  // Loaded only when needed, like the checksum database client: start-up is a large part of a short run.
+  const go = config.vcs ? await (await import('../vcs/index.js')).locateGo(config.go, options.env ?? process.env) : undefined;
   const lock = config.dryRun ? undefined : await acquireTreeLock(config.out, { command: 'sync' });
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
   // Temp files of runs that died (killed mid-download), anywhere in the tree:
@@ -170,26 +171,28 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
   // default database then; every other module is skipped as configured.
   // The verifier is built on first use: with sumdb off, a run without
   // toolchains never needs it.
-  let verifier: SumdbVerifier | undefined;
-  const sumdbVerifier = (): SumdbVerifier =>
-    (verifier ??= createSumdbVerifier({
-      spec: sumdbSpec ?? (parseGosumdb(DEFAULT_SUMDB) as NonNullable<typeof sumdbSpec>),
-      root: config.out,
-      upstream: config.upstream,
-      transport,
-      nosumdb: sumdbSpec ? config.nosumdb : ['*'],
-      alwaysVerify: [TOOLCHAIN_MODULE],
-      concurrency: config.concurrency,
-      logger,
-    }));
+  let verifier: Promise<SumdbVerifier> | undefined;
+  const sumdbVerifier = (): Promise<SumdbVerifier> =>
+    (verifier ??= import('../sumdb/client/index.js').then(({ createSumdbVerifier }) =>
+      createSumdbVerifier({
+        spec: sumdbSpec ?? (parseGosumdb(DEFAULT_SUMDB) as NonNullable<typeof sumdbSpec>),
+        root: config.out,
+        upstream: config.upstream,
+        transport,
+        nosumdb: sumdbSpec ? config.nosumdb : ['*'],
+        alwaysVerify: [TOOLCHAIN_MODULE],
+        concurrency: config.concurrency,
+        logger,
+      }),
+    ));
   const sumdb = !config.dryRun
     ? {
         authenticate: async (m: string, v: string, h: { mod: string; zip?: string }): Promise<void> => {
           if (sumdbSpec === null && m !== TOOLCHAIN_MODULE) return;
-          await sumdbVerifier().authenticate(m, v, h);
+          await (await sumdbVerifier()).authenticate(m, v, h);
         },
         // With sumdb off and no toolchain, there is nothing to publish (nor to say).
-        finish: () => (verifier || sumdbSpec !== null ? finishSumdb(sumdbVerifier(), logger, sumdbSpec === null) : Promise.resolve(undefined)),
+        finish: async () => (verifier || sumdbSpec !== null ? finishSumdb(await sumdbVerifier(), logger, sumdbSpec === null) : undefined),
       }
     : undefined;
   let done = 0;
@@ -199,7 +202,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
   // A dry run writes nothing to the tree: its go commands get a throw-away cache.
   const scratch = goBin && config.dryRun ? await mkdtemp(path.join(tmpdir(), 'gomirror-vcs-')) : undefined;
   const direct: VcsDirectSource | undefined = goBin
-    ? createDirectSource({
+    ? (await import('../vcs/index.js')).createDirectSource({
         goBin: goBin,
         root: scratch ?? config.out,
         env,
