@@ -19,7 +19,8 @@
  *
  * Environment: BENCH_VERSIONS (default 640), BENCH_ROUNDS (default 3),
  * BENCH_BIG_MB (default 300; 0 skips the memory run), BENCH_CONCURRENCY (16),
- * BENCH_DELAY_MS (20),
+ * BENCH_DELAY_MS (20), BENCH_BIN (the gomirror to run; default this checkout's),
+ * BENCH_BASE_BIN (another gomirror, e.g. main's build, run in the same rounds),
  * BENCH_DIR (where the work directory goes; default the system temp dir;
  * about 0.5 GB per round).
  */
@@ -39,7 +40,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 20);
-const BIN = path.join(REPO_ROOT, 'bin/gomirror.js');
+// BENCH_BIN: another build's bin/gomirror.js (e.g. a copy of main's, for a before/after table).
+const BIN = process.env.BENCH_BIN ?? path.join(REPO_ROOT, 'bin/gomirror.js');
+// BENCH_BASE_BIN: a second gomirror run as one more contender in the same rounds (before/after on one machine state).
+const BASE_BIN = process.env.BENCH_BASE_BIN;
 
 interface Timed {
   seconds: number;
@@ -115,6 +119,14 @@ async function main(): Promise<void> {
       rows.push([`${delayed.name}: no-op re-sync / full sync`, `${ratio(delayed.med['no-op re-sync']!, delayed.med.gomirror!)}  (goal <= 0.15)`]);
     }
     rows.push([`loopback: no-op re-sync / full sync`, ratio(loop!.med['no-op re-sync']!, loop!.med.gomirror!)]);
+    if (BASE_BIN) {
+      rows.push([`loopback: base gomirror / go mod download`, ratio(loop!.med['gomirror (base)']!, loop!.med['go mod download']!)]);
+      if (delayed) {
+        rows.push([`${delayed.name}: base gomirror / go mod download`, ratio(delayed.med['gomirror (base)']!, delayed.med['go mod download']!)]);
+        rows.push([`${delayed.name}: base gomirror / curl --parallel`, ratio(delayed.med['gomirror (base)']!, delayed.med['curl --parallel']!)]);
+        rows.push([`${delayed.name}: base no-op / base full sync`, ratio(delayed.med['no-op re-sync (base)']!, delayed.med['gomirror (base)']!)]);
+      }
+    }
     if (peak) rows.push([`peak RSS mirroring a ${BIG_MB} MB zip`, `${peak.peakRssMb.toFixed(0)} MB in ${peak.seconds.toFixed(2)} s  (goal <= 200 MB)`]);
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log('\ngomirror benchmark');
@@ -138,6 +150,7 @@ async function runScenario(name: string, url: string, work: string, versions: [s
   const curlConfig = path.join(work, 'curl.cfg');
 
   const results: Record<string, number[]> = { gomirror: [], 'go mod download': [], 'curl --parallel': [], 'no-op re-sync': [] };
+  if (BASE_BIN) Object.assign(results, { 'gomirror (base)': [], 'no-op re-sync (base)': [] });
   for (let round = 1; round <= ROUNDS; round++) {
     const times: Record<string, number> = {};
     const contenders: Record<string, () => Promise<void>> = {
@@ -148,6 +161,17 @@ async function runScenario(name: string, url: string, work: string, versions: [s
         times.gomirror = g.seconds;
         times['no-op re-sync'] = noop.seconds;
       },
+      ...(BASE_BIN
+        ? {
+            'gomirror (base)': async () => {
+              const out = path.join(work, `base-tree-${round}`);
+              const g = await timed(process.execPath, [BASE_BIN, 'sync', '--manifest', manifest, '--out', out, '--concurrency', String(CONCURRENCY), '--log-format', 'json'], {});
+              const noop = await timed(process.execPath, [BASE_BIN, 'sync', '--manifest', manifest, '--out', out, '--log-format', 'json'], {});
+              times['gomirror (base)'] = g.seconds;
+              times['no-op re-sync (base)'] = noop.seconds;
+            },
+          }
+        : {}),
       'go mod download': async () => {
         // The go command with its default parallelism, as a developer runs it.
         const goHome = path.join(work, `go-${round}`);
@@ -177,10 +201,7 @@ async function runScenario(name: string, url: string, work: string, versions: [s
     const names = Object.keys(contenders);
     for (let i = 0; i < names.length; i++) await contenders[names[(i + round - 1) % names.length]!]!();
     for (const [k, v] of Object.entries(times)) results[k]!.push(v);
-    log(
-      `${name} round ${round}: gomirror ${times.gomirror!.toFixed(2)}s, go mod download ${times['go mod download']!.toFixed(2)}s, ` +
-        `curl ${times['curl --parallel']!.toFixed(2)}s, no-op ${times['no-op re-sync']!.toFixed(2)}s`,
-    );
+    log(`${name} round ${round}: ${Object.entries(times).map(([k, v]) => `${k} ${v.toFixed(2)}s`).join(', ')}`);
   }
   return { name, med: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) };
 }

@@ -76,7 +76,11 @@ export function formatGoSumLine(entry: GoSumEntry): string {
  * before the `/go.mod` line, then by hash. Identical lines are written once.
  */
 export function formatGoSum(entries: Iterable<GoSumEntry>): string {
-  const sorted = [...entries].sort(compareGoSumEntries);
+  return formatSortedGoSum([...entries].sort(compareGoSumEntries));
+}
+
+/** formatGoSum of entries already in the go command's order (compareGoSumEntries). */
+export function formatSortedGoSum(sorted: readonly GoSumEntry[]): string {
   let out = '';
   let previous: string | undefined;
   for (const entry of sorted) {
@@ -87,7 +91,8 @@ export function formatGoSum(entries: Iterable<GoSumEntry>): string {
   return out;
 }
 
-function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
+/** The go command's go.sum order (module.Sort). */
+export function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
   return (
     compareStrings(a.path, b.path) ||
     // Equal precedence (v1.0.0 and v1.0.0+meta) falls back to string order so
@@ -99,11 +104,19 @@ function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
   );
 }
 
-/** Go string order: by UTF-8 bytes, which differs from UTF-16 order above U+FFFF. */
+/**
+ * Go string order: by UTF-8 bytes. UTF-16 order (JavaScript's <) is the
+ * same except where a surrogate pair (above U+FFFF) meets U+E000..U+FFFF, so
+ * only strings with a surrogate are encoded to compare (module paths are
+ * ASCII: sorting a big go.sum stays cheap).
+ */
 function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Whether hash is `h1:` plus the padded base64 of exactly 32 bytes, canonically encoded. */
 function isValidH1(hash: string): boolean {

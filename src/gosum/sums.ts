@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { GomirrorError } from '../errors.js';
-import { formatGoSum, parseGoSum } from './go-sum.js';
+import { compareGoSumEntries, formatSortedGoSum, parseGoSum, type GoSumEntry } from './go-sum.js';
 import { writeFileAtomic } from '../tree/index.js';
 
 /**
@@ -41,25 +41,37 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
   }
   for (const line of parseGoSum(text, file)) map.set(key(line.path, line.version, line.goMod), line.hash);
   let dirty = false;
-  let flushing: Promise<void> = Promise.resolve();
-  return {
+  // Every entry in go.sum order as of the last flush, and what was set since:
+  // a flush merges the few new entries into the sorted ones instead of
+  // sorting the whole record again (a sync flushes once per module).
+  let sorted: GoSumEntry[] | undefined;
+  let fresh: GoSumEntry[] = [];
+  let replaced = false;
+  // The last write started or queued, and the queued one that has not
+  // started yet: every flush asked for while a write runs shares the one
+  // write after it (group commit), which holds all their hashes.
+  let tail: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | undefined;
+  const store: SumStore = {
     get: (p, v, goMod) => map.get(key(p, v, goMod)),
     set(p, v, goMod, hash) {
-      if (map.get(key(p, v, goMod)) === hash) return;
-      map.set(key(p, v, goMod), hash);
+      const k = key(p, v, goMod);
+      const had = map.get(k);
+      if (had === hash) return;
+      if (had !== undefined) replaced = true;
+      map.set(k, hash);
+      fresh.push({ path: p, version: v, goMod, hash });
       dirty = true;
     },
     flush() {
       const run = async (): Promise<void> => {
         if (!dirty) return;
         dirty = false;
-        const lines = [...map].map(([k, hash]) => {
-          const [path, ver] = k.split(' ') as [string, string];
-          const goMod = ver.endsWith('/go.mod');
-          return { path, version: goMod ? ver.slice(0, -'/go.mod'.length) : ver, goMod, hash };
-        });
+        sorted = sorted === undefined || replaced ? entriesOf(map).sort(compareGoSumEntries) : mergeSorted(sorted, fresh.sort(compareGoSumEntries));
+        fresh = [];
+        replaced = false;
         try {
-          await write(file, formatGoSum(lines));
+          await write(file, formatSortedGoSum(sorted));
         } catch (err) {
           // Still unwritten: the next flush tries again.
           dirty = true;
@@ -69,14 +81,40 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
           });
         }
       };
-      // Serialise flushes so an older snapshot never lands after a newer one;
-      // a failed flush does not stop the ones queued after it.
-      const result = flushing.then(run);
-      flushing = result.catch(() => undefined);
-      return result;
+      // Serialised, so an older snapshot never lands after a newer one; a
+      // failed flush does not stop the one queued after it.
+      // A write that fails reaches its own caller; those who joined it try once more.
+      if (queued) return queued.catch(() => store.flush());
+      const next = tail.then(() => {
+        queued = undefined;
+        return run();
+      });
+      queued = next;
+      tail = next.catch(() => undefined);
+      return next;
     },
     get size() {
       return map.size;
     },
   };
+  return store;
+}
+
+function entriesOf(map: Map<string, string>): GoSumEntry[] {
+  return [...map].map(([k, hash]) => {
+    const [path, ver] = k.split(' ') as [string, string];
+    const goMod = ver.endsWith('/go.mod');
+    return { path, version: goMod ? ver.slice(0, -'/go.mod'.length) : ver, goMod, hash };
+  });
+}
+
+/** Two lists in go.sum order, merged. */
+function mergeSorted(a: readonly GoSumEntry[], b: readonly GoSumEntry[]): GoSumEntry[] {
+  const out: GoSumEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(compareGoSumEntries(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }

@@ -8,6 +8,11 @@ import type { WorkerJob } from './stage-worker.js';
 /** stageVersion, on worker threads. */
 export interface StagePool {
   stage(job: StageJob): Promise<StageResult>;
+  /**
+   * Starts a worker now when none runs, so it loads while the first
+   * downloads are on the wire instead of after them.
+   */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -27,9 +32,8 @@ interface Slot {
 /**
  * A pool of `threads` workers staging versions (default: one per core beyond
  * the main thread, at least one, at most four; 0 stages inline). Zip checks
- * are CPU work (inflate, SHA-256, CRC-32) that would stall the download loop,
- * and on the main thread every file call would cost a thread-pool round
- * trip. A worker takes several jobs at once: while one job's fsyncs wait on
+ * are CPU work (inflate, SHA-256, CRC-32) that would stall the download loop.
+ * A worker takes several jobs at once: while one job's fsyncs wait on
  * the disk it checks the next zip. Workers start only when the busy ones
  * have work, so a sync of one version starts one.
  */
@@ -40,7 +44,7 @@ export function createStagePool(
   /** Told once when the workers fail (could not load, crashed, exited) and staging moves to this thread. */
   onBroken?: (reason: Error) => void,
 ): StagePool {
-  if (threads <= 0) return { stage: stageVersion, close: async () => undefined };
+  if (threads <= 0) return { stage: stageVersion, warm: () => undefined, close: async () => undefined };
   const slots: Slot[] = [];
   let nextId = 0;
   let broken: Error | undefined;
@@ -97,6 +101,9 @@ export function createStagePool(
         slot.worker.ref();
         slot.worker.postMessage(message);
       });
+    },
+    warm() {
+      if (!broken && !closing && slots.length === 0) slots.push(spawn());
     },
     async close() {
       closing = true;

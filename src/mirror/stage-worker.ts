@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry: runs stageVersion off the main thread, so zip checks
- * and fsyncs overlap with downloads, with synchronous file calls.
+ * (CPU work) overlap with downloads.
  */
 import { parentPort } from 'node:worker_threads';
 import { isGomirrorError } from '../errors.js';

@@ -5,9 +5,10 @@
  * nothing is renamed, so nothing becomes visible. The caller compares the
  * hashes, asks the checksum database, and only then renames.
  *
- * A sync runs this on worker threads (stage-pool.ts), where file calls are
- * synchronous, and `gomirror verify` checks its zips through the same pool;
- * `verify --repair` refetches versions with it inline.
+ * A sync runs this on worker threads (stage-pool.ts), so the zip check's CPU
+ * work stays off the download loop, and `gomirror verify` checks its zips
+ * through the same pool; `verify --repair` refetches versions with it inline.
+ * File calls are the same asynchronous ones on every thread.
  */
 import { GomirrorError } from '../errors.js';
 import { createSyncedFile, syncFile } from '../tree/index.js';

@@ -2,10 +2,9 @@
  * A module zip file read at offsets, for yauzl (directory and local headers)
  * and for the zip check (entry data).
  */
-import fs, { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { isMainThread } from 'node:worker_threads';
 import yauzl from 'yauzl';
 import { GomirrorError } from '../errors.js';
 
@@ -14,9 +13,9 @@ const TAIL_MIN = 4096;
 
 /**
  * The zip file, read at offsets. yauzl reads the directory and local headers
- * through it. On worker threads, which have nothing else to do, reads are
- * synchronous: a zip that was just written is in the page cache, and a
- * thread-pool round trip per read would cost more than the read itself.
+ * through it. Every read goes through the thread pool, on the main thread and
+ * on workers alike (a synchronous read from a slow file system would stall
+ * the thread); the cached tail keeps their number small.
  */
 export class ZipSource extends yauzl.RandomAccessReader {
   private constructor(
@@ -29,10 +28,10 @@ export class ZipSource extends yauzl.RandomAccessReader {
   static async open(file: string): Promise<ZipSource> {
     let fd: number | undefined;
     try {
-      fd = SYNC_IO ? openSync(file, 'r') : await fsAsync.open(file, 'r');
-      return new ZipSource(fd, (SYNC_IO ? fstatSync(fd) : await fsAsync.fstat(fd)).size);
+      fd = await fsAsync.open(file, 'r');
+      return new ZipSource(fd, (await fsAsync.fstat(fd)).size);
     } catch (err) {
-      if (fd !== undefined) closeSync(fd);
+      if (fd !== undefined) await fsAsync.close(fd).catch(() => undefined);
       throw new GomirrorError('E_FS', `cannot read module zip ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
@@ -78,9 +77,7 @@ export class ZipSource extends yauzl.RandomAccessReader {
   private async readInto(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     let done = 0;
     while (done < length) {
-      const n = SYNC_IO
-        ? readSync(this.fd, buffer, offset + done, length - done, position + done)
-        : (await fsAsync.read(this.fd, buffer, offset + done, length - done, position + done)).bytesRead;
+      const n = (await fsAsync.read(this.fd, buffer, offset + done, length - done, position + done)).bytesRead;
       if (n === 0) break;
       done += n;
     }
@@ -98,10 +95,8 @@ export class ZipSource extends yauzl.RandomAccessReader {
 
   /** Releases the file (yauzl's close only drops its reference). */
   async release(): Promise<void> {
-    if (SYNC_IO) closeSync(this.fd);
-    else await fsAsync.close(this.fd);
+    await fsAsync.close(this.fd);
   }
 }
 
-const SYNC_IO = !isMainThread;
 const fsAsync = { open: promisify(fs.open), fstat: promisify(fs.fstat), read: promisify(fs.read), close: promisify(fs.close) };

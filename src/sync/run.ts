@@ -73,6 +73,8 @@ export interface SyncOptions {
   waitsForIndex?: (module: string) => boolean;
   /** Keeps versions out of non-exact queries (the `vulnerable: refuse-latest` policy). */
   avoid?: AvoidVersion;
+  /** Told when a module has files to download, before they are asked for (to start staging workers early). */
+  onDownloadsAhead?: () => void;
 }
 
 /** A version a target's queries picked, with the manifest entry that named it. */
@@ -150,15 +152,19 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   async function syncModule(module: string, entries: PlanEntry[], outcome: ModuleOutcome, latestInfo?: Buffer): Promise<void> {
     events?.onResolved?.(module, entries.map((e) => e.version));
     const onDisk = await store.versionDirNames(module);
+    const downloads = (e: PlanEntry): boolean => {
+      const name = (kind: 'info' | 'zip'): string => path.basename(store.layout.versionFile(module, e.version, kind));
+      return !onDisk.has(name('info')) || (e.zip !== 'no' && !onDisk.has(name('zip')));
+    };
     if (options.dryRun) {
       outcome.plan = entries.map((e) => {
-        const name = (kind: 'info' | 'zip'): string => path.basename(store.layout.versionFile(module, e.version, kind));
-        const download = !onDisk.has(name('info')) || (e.zip !== 'no' && !onDisk.has(name('zip')));
+        const download = downloads(e);
         if (download) outcome.planned.push(e.version);
         return { ...e, download };
       });
       return;
     }
+    if (options.onDownloadsAhead && entries.some(downloads)) options.onDownloadsAhead();
 
     // Every version settles before this module is done: a failure here never
     // leaves another download running behind the caller's back.
@@ -192,7 +198,9 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
         // so a crash never leaves a listed version without its record.
         await sums.flush();
         // list is rewritten only now that every version it names is in place.
-        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo));
+        // A failed version may have renamed some of its files before it failed.
+        const renamed = outcome.versions.some((v) => v.status !== 'present');
+        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo), { renamed });
       } catch (err) {
         const e = asError(err, module);
         outcome.errors.push(e);

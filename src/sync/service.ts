@@ -4,13 +4,13 @@ import path from 'node:path';
 import type { SyncConfig } from '../config/index.js';
 import { toGomirrorError, type GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { acquireTreeLock, createTreeStore, sweepDeadTemps, writeFileAtomic } from '../tree/index.js';
+import { acquireTreeLock, createTreeStore, sweepAfterUncleanRun, writeFileAtomic } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
 import { createUpstreamClient, createUpstreamStack, loadUpstreamSetup, redactUrl, type UpstreamSetup } from '../upstream/index.js';
 import { parseGosumdb } from '../sumdb/index.js';
-import { createSumdbVerifier, type SumdbVerifier } from '../sumdb/client/index.js';
+import type { SumdbVerifier } from '../sumdb/client/index.js';
 import { matchPrefixPatterns, unescapePath } from '../module/index.js';
-import { createDirectSource, locateGo, type VcsDirectSource } from '../vcs/index.js';
+import type { VcsDirectSource } from '../vcs/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, checkGoMod, createStagePool } from '../mirror/index.js';
@@ -47,12 +47,14 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   // does no work and creates neither --out nor its .gomirror.
   const inputs = await readSyncInputs(config, options);
   // A run that may need version control checks the go command before any work (exit 2 without it).
-  const go = config.vcs ? await locateGo(config.go, options.env ?? process.env) : undefined;
+  // Loaded only when needed, like the checksum database client: start-up is a large part of a short run.
+  const go = config.vcs ? await (await import('../vcs/index.js')).locateGo(config.go, options.env ?? process.env) : undefined;
   const lock = config.dryRun ? undefined : await acquireTreeLock(config.out, { command: 'sync' });
   if (lock?.tookOver) logger.warn(`took over a stale lock: ${lock.tookOver}`);
-  // Temp files of runs that died (killed mid-download), anywhere in the tree.
+  // Temp files of runs that died (killed mid-download), anywhere in the tree:
+  // looked for only after a run that did not end cleanly.
   if (lock) {
-    const swept = await sweepDeadTemps(config.out);
+    const swept = await sweepAfterUncleanRun(config.out, lock);
     if (swept.length > 0) logger.info(`removed ${swept.length} temp files left by runs that died`);
   }
   const started = Date.now();
@@ -91,7 +93,8 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
             fatalCode: 'E_INTERRUPTED',
           }).catch((e: unknown) => logger.error(`${config.metrics}: cannot write metrics: ${(e as Error).message}`));
         }
-        await lock.release();
+        // Downloads are still in flight: the next run sweeps their temp files.
+        await lock.release({ unclean: true });
       }, options.exit)
     : (): void => undefined;
   try {
@@ -165,8 +168,12 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
   // Go verifies toolchains with the checksum database even with GOSUMDB=off
   // (modfetch useSumDB), so they are verified, and published, with the
   // default database then; every other module is skipped as configured.
-  const sumdb = !config.dryRun
-    ? createSumdbVerifier({
+  // The verifier is built on first use: with sumdb off, a run without
+  // toolchains never needs it.
+  let verifier: Promise<SumdbVerifier> | undefined;
+  const sumdbVerifier = (): Promise<SumdbVerifier> =>
+    (verifier ??= import('../sumdb/client/index.js').then(({ createSumdbVerifier }) =>
+      createSumdbVerifier({
         spec: sumdbSpec ?? (parseGosumdb(DEFAULT_SUMDB) as NonNullable<typeof sumdbSpec>),
         root: config.out,
         upstream: config.upstream,
@@ -175,7 +182,17 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
         alwaysVerify: [TOOLCHAIN_MODULE],
         concurrency: config.concurrency,
         logger,
-      })
+      }),
+    ));
+  const sumdb = !config.dryRun
+    ? {
+        authenticate: async (m: string, v: string, h: { mod: string; zip?: string }): Promise<void> => {
+          if (sumdbSpec === null && m !== TOOLCHAIN_MODULE) return;
+          await (await sumdbVerifier()).authenticate(m, v, h);
+        },
+        // With sumdb off and no toolchain, there is nothing to publish (nor to say).
+        finish: async () => (verifier || sumdbSpec !== null ? finishSumdb(await sumdbVerifier(), logger, sumdbSpec === null) : undefined),
+      }
     : undefined;
   let done = 0;
   let failed = 0;
@@ -184,7 +201,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
   // A dry run writes nothing to the tree: its go commands get a throw-away cache.
   const scratch = goBin && config.dryRun ? await mkdtemp(path.join(tmpdir(), 'gomirror-vcs-')) : undefined;
   const direct: VcsDirectSource | undefined = goBin
-    ? createDirectSource({
+    ? (await import('../vcs/index.js')).createDirectSource({
         goBin: goBin,
         root: scratch ?? config.out,
         env,
@@ -264,13 +281,14 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       dryRun: config.dryRun,
       expected: hashSources.expected,
       stage: (job) => stagePool.stage(job),
+      onDownloadsAhead: () => stagePool.warm(),
       ...(vulnerable.avoid ? { avoid: vulnerable.avoid } : {}),
-      ...(sumdb ? { authenticate: (m: string, v: string, h: { mod: string; zip?: string }) => sumdb.authenticate(m, v, h) } : {}),
+      ...(sumdb ? { authenticate: sumdb.authenticate } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.
       ...(sumdb
         ? {
             beforeIndex: async () => {
-              sumdbError = await finishSumdb(sumdb, logger, sumdbSpec === null);
+              sumdbError = await sumdb.finish();
               // No list may offer a version a GOSUMDB client cannot verify through this tree.
               if (sumdbError) logger.error(`lists not updated: the checksum database mirror was not published`, { code: sumdbError.code });
               return sumdbError === undefined;

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { isMainThread } from 'node:worker_threads';
 
 /**
  * Atomic file creation. Crash cases and how they recover:
@@ -53,10 +50,7 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string, o
 /** fsyncs a file that was written by a stream, then renames it into place. */
 export async function commitTempFile(tmp: string, dest: string, options: AtomicWriteOptions & { synced?: boolean } = {}): Promise<void> {
   if (!options.synced) await syncFile(tmp);
-  // A rename alone updates metadata and never waits on the disk: done
-  // synchronously it costs less than a thread-pool round trip.
-  if (options.synced && options.syncDir === false) renameSync(tmp, dest);
-  else await rename(tmp, dest);
+  await rename(tmp, dest);
   if (options.syncDir !== false) await syncDir(path.dirname(dest));
 }
 
@@ -68,16 +62,6 @@ async function openCreating(file: string): Promise<FileHandle> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     await mkdir(path.dirname(file), { recursive: true });
     return open(file, 'wx', 0o644);
-  }
-}
-
-function openCreatingSync(file: string): number {
-  try {
-    return openSync(file, 'wx', 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    mkdirSync(path.dirname(file), { recursive: true });
-    return openSync(file, 'wx', 0o644);
   }
 }
 
@@ -96,49 +80,26 @@ export async function syncDir(dir: string): Promise<void> {
 
 /**
  * Creates `file` (which must not exist; its directory is made when missing)
- * holding `data`, fsynced; no rename.
- * Off the main thread, open, write and close are synchronous (a worker has
- * nothing else to do meanwhile, and a thread-pool round trip costs more than
- * the call); fsync, a wait on the disk, still goes to the thread pool so the
- * worker can start on other files.
+ * holding `data`, fsynced; no rename. Every call goes through the thread
+ * pool, on whatever thread it runs: on a slow file system (NFS) a
+ * synchronous call would stall everything else that thread does.
  */
 export async function createSyncedFile(file: string, data: Uint8Array): Promise<void> {
-  if (isMainThread) {
-    const fh = await openCreating(file);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    return;
-  }
-  const fd = openCreatingSync(file);
+  const fh = await openCreating(file);
   try {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
-    await fsyncFd(fd);
+    await fh.writeFile(data);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 
 /** fsyncs a file written earlier without it. */
 export async function syncFile(file: string): Promise<void> {
-  if (isMainThread) {
-    const fh = await open(file, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    return;
-  }
-  const fd = openSync(file, 'r+');
+  const fh = await open(file, 'r+');
   try {
-    await fsyncFd(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
-
-const fsyncFd = promisify(fsync);

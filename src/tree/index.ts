@@ -4,9 +4,9 @@
  */
 export { commitTempFile, createSyncedFile, syncFile, tempPathFor, writeFileAtomic } from './atomic.js';
 export { STATE_DIR, TEMP_FILE_PATTERN, treeLayout, describeUnstorable } from './layout.js';
-export { acquireTreeLock, isAlive, readTreeLock } from './lock.js';
+export { acquireTreeLock, isAlive, readTreeLock, type AcquiredLock } from './lock.js';
 export { pathExists } from './path-exists.js';
-export { createTreeStore, sweepStaleTemps, type TreeStore, sweepDeadTemps } from './store.js';
+export { createTreeStore, sweepStaleTemps, type TreeStore, sweepDeadTemps, sweepAfterUncleanRun } from './store.js';
 export { requireWritableParent } from './out-path.js';
 export { CATALOG_MAX_AGE, DEFAULT_LIST_MAX_AGE, cacheControlOf, contentTypeOf, servedKind, IMMUTABLE_MAX_AGE, SERVED_KINDS, VULNDB_ENTRY_MAX_AGE } from './serve-rules.js';
 export type { CacheClass, ServedGroup, ServedKind } from './serve-rules.js';

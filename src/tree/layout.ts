@@ -25,12 +25,20 @@ export interface TreeLayout {
 export function treeLayout(root: string): TreeLayout {
   const abs = path.resolve(root);
   const moduleDir = (m: string): string => path.join(abs, ...escapePath(m).split('/'));
+  // A sync asks for the same module's files many times (each version's three
+  // files, its listing, its index): the escaped directory is worked out once.
+  const versionDirs = new Map<string, string>();
+  const versionDir = (m: string): string => {
+    let dir = versionDirs.get(m);
+    if (dir === undefined) versionDirs.set(m, (dir = path.join(moduleDir(m), '@v')));
+    return dir;
+  };
   return {
     root: abs,
     moduleDir,
-    versionDir: (m) => path.join(moduleDir(m), '@v'),
-    versionFile: (m, v, kind) => path.join(moduleDir(m), '@v', `${escapeVersion(v)}.${kind}`),
-    listFile: (m) => path.join(moduleDir(m), '@v', 'list'),
+    versionDir,
+    versionFile: (m, v, kind) => path.join(versionDir(m), `${escapeVersion(v)}.${kind}`),
+    listFile: (m) => path.join(versionDir(m), 'list'),
     latestFile: (m) => path.join(moduleDir(m), '@latest'),
     stateDir: () => path.join(abs, STATE_DIR),
     sumsFile: () => path.join(abs, STATE_DIR, 'go.sum'),

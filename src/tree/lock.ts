@@ -28,6 +28,7 @@ import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import { STATE_DIR } from './layout.js';
 import { createExclusive, type LockHolder, readLock, takeOver } from './lock-file.js';
+import { isMarkedUnclean, markUnclean, markUncleanSync } from './unclean.js';
 
 export type { LockHolder } from './lock-file.js';
 
@@ -35,9 +36,16 @@ export type { LockHolder } from './lock-file.js';
 export interface TreeLock {
   readonly file: string;
   readonly holder: LockHolder;
-  /** Removes the lock if it is still ours; idempotent. */
-  release(): Promise<void>;
+  /**
+   * Removes the lock if it is still ours; idempotent. `unclean`: the run
+   * stops with writes in flight, so the next run sweeps their temp files
+   * (unclean.ts); a release on a signal or at exit is always unclean.
+   */
+  release(options?: { unclean?: boolean }): Promise<void>;
 }
+
+/** A lock just taken: whether it was taken over from a dead run, and whether a run before may have left temp files. */
+export type AcquiredLock = TreeLock & { tookOver?: string; unclean: boolean };
 
 export interface AcquireLockOptions {
   command: string;
@@ -109,7 +117,7 @@ export function judgeLock(
 export async function acquireTreeLock(
   root: string,
   options: AcquireLockOptions,
-): Promise<TreeLock & { tookOver?: string }> {
+): Promise<AcquiredLock> {
   const file = path.join(path.resolve(root), STATE_DIR, 'lock');
   try {
     return await acquire(file, options);
@@ -123,7 +131,7 @@ export async function acquireTreeLock(
   }
 }
 
-async function acquire(file: string, options: AcquireLockOptions): Promise<TreeLock & { tookOver?: string }> {
+async function acquire(file: string, options: AcquireLockOptions): Promise<AcquiredLock> {
   await mkdir(path.dirname(file), { recursive: true });
   const now = options.now ?? Date.now;
   const self = { host: options.host ?? os.hostname(), pid: options.pid ?? process.pid };
@@ -162,7 +170,8 @@ async function acquire(file: string, options: AcquireLockOptions): Promise<TreeL
   }
   // Delivered now, to the handlers that release the lock and re-raise it.
   if (held[0]) process.emit(held[0], held[0]);
-  return { ...lock, ...(tookOver ? { tookOver } : {}) };
+  const unclean = tookOver !== undefined || (await isMarkedUnclean(file));
+  return { ...lock, ...(tookOver ? { tookOver } : {}), unclean };
 }
 
 /** Reads a lock file without judging it; undefined when there is none. */
@@ -193,10 +202,12 @@ function track(file: string, content: string, options: AcquireLockOptions): Tree
   }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   heartbeat.unref();
 
+  // Only on a signal or at exit: writes may be in flight.
   const releaseSync = (): void => {
     if (released) return;
     released = true;
     clearInterval(heartbeat);
+    markUncleanSync(file, content);
     try {
       if (readFileSync(file, 'utf8') === content) unlinkSync(file);
     } catch {
@@ -221,11 +232,12 @@ function track(file: string, content: string, options: AcquireLockOptions): Tree
   return {
     file,
     holder,
-    async release() {
+    async release(releaseOptions = {}) {
       if (released) return;
       released = true;
       clearInterval(heartbeat);
       detach();
+      if (releaseOptions.unclean) await markUnclean(file, content);
       const raw = await readFile(file, 'utf8').catch(() => undefined);
       if (raw === content) await unlink(file).catch(() => undefined);
     },

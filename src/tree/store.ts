@@ -2,9 +2,10 @@ import { readdir, readFile, rm, unlink, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
 import { commitTempFile, syncDir, tempPathFor, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
-import { TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
+import { STATE_DIR, TEMP_FILE_PATTERN, treeLayout, type TreeLayout } from './layout.js';
 import { TOOLCHAIN_MODULE, listableToolchainVersions } from '../toolchain/index.js';
 import { isAlive } from './lock.js';
+import { uncleanMarker } from './unclean.js';
 import { readToolchainPlatforms, writeToolchainPlatforms } from './toolchain-state.js';
 import { pathExists } from './path-exists.js';
 
@@ -35,7 +36,16 @@ export interface TreeStore {
    * version without its zip could become `go get m@latest` and fail.
    * Returns whether anything changed.
    */
-  rebuildIndex(modulePath: string, latestInfo?: () => Promise<Buffer | undefined>): Promise<boolean>;
+  rebuildIndex(modulePath: string, latestInfo?: () => Promise<Buffer | undefined>, options?: RebuildOptions): Promise<boolean>;
+}
+
+export interface RebuildOptions {
+  /**
+   * Whether this run renamed files into the module's @v directory (default:
+   * assume so). false lets a rebuild that changes nothing skip the
+   * directory's fsync.
+   */
+  renamed?: boolean;
 }
 
 export interface TreeStoreOptions {
@@ -87,17 +97,11 @@ export function createTreeStore(root: string, options: TreeStoreOptions = {}): T
     async versionDirNames(modulePath) {
       return new Set(await namesIn(layout.versionDir(modulePath)));
     },
-    async rebuildIndex(modulePath, latestInfo) {
-      // One listing of @v serves the sweep and the index. @latest's temp
-      // files sit in the module directory, the rest in @v.
+    async rebuildIndex(modulePath, latestInfo, rebuild = {}) {
+      // Temp files of dead runs are swept when a run starts after one
+      // (sweepAfterUncleanRun); this run's own are gone by now.
       const versionDir = layout.versionDir(modulePath);
-      const names = await namesIn(versionDir);
-      const swept = new Set(await removeStaleTemps(versionDir, names));
-      await sweepStaleTemps(layout.moduleDir(modulePath));
-      // Version files were renamed in without a directory fsync; persist those
-      // renames before any index names them.
-      await syncDir(versionDir);
-      const versions = versionsIn(names.filter((n) => !swept.has(n)));
+      const versions = versionsIn(await namesIn(versionDir));
       // Go: pseudo-versions never go in list; they are reached through @latest.
       let tagged = sortVersions(versions.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
       if (modulePath === TOOLCHAIN_MODULE) {
@@ -106,33 +110,29 @@ export function createTreeStore(root: string, options: TreeStoreOptions = {}): T
         if (platforms) tagged = listableToolchainVersions(tagged, platforms);
       }
       const listText = tagged.map((v) => `${v}\n`).join('');
-      let changed = false;
       const listFile = layout.listFile(modulePath);
       const old = await read(listFile);
       // A module with no complete version gets no index at all: an empty
       // list would tell clients (and verify) that the module is mirrored.
       if (versions.length === 0 && old === undefined) return false;
-      if (old === undefined || old.toString('utf8') !== listText) {
-        await writeFileAtomic(listFile, listText);
-        changed = true;
-      }
+      const writeList = old === undefined || old.toString('utf8') !== listText;
       const latestFile = layout.latestFile(modulePath);
+      let latest: 'remove' | Buffer | undefined;
       if (tagged.length > 0) {
-        if (await read(latestFile)) {
-          await unlink(latestFile);
-          changed = true;
-        }
+        if (await pathExists(latestFile)) latest = 'remove';
       } else if (latestInfo) {
         const info = await latestInfo();
-        if (info) {
-          const oldLatest = await read(latestFile);
-          if (!oldLatest || !oldLatest.equals(info)) {
-            await writeFileAtomic(latestFile, info);
-            changed = true;
-          }
-        }
+        const oldLatest = info && (await read(latestFile));
+        if (info && (!oldLatest || !oldLatest.equals(info))) latest = info;
       }
-      return changed;
+      // Version files were renamed in without a directory fsync; persist
+      // those renames before any index names them. Nothing renamed and no
+      // index to change: nothing to persist.
+      if (rebuild.renamed !== false || writeList || latest !== undefined) await syncDir(versionDir);
+      if (writeList) await writeFileAtomic(listFile, listText);
+      if (latest === 'remove') await unlink(latestFile);
+      else if (latest) await writeFileAtomic(latestFile, latest);
+      return writeList || latest !== undefined;
     },
   };
 }
@@ -167,6 +167,18 @@ export async function sweepDeadTemps(root: string): Promise<string[]> {
     for (const n of gone) removed.push(path.join(dir, n));
   }
   return removed;
+}
+
+/**
+ * sweepDeadTemps, when a run may have left temp files (`lock.unclean`: the
+ * lock was taken over from a dead run, or a run was stopped; unclean.ts),
+ * then forgets the marker. Returns the removed paths, relative to root.
+ */
+export async function sweepAfterUncleanRun(root: string, lock: { unclean: boolean }): Promise<string[]> {
+  if (!lock.unclean) return [];
+  const swept = await sweepDeadTemps(root);
+  await rm(uncleanMarker(path.join(root, STATE_DIR, 'lock')), { force: true });
+  return swept;
 }
 
 async function removeStaleTemps(dir: string, names: readonly string[]): Promise<string[]> {

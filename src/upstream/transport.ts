@@ -1,9 +1,9 @@
-import { ftruncateSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Agent, Dispatcher } from 'undici';
 import { GomirrorError } from '../errors.js';
 import { asShortBody, classify, contentLength, describe, ShortBodyError, StatusError, toGomirrorError, tooLarge, TooSlowError } from './http-errors.js';
+import { FileSink, type Sender } from './file-sink.js';
 import { copyLocal, readLocal } from './local-files.js';
 import { basicAuthFor, type NetrcEntry } from './netrc.js';
 import { redactUrl } from './proxy-list.js';
@@ -118,8 +118,10 @@ export function createTransport(options: TransportOptions): Transport {
   const maxFails = options.maxConsecutiveFailures ?? 3;
   const failsByOrigin = new Map<string, number>();
 
-  async function withRetries<T>(url: string, attempt: () => Promise<T>): Promise<T> {
-    const origin = new URL(url).origin;
+  async function withRetries<T>(url: string, attempt: (u: URL) => Promise<T>): Promise<T> {
+    // Parsed once for the origin and every attempt.
+    const u = new URL(url);
+    const origin = u.origin;
     if ((failsByOrigin.get(origin) ?? 0) >= maxFails) {
       throw new GomirrorError('E_NETWORK', `${redactUrl(url)}: skipped, ${redactUrl(origin)} failed ${maxFails} times in a row in this run`, {
         hint: 'Check that the host is reachable from here (DNS, firewall, proxy settings), then run again',
@@ -128,7 +130,7 @@ export function createTransport(options: TransportOptions): Transport {
     for (let n = 1; ; n++) {
       stats.requests++;
       try {
-        const result = await attempt();
+        const result = await attempt(u);
         failsByOrigin.set(origin, 0);
         return result;
       } catch (err) {
@@ -153,8 +155,7 @@ export function createTransport(options: TransportOptions): Transport {
    * other status becomes a StatusError once its body is drained, so the
    * connection stays reusable. Returns the body size.
    */
-  async function fetchInto(url: string, maxBytes: number, sink: BodySink): Promise<number> {
-    const u = new URL(url);
+  async function fetchInto(u: URL, url: string, maxBytes: number, sink: BodySink): Promise<number> {
     const headers: Record<string, string> = { 'user-agent': userAgent, accept: '*/*' };
     // Go: .netrc credentials only ever go over https.
     if (u.protocol === 'https:' && options.netrc) {
@@ -203,7 +204,7 @@ export function createTransport(options: TransportOptions): Transport {
             if (elapsed > minRate.graceMs && size < (minRate.bytesPerSecond * elapsed) / 1000 && (declared === null || size < declared)) {
               throw new TooSlowError(size, elapsed, minRate.bytesPerSecond);
             }
-            sink.chunk(chunk);
+            sink.chunk(chunk, controller);
           } catch (err) {
             fail(err);
             controller.abort(err as Error);
@@ -217,7 +218,8 @@ export function createTransport(options: TransportOptions): Transport {
           resolve(size);
         },
         onResponseError(_controller, err) {
-          fail(status === 200 ? asShortBody(err, size, declared) : err);
+          // The sink's own failure (a disk error) is what stopped the body.
+          fail(sink.failure?.() ?? (status === 200 ? asShortBody(err, size, declared) : err));
         },
       };
       dispatcher.dispatch({ origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers }, handler);
@@ -228,9 +230,9 @@ export function createTransport(options: TransportOptions): Transport {
     stats,
     async getBuffer(url, maxBytes) {
       if (url.startsWith('file:')) return readLocal(url, maxBytes);
-      return withRetries(url, async () => {
+      return withRetries(url, async (u) => {
         const chunks: Buffer[] = [];
-        const size = await fetchInto(url, maxBytes, {
+        const size = await fetchInto(u, url, maxBytes, {
           start: () => (chunks.length = 0),
           chunk: (c) => chunks.push(c),
         });
@@ -245,30 +247,24 @@ export function createTransport(options: TransportOptions): Transport {
       const fh = await open(file, 'w', 0o644).catch((err: unknown) => {
         throw new GomirrorError('E_FS', `cannot create ${file}: ${(err as Error).message}`, { cause: err });
       });
+      const sink = new FileSink(fh);
       try {
-        return await withRetries(url, async () => {
-          // Chunks are written with plain synchronous calls, as curl does: a
-          // chunk goes to the page cache in microseconds, less than a
-          // thread-pool round trip. Every attempt starts the file over, so
-          // nothing of a longer failed one is left at the end.
-          let position = 0;
-          const size = await fetchInto(url, maxBytes, {
-            start: () => {
-              ftruncateSync(fh.fd, 0);
-              position = 0;
-            },
-            chunk: (c) => {
-              for (let off = 0; off < c.length; ) {
-                const n = writeSync(fh.fd, c, off, c.length - off, position);
-                off += n;
-                position += n;
-              }
-            },
+        return await withRetries(url, async (u) => {
+          // Every attempt starts the file over, so nothing of a longer failed
+          // one is left at the end.
+          await sink.reset();
+          const size = await fetchInto(u, url, maxBytes, {
+            start: () => undefined,
+            chunk: (c, sender) => sink.push(c, sender),
+            failure: () => sink.failure,
           });
+          await sink.flush();
           stats.bytes += size;
           return { size };
         });
       } finally {
+        // A failed attempt may still have writes in flight.
+        await sink.flush().catch(() => undefined);
         await fh.close();
       }
     },
@@ -281,5 +277,7 @@ export function createTransport(options: TransportOptions): Transport {
 /** Where fetchInto puts a 200's body; start runs again for each new attempt. */
 interface BodySink {
   start(): void;
-  chunk(chunk: Buffer): void;
+  chunk(chunk: Buffer, sender: Sender): void;
+  /** The sink's own error (it aborted the transfer), if any. */
+  failure?(): unknown;
 }

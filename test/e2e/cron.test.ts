@@ -172,7 +172,7 @@ describe('gomirror sync from cron', () => {
     }
   });
 
-  it('SIGTERM and SIGINT (systemd stop, Ctrl-C) release the lock before the run dies', async () => {
+  it('SIGTERM and SIGINT (systemd stop, Ctrl-C) release the lock before the run dies; the next run sweeps what they left', async () => {
     const server = await startFixtureServer({ root: upstream.dir, faults: [{ match: /\.zip$/, fault: { kind: 'delay', ms: 500 } }] });
     try {
       const tree = freshDir('term');
@@ -186,7 +186,13 @@ describe('gomirror sync from cron', () => {
         if (r.code === null) assert.equal(run.child.signalCode, signal, 'dies of the signal it got');
         else assert.equal(r.code, signal === 'SIGTERM' ? 143 : 130, describeCli(r));
         await assert.rejects(stat(path.join(tree, '.gomirror/lock')), /ENOENT/);
+        // A run that got its handler in leaves the mark that makes the next run sweep its temp files.
+        if (r.code !== null) await stat(path.join(tree, '.gomirror/unclean'));
       }
+      const done = await runCli(sync(server, tree));
+      assert.equal(done.code, 0, describeCli(done));
+      const files = await treeFiles(tree);
+      assert.deepEqual(files.filter((f) => f.includes('.tmp-') || f === '.gomirror/unclean'), [], 'the stopped runs\' temp files are swept');
     } finally {
       await server.close();
     }

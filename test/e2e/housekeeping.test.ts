@@ -1,13 +1,14 @@
 /**
  * What every run does around its work: input errors (exit 2) come before any
  * work and create nothing; temp files of runs that died are swept at the
- * start of every sync and import and never show in --autoindex listings;
+ * start of every sync after a run that did not end cleanly and of every
+ * import, and never show in --autoindex listings;
  * verify --repair builds the same upstream stack as sync ($SSL_CERT_FILE).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempPathFor } from '../../src/tree/atomic.js';
@@ -82,11 +83,23 @@ describe('every run: input errors, dead temp files, one upstream stack', () => {
       await mkdir(path.dirname(path.join(tree, f)), { recursive: true });
       await writeFile(path.join(tree, f), 'partial');
     }
+    // The dead run's lock is still there: it died holding it.
+    const lock = { pid: Number(dead), host: hostname(), startedAt: new Date().toISOString(), command: 'sync' };
+    await writeFile(path.join(tree, '.gomirror/lock'), JSON.stringify(lock) + '\n');
     const r = await sync();
     assert.equal(r.code, 0, describeCli(r));
+    assert.match(r.stderr, /took over a stale lock/);
     assert.match(r.stderr, /removed 5 temp files left by runs that died/);
     const files = await treeFiles(tree);
     assert.deepEqual(files.filter((f) => f.includes('.tmp-')), [live], 'a live process keeps its temp files');
+
+    // After a run that ended cleanly (its lock released, no .gomirror/unclean) nothing can be left: no walk.
+    const planted = `example.com/gone/@v/v1.2.0.zip.tmp-${dead}-5`;
+    await writeFile(path.join(tree, planted), 'not left by any run');
+    const clean = await sync();
+    assert.equal(clean.code, 0, describeCli(clean));
+    assert.doesNotMatch(clean.stderr, /temp files left/);
+    assert.ok((await treeFiles(tree)).includes(planted), 'the tree was not walked');
 
     // bundle import does the same in the root it imports into.
     const bundle = path.join(work, 'b.tar');

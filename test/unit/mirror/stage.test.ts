@@ -154,3 +154,29 @@ describe('the staging pool when a worker dies', () => {
     }
   });
 });
+
+describe('warming the staging pool', () => {
+  it('warm() starts one worker before any job, and that worker takes the jobs', { timeout: 20_000 }, async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'gomirror-stage-warm-'));
+    const loads = path.join(work, 'loads');
+    const entry = path.join(work, 'worker.mjs');
+    await writeFile(
+      entry,
+      `import { parentPort } from 'node:worker_threads';\nimport { appendFileSync } from 'node:fs';\n` +
+        `appendFileSync(${JSON.stringify(loads)}, 'loaded\\n');\n` +
+        `parentPort.on('message', ({ id }) => parentPort.postMessage({ id, result: {} }));\n`,
+    );
+    const pool = createStagePool(1, pathToFileURL(entry));
+    try {
+      pool.warm();
+      pool.warm();
+      for (let i = 0; i < 2000 && !(await readFile(loads, 'utf8').catch(() => '')); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await readFile(loads, 'utf8'), 'loaded\n', 'loaded before any job was staged');
+      await Promise.all([pool.stage({ files: [] }), pool.stage({ files: [] })]);
+      assert.equal(await readFile(loads, 'utf8'), 'loaded\n', 'one worker took both jobs');
+    } finally {
+      await pool.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -202,3 +202,21 @@ describe('runSync', () => {
     assert.deepEqual([...t.world.files.keys()], filesBefore);
   });
 });
+
+describe('runSync and the staging workers', () => {
+  it('tells onDownloadsAhead (staging workers start early) when a module has files to fetch, before they are asked for; a re-run never', async () => {
+    const t = setup({ [A]: served(A, 'v1.0.0'), [B]: served(B, 'v1.0.0') });
+    let ahead = 0;
+    let requestsThen: number | undefined;
+    const onDownloadsAhead = (): void => {
+      ahead++;
+      requestsThen ??= t.world.events.filter((e) => /^get .*\.(zip|info)$/.test(e)).length;
+    };
+    await t.run([target(A, 'v1.0.0'), target(B, 'v1.0.0')], { onDownloadsAhead });
+    assert.equal(ahead, 2, 'once per module with something to fetch');
+    assert.equal(requestsThen, 0, 'before any version file was asked for');
+    ahead = 0;
+    await t.run([target(A, 'v1.0.0'), target(B, 'v1.0.0')], { onDownloadsAhead });
+    assert.equal(ahead, 0, 'everything on disk: no worker needed');
+  });
+});

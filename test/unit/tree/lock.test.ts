@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isGomirrorError } from '../../../src/errors.js';
 import { acquireTreeLock, formatAge, judgeLock, readTreeLock, TreeLockedError, type LockHolder } from '../../../src/tree/lock.js';
+import { sweepAfterUncleanRun } from '../../../src/tree/store.js';
 
 const holder = (over: Partial<LockHolder> = {}): LockHolder => ({
   pid: 100,
@@ -145,5 +146,48 @@ describe('acquireTreeLock', () => {
     assert.equal(lock.holder.pid, process.pid);
     await lock.release();
     assert.equal(process.listenerCount('SIGTERM'), before);
+  });
+});
+
+describe('runs that did not end cleanly', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'gomirror-unclean-'));
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+  const opts = { command: 'sync', releaseOnExit: false, host: 'h1' } as const;
+  const deadTemp = (): string => path.join(root, 'example.com/m/@v/.v1.0.0.zip.tmp-999999-0a');
+
+  it('after a clean release the next run has nothing to sweep and does not walk the tree', async () => {
+    await (await acquireTreeLock(root, { ...opts, pid: 11 })).release();
+    await mkdir(path.dirname(deadTemp()), { recursive: true });
+    await writeFile(deadTemp(), 'not from a gomirror run');
+    const lock = await acquireTreeLock(root, { ...opts, pid: 12 });
+    assert.equal(lock.unclean, false);
+    assert.deepEqual(await sweepAfterUncleanRun(root, lock), []);
+    assert.equal(await readFile(deadTemp(), 'utf8'), 'not from a gomirror run');
+    await lock.release();
+  });
+
+  it('a run stopped with writes in flight leaves .gomirror/unclean; the next run sweeps once, then forgets it', async () => {
+    await (await acquireTreeLock(root, { ...opts, pid: 11 })).release({ unclean: true });
+    await mkdir(path.dirname(deadTemp()), { recursive: true });
+    await writeFile(deadTemp(), 'partial');
+    const next = await acquireTreeLock(root, { ...opts, pid: 12 });
+    assert.equal(next.unclean, true);
+    assert.deepEqual(await sweepAfterUncleanRun(root, next), ['example.com/m/@v/.v1.0.0.zip.tmp-999999-0a']);
+    await next.release();
+    const third = await acquireTreeLock(root, { ...opts, pid: 13 });
+    assert.equal(third.unclean, false, 'the marker is gone once swept');
+    await third.release();
+  });
+
+  it('taking over the lock of a run that died counts as unclean', async () => {
+    await mkdir(path.join(root, '.gomirror'), { recursive: true });
+    await writeFile(path.join(root, '.gomirror', 'lock'), JSON.stringify(holder({ pid: 5 })) + '\n');
+    const lock = await acquireTreeLock(root, { ...opts, pid: 12, isAlive: alive([]) });
+    assert.match(lock.tookOver ?? '', /pid 5 is not running/);
+    assert.equal(lock.unclean, true);
+    await lock.release();
   });
 });

@@ -77,3 +77,38 @@ describe('tree store', () => {
     assert.equal(again.size, 2);
   });
 });
+
+describe('tree store index rebuild', () => {
+  it("fsyncs the @v directory only when this run renamed files into it or an index changes", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'gomirror-store-sync-'));
+    const { createRequire, syncBuiltinESMExports } = await import('node:module');
+    const fsp = createRequire(import.meta.url)('node:fs/promises') as { open: (...a: unknown[]) => Promise<unknown> };
+    const original = fsp.open;
+    const opened: string[] = [];
+    fsp.open = (...a: unknown[]) => {
+      opened.push(String(a[0]));
+      return original(...a);
+    };
+    syncBuiltinESMExports();
+    try {
+      const store = createTreeStore(root);
+      const m = 'example.com/m';
+      for (const k of ['info', 'mod', 'zip'] as const) await writeFileAtomic(store.layout.versionFile(m, 'v1.0.0', k), k);
+      const dirOpens = (): number => opened.filter((f) => f === store.layout.versionDir(m)).length;
+      opened.length = 0;
+      assert.equal(await store.rebuildIndex(m, undefined, { renamed: true }), true);
+      assert.equal(dirOpens(), 2, 'fsynced before list, and with list');
+      opened.length = 0;
+      assert.equal(await store.rebuildIndex(m, undefined, { renamed: false }), false);
+      assert.equal(dirOpens(), 0, 'nothing renamed, nothing to change: no fsync');
+      assert.equal(await store.rebuildIndex(m, undefined, { renamed: true }), false);
+      assert.equal(dirOpens(), 1, 'renamed files are persisted even when list stays');
+      assert.equal(await store.rebuildIndex(m), false);
+      assert.equal(dirOpens(), 2, 'callers that do not say are assumed to have renamed');
+    } finally {
+      fsp.open = original;
+      syncBuiltinESMExports();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

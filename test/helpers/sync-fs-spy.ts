@@ -1,0 +1,50 @@
+/**
+ * Counts the synchronous file calls (`fs.*Sync`) a piece of code makes on
+ * this thread. node:fs's named ESM exports follow the module object after
+ * syncBuiltinESMExports(), so code that imported `writeSync` by name is
+ * seen too.
+ */
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+
+export interface SyncFsSpy {
+  /** The calls made since the spy was installed, in order: the name, and the path when the first argument is one. */
+  readonly calls: string[];
+  restore(): void;
+}
+
+export function spySyncFsCalls(): SyncFsSpy {
+  const calls: string[] = [];
+  const table = fs as unknown as Record<string, unknown>;
+  const originals = new Map<string, (...args: unknown[]) => unknown>();
+  for (const name of Object.keys(table)) {
+    const original = table[name];
+    if (!name.endsWith('Sync') || typeof original !== 'function') continue;
+    originals.set(name, original as (...args: unknown[]) => unknown);
+    table[name] = function (this: unknown, ...args: unknown[]): unknown {
+      calls.push(typeof args[0] === 'string' ? `${name} ${args[0]}` : name);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+  syncBuiltinESMExports();
+  return {
+    calls,
+    restore() {
+      for (const [name, original] of originals) table[name] = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+/** The same spy as source text, for a worker thread's entry file. */
+export const SYNC_FS_SPY_SOURCE = `
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+const calls = [];
+for (const name of Object.keys(fs)) {
+  const original = fs[name];
+  if (!name.endsWith('Sync') || typeof original !== 'function') continue;
+  fs[name] = function (...args) { calls.push(typeof args[0] === 'string' ? name + ' ' + args[0] : name); return original.apply(this, args); };
+}
+syncBuiltinESMExports();
+`;
