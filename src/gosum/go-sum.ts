@@ -100,7 +100,7 @@ function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
 }
 
 /** Go string order: by UTF-8 bytes, which differs from UTF-16 order above U+FFFF. */
-function compareStrings(a: string, b: string): number {
+export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
