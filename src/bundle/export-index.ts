@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { GomirrorError, isGomirrorError } from '../errors.js';
 import { compareGoStrings, formatGoSum, parseGoSum, type GoSumEntry } from '../gosum/index.js';
 import type { BundleFile, BundleIndex } from './index-format.js';
 
@@ -116,34 +117,68 @@ export async function* mergeByPath(a: AsyncIterable<BundleFile>, b: Iterable<Bun
 }
 
 /**
- * go.sum lines collected module by module (a module's files are neighbours in
- * a walk of the tree) and kept as one sorted text per module: the same lines,
- * in the same order, as formatGoSum of them all.
+ * The h1 lines of the bundled .zip and .mod files. Which are wanted is noted
+ * during the walk; their hashes are then filled in from `.gomirror/go.sum`,
+ * read a line at a time, so only the lines this bundle carries are ever held,
+ * one small map per module.
  */
-export class SumsByModule {
-  private readonly texts = new Map<string, string>();
-  private current: { path: string; entries: GoSumEntry[] } | undefined;
+export class BundledSums {
+  /** Module path → `version` or `version/go.mod` → hash ('' until found). */
+  private readonly byModule = new Map<string, Map<string, string>>();
 
-  add(e: GoSumEntry): void {
-    if (this.current?.path !== e.path) {
-      this.settle();
-      this.current = { path: e.path, entries: [] };
-    }
-    this.current.entries.push(e);
+  want(path: string, version: string, goMod: boolean): void {
+    let m = this.byModule.get(path);
+    if (m === undefined) this.byModule.set(path, (m = new Map()));
+    m.set(goMod ? `${version}${GO_MOD}` : version, '');
   }
 
+  /** Takes the hashes of wanted lines from the go.sum file `file` (absent: none). Throws E_GOSUM for a malformed line. */
+  async fill(file: string): Promise<void> {
+    const input = createReadStream(file);
+    const absent = new Promise<boolean>((resolve) => {
+      input.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ENOENT'));
+      input.once('open', () => resolve(false));
+    });
+    if (await absent) return;
+    let n = 0;
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      n++;
+      let parsed;
+      try {
+        parsed = parseGoSum(line, file)[0];
+      } catch (err) {
+        if (!isGomirrorError(err)) throw err;
+        throw new GomirrorError(err.code, err.message.replace(`${file}:1:`, `${file}:${n}:`), { ...(err.hint !== undefined ? { hint: err.hint } : {}) });
+      }
+      if (parsed === undefined) continue;
+      const m = this.byModule.get(parsed.path);
+      const key = parsed.goMod ? `${parsed.version}${GO_MOD}` : parsed.version;
+      if (m?.has(key)) m.set(key, parsed.hash);
+    }
+  }
+
+  /** Wanted lines that no record gave a hash. */
+  *missing(): Generator<Omit<GoSumEntry, 'hash'>> {
+    for (const [path, m] of this.byModule) {
+      for (const [key, hash] of m) if (hash === '') yield { path, ...splitKey(key) };
+    }
+  }
+
+  set(e: GoSumEntry): void {
+    this.byModule.get(e.path)?.set(e.goMod ? `${e.version}${GO_MOD}` : e.version, e.hash);
+  }
+
+  /** The lines in go.sum order (formatGoSum's), one module at a time. */
   *lines(): Generator<string> {
-    this.settle();
-    for (const p of [...this.texts.keys()].sort(compareGoStrings)) {
-      for (const line of (this.texts.get(p) as string).split('\n')) if (line !== '') yield line;
+    for (const path of [...this.byModule.keys()].sort(compareGoStrings)) {
+      const entries = [...(this.byModule.get(path) as Map<string, string>)].map(([key, hash]) => ({ path, ...splitKey(key), hash }));
+      for (const line of formatGoSum(entries).split('\n')) if (line !== '') yield line;
     }
   }
+}
 
-  private settle(): void {
-    const c = this.current;
-    if (c === undefined) return;
-    this.current = undefined;
-    const before = this.texts.get(c.path);
-    this.texts.set(c.path, formatGoSum(before === undefined ? c.entries : [...parseGoSum(before, 'bundle sums'), ...c.entries]));
-  }
+const GO_MOD = '/go.mod';
+
+function splitKey(key: string): { version: string; goMod: boolean } {
+  return key.endsWith(GO_MOD) ? { version: key.slice(0, -GO_MOD.length), goMod: true } : { version: key, goMod: false };
 }

@@ -10,12 +10,11 @@ import tar from 'tar-stream';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { commitTempFile, writeFileAtomic, treeLayout, requireWritableParent, pathExists } from '../tree/index.js';
-import { openSumStore, type SumStore, type GoSumEntry } from '../gosum/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { checkModuleZip } from '../modzip/index.js';
 import { hashGoMod } from '../dirhash/index.js';
 import { BUNDLE_FORMAT, INDEX_ENTRY, SIGNATURE_ENTRY, TREE_PREFIX, type BundleFile } from './index-format.js';
-import { BundleFileSpool, mergeByPath, SumsByModule, writeIndexFile } from './export-index.js';
+import { BundleFileSpool, BundledSums, mergeByPath, writeIndexFile } from './export-index.js';
 import { indexFileFor, loadIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
@@ -106,7 +105,6 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
       offset += read.data.length;
     }
 
-    const sums = await openSumStore(treeLayout(root).sumsFile());
     const sumdbKeys = await readTreeSumdbKeys(root);
     consumer = pipeline(async function* () {
       for await (const chunk of pack) yield chunk as Buffer;
@@ -117,7 +115,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
     });
     const created = (opts.now ?? (() => new Date()))();
     const spool = await BundleFileSpool.create(path.join(work, 'immutable-files'));
-    const sumLines = new SumsByModule();
+    const sumLines = new BundledSums();
     let bytes = 0;
     let bundled = 0;
     let leftOut = 0;
@@ -147,8 +145,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
         } finally {
           await fh.close();
         }
-        const sum = await sumOf(ref, sums, logger);
-        if (sum) sumLines.add(sum);
+        if (ref.tree.kind === 'version' && ref.tree.ext !== 'info') sumLines.want(ref.tree.modulePath, ref.tree.version, ref.tree.ext === 'mod');
       }
       // Then the index files, from their snapshot, by commit rank.
       const entries: BundleFile[] = [];
@@ -168,6 +165,14 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
       leftOut += indexFiles.length - toPack.length;
       await snap.close();
 
+      await sumLines.fill(treeLayout(root).sumsFile());
+      for (const m of [...sumLines.missing()]) {
+        // sync flushes its records every few seconds: a file may be newer than its record.
+        const file = treeLayout(root).versionFile(m.path, m.version, m.goMod ? 'mod' : 'zip');
+        logger.warn(`${path.relative(root, file).split(path.sep).join('/')}: no recorded h1 hash; computing it`);
+        const hash = m.goMod ? hashGoMod(await readFile(file)) : (await checkModuleZip(file, { modulePath: m.path, version: m.version })).h1;
+        sumLines.set({ ...m, hash });
+      }
       const indexTmp = path.join(work, 'index.json');
       const written = await writeIndexFile(
         indexTmp,
@@ -217,20 +222,6 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-/** The h1 line a bundled .zip or .mod carries: the recorded one, or computed if none is recorded yet. */
-async function sumOf(ref: TreeFileRef, sums: SumStore, logger: Logger): Promise<GoSumEntry | undefined> {
-  const t = ref.tree;
-  if (t.kind !== 'version' || t.ext === 'info') return undefined;
-  const goMod = t.ext === 'mod';
-  let hash = sums.get(t.modulePath, t.version, goMod);
-  if (hash === undefined) {
-    // sync flushes its records every few seconds: a file may be newer than its record.
-    logger.warn(`${ref.rel}: no recorded h1 hash; computing it`);
-    hash = goMod ? hashGoMod(await readFile(ref.abs)) : (await checkModuleZip(ref.abs, t)).h1;
-  }
-  return { path: t.modulePath, version: t.version, goMod, hash };
 }
 
 async function readIfPresent(file: string): Promise<{ data: Buffer; mtime: Date } | undefined> {
