@@ -3,18 +3,18 @@
  * followed by the index and its signature, and writes the index beside it.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic, treeLayout, requireWritableParent, pathExists } from '../tree/index.js';
-import { openSumStore, type SumStore, formatGoSum, type GoSumEntry } from '../gosum/index.js';
+import { commitTempFile, writeFileAtomic, treeLayout, requireWritableParent, pathExists } from '../tree/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { checkModuleZip } from '../modzip/index.js';
 import { hashGoMod } from '../dirhash/index.js';
-import { BUNDLE_FORMAT, INDEX_ENTRY, indexId, serializeIndex, SIGNATURE_ENTRY, TREE_PREFIX, type BundleFile, type BundleIndex } from './index-format.js';
+import { BUNDLE_FORMAT, INDEX_ENTRY, SIGNATURE_ENTRY, TREE_PREFIX, type BundleFile } from './index-format.js';
+import { BundleFileSpool, BundledSums, mergeByPath, writeIndexFile } from './export-index.js';
 import { indexFileFor, loadIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
@@ -53,10 +53,13 @@ export interface ExportResult {
   readonly keyId: string | undefined;
 }
 
-interface Planned {
+/** A changing file of the tree, copied aside before the immutable files are listed (see exportBundle). */
+interface Snapped {
   readonly ref: TreeFileRef;
-  /** Index files are read up front (see exportBundle); immutable files are streamed. */
-  readonly data?: Buffer;
+  /** Where its bytes lie in the snapshot file. */
+  readonly offset: number;
+  readonly size: number;
+  readonly sha256: string;
   readonly mtime: Date;
 }
 
@@ -64,114 +67,146 @@ interface Planned {
  * Exports the tree at `opts.root`. Throws E_USAGE for a missing root, E_KEY
  * for a bad signing key, E_BUNDLE for an unusable `--since`, E_FS for I/O
  * failures; on any failure no bundle file is left behind.
+ *
+ * Memory stays flat with the tree's size: the tree is walked in path order
+ * and streamed, the index is written to a work file beside `out` as it is
+ * made, and only the index files' places and the sums are held (compactly).
  */
 export async function exportBundle(opts: ExportOptions, logger: Logger): Promise<ExportResult> {
   const root = path.resolve(opts.root);
   await requireDirectory(root);
   await requireWritableParent(opts.out, '--out');
-  if (!opts.force) await refuseExisting(path.resolve(opts.out), opts.split !== undefined);
+  const out = path.resolve(opts.out);
+  if (!opts.force) await refuseExisting(out, opts.split !== undefined);
   const key = opts.signKey === undefined ? undefined : parsePrivateKey(await readKey(opts.signKey), opts.signKey);
   const prev = opts.since === undefined ? undefined : await loadIndex(opts.since);
   const prevByPath = new Map((prev?.index.files ?? []).map((f) => [f.path, f]));
   const warnStray = (rel: string, why: string): void => logger.warn(`skipping ${rel}: ${why}`);
-
-  // Consistency without a lock: index files are read before the immutable
-  // files are listed. sync rewrites a list only after every version it names
-  // is complete, and immutable files never go away, so the second walk finds
-  // every file that any index read here names.
-  const indexFiles: Planned[] = [];
-  for (const ref of (await walkTree(root, warnStray)).filter((r) => !isImmutable(r.tree))) {
-    const read = await readIfPresent(ref.abs);
-    if (read) indexFiles.push({ ref, data: read.data, mtime: read.mtime });
-  }
-  const immutable = (await walkTree(root, () => undefined)).filter((r) => isImmutable(r.tree));
-
-  const snapshot: BundleFile[] = [];
-  const toPack: Planned[] = [];
-  for (const ref of immutable) {
-    const st = await stat(ref.abs);
-    const before = prevByPath.get(ref.rel);
-    // Immutable files never change once written: the same path and size is the same file.
-    if (before !== undefined && before.size === st.size) snapshot.push({ ...before, bundled: false });
-    else toPack.push({ ref, mtime: st.mtime });
-  }
-  for (const f of indexFiles) {
-    const data = f.data as Buffer;
-    const sha256 = createHash('sha256').update(data).digest('hex');
-    if (prevByPath.get(f.ref.rel)?.sha256 === sha256) snapshot.push({ path: f.ref.rel, size: data.length, sha256, bundled: false });
-    else toPack.push(f);
-  }
-  toPack.sort((a, b) => commitRank(a.ref.tree) - commitRank(b.ref.tree) || (a.ref.rel < b.ref.rel ? -1 : 1));
-
-  const sums = await openSumStore(treeLayout(root).sumsFile());
-  const sumdbKeys = await readTreeSumdbKeys(root);
-  const writer = new VolumeWriter(path.resolve(opts.out), opts.split);
+  const work = await mkdtemp(path.join(path.dirname(out), `.${path.basename(out)}.export-`));
+  const writer = new VolumeWriter(out, opts.split);
   const pack = tar.pack();
   const abort = new AbortController();
-  const consumer = pipeline(async function* () {
-    for await (const chunk of pack) yield chunk as Buffer;
-  }, writer).catch((err: unknown) => {
-    abort.abort(err);
-    pack.destroy(err as Error);
-    throw err;
-  });
-  const created = (opts.now ?? (() => new Date()))();
-  const sumLines: GoSumEntry[] = [];
-  let bytes = 0;
+  let consumer: Promise<void> | undefined;
   try {
+    // Consistency without a lock: index files are read before the immutable
+    // files are listed. sync rewrites a list only after every version it names
+    // is complete, and immutable files never go away, so the second walk finds
+    // every file that any index read here names.
+    const snapFile = path.join(work, 'index-files');
+    const snap = await open(snapFile, 'wx+', 0o600);
+    const indexFiles: Snapped[] = [];
+    let offset = 0;
+    for await (const ref of walkTree(root, warnStray)) {
+      if (isImmutable(ref.tree)) continue;
+      const read = await readIfPresent(ref.abs);
+      if (!read) continue;
+      await snap.write(read.data, 0, read.data.length, offset);
+      indexFiles.push({ ref, offset, size: read.data.length, sha256: createHash('sha256').update(read.data).digest('hex'), mtime: read.mtime });
+      offset += read.data.length;
+    }
+
+    const sumdbKeys = await readTreeSumdbKeys(root);
+    consumer = pipeline(async function* () {
+      for await (const chunk of pack) yield chunk as Buffer;
+    }, writer).catch((err: unknown) => {
+      abort.abort(err);
+      pack.destroy(err as Error);
+      throw err;
+    });
+    const created = (opts.now ?? (() => new Date()))();
+    const spool = await BundleFileSpool.create(path.join(work, 'immutable-files'));
+    const sumLines = new BundledSums();
+    let bytes = 0;
+    let bundled = 0;
+    let leftOut = 0;
     const producer = (async () => {
-      for (const item of toPack) {
-        const name = TREE_PREFIX + item.ref.rel;
-        let sha256: string;
-        let size: number;
-        if (item.data !== undefined) {
-          await packBuffer(pack, name, item.data, item.mtime);
-          sha256 = createHash('sha256').update(item.data).digest('hex');
-          size = item.data.length;
-        } else {
-          const fh = await open(item.ref.abs, 'r').catch((err: NodeJS.ErrnoException) => {
-            throw new GomirrorError('E_FS', `${item.ref.rel}: cannot read it (${err.code ?? err.message}); was it removed by a prune?`, {
-              hint: 'Run the export again.',
-              cause: err,
-            });
+      // Immutable files (commit rank 0) go first, in path order, as the walk yields them.
+      for await (const ref of walkTree(root, () => undefined)) {
+        if (!isImmutable(ref.tree)) continue;
+        const fh = await open(ref.abs, 'r').catch((err: NodeJS.ErrnoException) => {
+          throw new GomirrorError('E_FS', `${ref.rel}: cannot read it (${err.code ?? err.message}); was it removed by a prune?`, {
+            hint: 'Run the export again.',
+            cause: err,
           });
-          try {
-            size = (await fh.stat()).size;
-            sha256 = await packFile(pack, name, fh, size, item.mtime, abort.signal);
-          } finally {
-            await fh.close();
+        });
+        try {
+          const st = await fh.stat();
+          const before = prevByPath.get(ref.rel);
+          // Immutable files never change once written: the same path and size is the same file.
+          if (before !== undefined && before.size === st.size) {
+            await spool.add({ ...before, bundled: false });
+            leftOut++;
+            continue;
           }
-          const sum = await sumOf(item.ref, sums, logger);
-          if (sum) sumLines.push(sum);
+          const sha256 = await packFile(pack, TREE_PREFIX + ref.rel, fh, st.size, st.mtime, abort.signal);
+          await spool.add({ path: ref.rel, size: st.size, sha256, bundled: true });
+          bytes += st.size;
+          bundled++;
+        } finally {
+          await fh.close();
         }
-        bytes += size;
-        snapshot.push({ path: item.ref.rel, size, sha256, bundled: true });
+        if (ref.tree.kind === 'version' && ref.tree.ext !== 'info') sumLines.want(ref.tree.modulePath, ref.tree.version, ref.tree.ext === 'mod');
       }
-      const index: BundleIndex = {
-        format: BUNDLE_FORMAT,
-        tool: `gomirror ${TOOL_VERSION}`,
-        created: created.toISOString(),
-        since: prev ? { id: prev.id, created: prev.index.created } : null,
-        files: snapshot.sort((a, b) => (a.path < b.path ? -1 : 1)),
-        sums: formatGoSum(sumLines).split('\n').filter((l) => l !== ''),
-        ...(sumdbKeys.length > 0 ? { sumdbKeys } : {}),
-      };
-      const indexBytes = serializeIndex(index);
-      await packBuffer(pack, INDEX_ENTRY, indexBytes, created);
-      const sigText = key ? signIndex(indexBytes, key) : undefined;
+      // Then the index files, from their snapshot, by commit rank.
+      const entries: BundleFile[] = [];
+      const toPack = indexFiles.filter((f) => {
+        const same = prevByPath.get(f.ref.rel)?.sha256 === f.sha256;
+        entries.push({ path: f.ref.rel, size: f.size, sha256: f.sha256, bundled: !same });
+        return !same;
+      });
+      toPack.sort((a, b) => commitRank(a.ref.tree) - commitRank(b.ref.tree) || (a.ref.rel < b.ref.rel ? -1 : 1));
+      for (const f of toPack) {
+        const data = Buffer.alloc(f.size);
+        await snap.read(data, 0, f.size, f.offset);
+        await packBuffer(pack, TREE_PREFIX + f.ref.rel, data, f.mtime);
+        bytes += f.size;
+      }
+      bundled += toPack.length;
+      leftOut += indexFiles.length - toPack.length;
+      await snap.close();
+
+      await sumLines.fill(treeLayout(root).sumsFile());
+      for (const m of [...sumLines.missing()]) {
+        // sync flushes its records every few seconds: a file may be newer than its record.
+        const file = treeLayout(root).versionFile(m.path, m.version, m.goMod ? 'mod' : 'zip');
+        logger.warn(`${path.relative(root, file).split(path.sep).join('/')}: no recorded h1 hash; computing it`);
+        const hash = m.goMod ? hashGoMod(await readFile(file)) : (await checkModuleZip(file, { modulePath: m.path, version: m.version })).h1;
+        sumLines.set({ ...m, hash });
+      }
+      const indexTmp = path.join(work, 'index.json');
+      const written = await writeIndexFile(
+        indexTmp,
+        {
+          format: BUNDLE_FORMAT,
+          tool: `gomirror ${TOOL_VERSION}`,
+          created: created.toISOString(),
+          since: prev ? { id: prev.id, created: prev.index.created } : null,
+          ...(sumdbKeys.length > 0 ? { sumdbKeys } : {}),
+        },
+        mergeByPath(spool.read(), entries),
+        sumLines.lines(),
+      );
+      const ifh = await open(indexTmp, 'r');
+      try {
+        await packFile(pack, INDEX_ENTRY, ifh, written.size, created, abort.signal);
+      } finally {
+        await ifh.close();
+      }
+      // Ed25519 signs the whole message: the index is read whole only to sign it.
+      const sigText = key ? signIndex(await readFile(indexTmp), key) : undefined;
       if (sigText !== undefined) await packBuffer(pack, SIGNATURE_ENTRY, Buffer.from(sigText), created);
       pack.finalize();
-      return { indexBytes, sigText };
+      return { indexTmp, id: written.sha256, sigText };
     })();
-    const [{ indexBytes, sigText }] = await Promise.all([producer, consumer]);
+    const [{ indexTmp, id, sigText }] = await Promise.all([producer, consumer]);
     const volumes = await writer.commit();
-    const indexFile = indexFileFor(path.resolve(opts.out));
-    await writeFileAtomic(indexFile, indexBytes);
+    const indexFile = indexFileFor(out);
+    await commitTempFile(indexTmp, indexFile);
     if (sigText !== undefined) await writeFileAtomic(`${indexFile}.sig`, sigText);
     return {
-      id: indexId(indexBytes),
-      bundled: toPack.length,
-      leftOut: snapshot.length - toPack.length,
+      id,
+      bundled,
+      leftOut,
       bytes,
       volumes,
       indexFile,
@@ -181,24 +216,12 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
   } catch (err) {
     abort.abort(err);
     pack.destroy(err as Error);
-    await consumer.catch(() => undefined);
+    await consumer?.catch(() => undefined);
     await writer.abort();
     throw err;
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-}
-
-/** The h1 line a bundled .zip or .mod carries: the recorded one, or computed if none is recorded yet. */
-async function sumOf(ref: TreeFileRef, sums: SumStore, logger: Logger): Promise<GoSumEntry | undefined> {
-  const t = ref.tree;
-  if (t.kind !== 'version' || t.ext === 'info') return undefined;
-  const goMod = t.ext === 'mod';
-  let hash = sums.get(t.modulePath, t.version, goMod);
-  if (hash === undefined) {
-    // sync flushes its records every few seconds: a file may be newer than its record.
-    logger.warn(`${ref.rel}: no recorded h1 hash; computing it`);
-    hash = goMod ? hashGoMod(await readFile(ref.abs)) : (await checkModuleZip(ref.abs, t)).h1;
-  }
-  return { path: t.modulePath, version: t.version, goMod, hash };
 }
 
 async function readIfPresent(file: string): Promise<{ data: Buffer; mtime: Date } | undefined> {

@@ -19,7 +19,7 @@ import { buildAllView, buildFrontView, buildHealthView, searchIndexText, summari
 import { buildModuleView, CATALOG_DIR, isDeprecated, modulePagePath, requiredPaths, type ModuleData } from './module-view.js';
 import { ASSETS, catalogRenderer } from './render.js';
 import { readRuns } from './reports.js';
-import { findModules, moduleStamp, readModule } from './scan.js';
+import { findModules, moduleStamp, readModule, withZipTexts } from './scan.js';
 import { loadFrontState, loadState, saveState, type CatalogState, type FrontState, type ModuleRecord } from './state.js';
 
 export interface CatalogOptions {
@@ -115,8 +115,14 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
     if (await writeIfChanged(path.join(root, ...rel.split('/')), text)) written++;
   };
   const mirrored = (p: string): boolean => modules.has(p);
+  // Zip texts are read per page and dropped with it: held for every module at once they would grow with the tree.
   await Promise.all(
-    [...read.values()].map((d) => limit(() => put(modulePagePath(d.path), renderer.render('module', { ...buildModuleView(d, mirrored), title: d.path })))),
+    [...read.values()].map((d) =>
+      limit(async () => {
+        const full = await withZipTexts(root, d);
+        await put(modulePagePath(d.path), renderer.render('module', { ...buildModuleView(full, mirrored), title: d.path }));
+      }),
+    ),
   );
   for (const p of gone) await removePage(root, modulePagePath(p));
 

@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { escapeVersion, unescapePath, unescapeVersion } from '../module/index.js';
+import { unescapePath, unescapeVersion } from '../module/index.js';
 import { STATE_DIR, TEMP_FILE_PATTERN, treeLayout } from '../tree/index.js';
 import { isLicenseFile } from './license.js';
 import { CATALOG_DIR, pickLatest, type ModuleData, type VersionData } from './module-view.js';
@@ -63,7 +63,11 @@ export function moduleStamp(root: string, modulePath: string): string | undefine
 /** Bytes of a README or license text the page shows at most. */
 const MAX_TEXT = 256 * 1024;
 
-/** Reads what a module's page shows. */
+/**
+ * Reads what a module's page shows, except the texts of its latest zip
+ * (README, licenses): those are the bulk of it, so they are read by
+ * withZipTexts just before the page is rendered and dropped after.
+ */
 export async function readModule(root: string, modulePath: string): Promise<ModuleData> {
   const layout = treeLayout(root);
   const dir = layout.versionDir(modulePath);
@@ -89,15 +93,20 @@ export async function readModule(root: string, modulePath: string): Promise<Modu
   }
   const latest = pickLatest(modulePath, versions);
   const latestMod = latest === undefined ? undefined : await readFile(layout.versionFile(modulePath, latest, 'mod'), 'utf8').catch(() => undefined);
-  const zipVersion = latest !== undefined && have.has(`${escapeVersion(latest)}.zip`) ? latest : undefined;
-  const zip = zipVersion === undefined ? undefined : await readZipTexts(layout.versionFile(modulePath, zipVersion, 'zip'), modulePath, zipVersion);
   return {
     path: modulePath,
     versions,
     ...(latest !== undefined ? { latest } : {}),
     ...(latestMod !== undefined ? { latestMod } : {}),
-    ...(zip ? { zip } : {}),
   };
+}
+
+/** `d` with the README and license texts of its latest version's zip, when that version has one. */
+export async function withZipTexts(root: string, d: ModuleData): Promise<ModuleData> {
+  const latest = d.latest === undefined ? undefined : d.versions.find((v) => v.version === d.latest);
+  if (latest?.zipBytes === undefined) return d;
+  const file = treeLayout(root).versionFile(d.path, latest.version, 'zip');
+  return { ...d, zip: await readZipTexts(file, d.path, latest.version) };
 }
 
 async function readVersion(dir: string, base: string, version: string, hasZip: boolean): Promise<VersionData> {

@@ -110,7 +110,7 @@ export function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
  * only strings with a surrogate are encoded to compare (module paths are
  * ASCII: sorting a big go.sum stays cheap).
  */
-function compareStrings(a: string, b: string): number {
+export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
   if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

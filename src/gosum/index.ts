@@ -2,5 +2,5 @@
  * go.sum lines (Go: modfetch readGoSum/WriteGoSum) and the tree's record of
  * every hash it holds, `.gomirror/go.sum`.
  */
-export { formatGoSum, type GoSumEntry, type GoSumLine, parseGoSum } from './go-sum.js';
+export { compareStrings as compareGoStrings, formatGoSum, type GoSumEntry, type GoSumLine, parseGoSum } from './go-sum.js';
 export { openSumStore, type SumStore } from './sums.js';

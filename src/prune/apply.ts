@@ -1,7 +1,11 @@
-import { readFile, rm, rmdir } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { GomirrorError, isGomirrorError } from '../errors.js';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic } from '../tree/index.js';
+import { commitTempFile, tempPathFor, writeFileAtomic } from '../tree/index.js';
 import type { TreeStore } from '../tree/index.js';
 import { formatGoSum, parseGoSum } from '../gosum/index.js';
 import type { PrunePlan } from './plan.js';
@@ -74,16 +78,45 @@ async function removeEmptyDirs(dir: string, root: string): Promise<void> {
   }
 }
 
+/**
+ * Drops the removed versions' lines from the hash record, read and written a
+ * line at a time (the record holds every version of the tree); the kept
+ * lines stay as they were, in their order. Written aside and renamed in, and
+ * only when a line went.
+ */
 async function dropSums(file: string, removed: ReadonlySet<string>): Promise<void> {
   if (removed.size === 0) return;
-  let text: string;
+  const input = createReadStream(file);
+  const opened = new Promise<boolean>((resolve, reject) => {
+    input.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(false) : reject(err)));
+    input.once('open', () => resolve(true));
+  });
+  if (!(await opened)) return;
+  const tmp = tempPathFor(file);
+  const out = createWriteStream(tmp, { flags: 'wx' });
+  let dropped = 0;
   try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
+    let n = 0;
+    for await (const row of createInterface({ input, crlfDelay: Infinity })) {
+      n++;
+      let line;
+      try {
+        line = parseGoSum(row, file)[0];
+      } catch (err) {
+        if (!isGomirrorError(err)) throw err;
+        throw new GomirrorError(err.code, err.message.replace(`${file}:1:`, `${file}:${n}:`), { ...(err.hint !== undefined ? { hint: err.hint } : {}) });
+      }
+      if (line === undefined) continue;
+      if (removed.has(`${line.path} ${line.version}`)) {
+        dropped++;
+        continue;
+      }
+      if (!out.write(`${formatGoSum([line])}`)) await once(out, 'drain');
+    }
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (dropped > 0) await commitTempFile(tmp, file);
+  } finally {
+    out.destroy();
+    await rm(tmp, { force: true });
   }
-  const lines = parseGoSum(text, file);
-  const kept = lines.filter((l) => !removed.has(`${l.path} ${l.version}`));
-  if (kept.length !== lines.length) await writeFileAtomic(file, formatGoSum(kept));
 }
