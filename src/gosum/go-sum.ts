@@ -39,15 +39,29 @@ const EMPTY_GO_MOD_HASH = 'h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY=';
  */
 export function parseGoSum(text: string, fileName: string): GoSumLine[] {
   const lines: GoSumLine[] = [];
-  const rows = text.split('\n');
+  forEachGoSumLine(text, fileName, (l) => lines.push(l));
+  return lines;
+}
+
+/**
+ * parseGoSum without the array: calls `fn` for each hash line, in file order,
+ * so a reader of a large file (the tree's record of 200,000 hashes) keeps
+ * only what it wants. Throws as parseGoSum does, after every line was seen.
+ */
+export function forEachGoSumLine(text: string, fileName: string, fn: (line: GoSumLine) => void): void {
   // Every malformed line is reported (up to a limit), not only the first.
   const problems = new ProblemList();
-  for (let i = 0; i < rows.length; i++) problems.attempt(() => parseRow(i));
+  for (let start = 0, i = 0; start < text.length; i++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const row = text.slice(start, end);
+    start = end + 1;
+    problems.attempt(() => parseRow(row, i));
+  }
   problems.throwIfAny();
-  return lines;
 
-  function parseRow(i: number): void {
-    const fields = (rows[i] ?? '').split(FIELD_SEPARATOR).filter((f) => f !== '');
+  function parseRow(row: string, i: number): void {
+    const fields = row.split(FIELD_SEPARATOR).filter((f) => f !== '');
     if (fields.length === 0) return;
     const fail = (problem: string): never => {
       throw new GomirrorError('E_GOSUM', `${fileName}:${i + 1}: malformed go.sum line: ${problem}`, {
@@ -61,7 +75,7 @@ export function parseGoSum(text: string, fileName: string): GoSumLine[] {
     const goMod = versionField.endsWith(GO_MOD_SUFFIX);
     const version = goMod ? versionField.slice(0, -GO_MOD_SUFFIX.length) : versionField;
     if (version === '' || version.includes('/')) fail(`invalid version ${JSON.stringify(versionField)}`);
-    lines.push({ path, version, goMod, hash, line: i + 1 });
+    fn({ path, version, goMod, hash, line: i + 1 });
   }
 }
 
@@ -87,7 +101,8 @@ export function formatGoSum(entries: Iterable<GoSumEntry>): string {
   return out;
 }
 
-function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
+/** go.sum order (module.Sort): path, semver precedence, version string, zip before /go.mod, hash. */
+export function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
   return (
     compareStrings(a.path, b.path) ||
     // Equal precedence (v1.0.0 and v1.0.0+meta) falls back to string order so
@@ -99,11 +114,19 @@ function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
   );
 }
 
-/** Go string order: by UTF-8 bytes, which differs from UTF-16 order above U+FFFF. */
-function compareStrings(a: string, b: string): number {
+/**
+ * Go string order: by UTF-8 bytes, which differs from UTF-16 order above
+ * U+FFFF. Without surrogates (every module path, nearly every version) the
+ * two orders agree, and sorting a large record must not copy two strings
+ * into Buffers per comparison.
+ */
+export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Whether hash is `h1:` plus the padded base64 of exactly 32 bytes, canonically encoded. */
 function isValidH1(hash: string): boolean {

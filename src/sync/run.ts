@@ -113,7 +113,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   const versionLimit = pLimit(options.concurrency);
   const inFlight = new Map<string, Promise<VersionOutcome>>();
 
-  const flushTimer = setInterval(() => void sums.flush().catch(() => undefined), options.flushIntervalMs ?? 5000);
+  const flushTimer = setInterval(() => void sums.checkpoint().catch(() => undefined), options.flushIntervalMs ?? 5000);
   flushTimer.unref();
 
   // Retraction checks and resolution read the same @v/list: fetch it once.
@@ -190,7 +190,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       try {
         // Hashes are on disk (fsynced) before any list names their versions,
         // so a crash never leaves a listed version without its record.
-        await sums.flush();
+        await sums.checkpoint();
         // list is rewritten only now that every version it names is in place.
         await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo));
       } catch (err) {
