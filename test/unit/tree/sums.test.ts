@@ -1,9 +1,10 @@
 /**
  * The tree's record of hashes (.gomirror/go.sum): a failed flush keeps the
- * changes, says which file with E_FS, and does not poison later flushes.
+ * changes, says which file with E_FS, and does not poison later flushes;
+ * checkpoints append, flushes sort, torn appends are survived.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +14,8 @@ import { openSumStore } from '../../../src/gosum/sums.js';
 
 const H1 = 'h1:' + 'A'.repeat(43) + '=';
 const H2 = 'h1:' + 'B'.repeat(43) + '=';
+/** Canonical base64, as a file read back must hold. */
+const HB = 'h1:' + Buffer.alloc(32, 0xbb).toString('base64');
 
 describe('sum store flush', () => {
   let dir: string;
@@ -72,5 +75,89 @@ describe('sum store flush', () => {
     await assert.rejects(first, /cannot record hashes: EIO/);
     await second;
     assert.equal(await readFile(file, 'utf8'), `example.com/b v1.0.0 ${H1}\n`);
+  });
+
+  it('checkpoint appends only the new lines, durably; flush puts the file back in go.sum order', async () => {
+    const file = path.join(dir, 'go3.sum');
+    const writes: string[] = [];
+    const appends: string[] = [];
+    const options = {
+      write: async (f: string, data: string) => {
+        writes.push(data);
+        await writeFileAtomic(f, data);
+      },
+      append: async (f: string, data: string) => {
+        appends.push(data);
+        await appendFile(f, data);
+      },
+    };
+    const sums = await openSumStore(file, options);
+    sums.set('example.com/z', 'v1.0.0', false, H1);
+    await sums.checkpoint();
+    assert.equal(writes.length, 1, 'nothing on disk yet: the first checkpoint writes the file whole');
+    sums.set('example.com/a', 'v1.10.0', true, HB);
+    sums.set('example.com/a', 'v1.9.0', false, H1);
+    await sums.checkpoint();
+    await sums.checkpoint();
+    assert.deepEqual(appends, [`example.com/a v1.10.0/go.mod ${HB}\nexample.com/a v1.9.0 ${H1}\n`]);
+    assert.equal(writes.length, 1);
+    const reopened = await openSumStore(file);
+    assert.equal(reopened.size, 3);
+    assert.equal(reopened.get('example.com/a', 'v1.9.0', false), H1);
+    assert.equal(reopened.get('example.com/a', 'v1.9.0', true), undefined);
+    await sums.flush();
+    assert.equal(
+      await readFile(file, 'utf8'),
+      `example.com/a v1.9.0 ${H1}\nexample.com/a v1.10.0/go.mod ${HB}\nexample.com/z v1.0.0 ${H1}\n`,
+      'sorted by path, then semver',
+    );
+    await sums.flush();
+    assert.equal(writes.length, 2, 'in order and unchanged: not written again');
+  });
+
+  it('a changed hash or a failed append is never appended after: the next write is whole', async () => {
+    const file = path.join(dir, 'go4.sum');
+    let failAppend = true;
+    const writes: string[] = [];
+    const sums = await openSumStore(file, {
+      write: async (f, data) => {
+        writes.push(data);
+        await writeFileAtomic(f, data);
+      },
+      append: async (f, data) => {
+        if (failAppend) {
+          failAppend = false;
+          await appendFile(f, data.slice(0, 10));
+          throw new Error('ENOSPC: no space left on device, write');
+        }
+        await appendFile(f, data);
+      },
+    });
+    sums.set('example.com/a', 'v1.0.0', false, H1);
+    await sums.checkpoint();
+    sums.set('example.com/b', 'v1.0.0', false, H1);
+    await assert.rejects(sums.checkpoint(), /cannot record hashes: ENOSPC/);
+    await sums.checkpoint();
+    assert.equal(await readFile(file, 'utf8'), `example.com/a v1.0.0 ${H1}\nexample.com/b v1.0.0 ${H1}\n`);
+    assert.equal(writes.length, 2);
+    sums.set('example.com/a', 'v1.0.0', false, HB);
+    await sums.checkpoint();
+    assert.equal(writes.length, 3);
+    assert.equal(await readFile(file, 'utf8'), `example.com/a v1.0.0 ${HB}\nexample.com/b v1.0.0 ${H1}\n`);
+  });
+
+  it('opens a file whose last append was torn: whole lines kept, the torn one dropped, the file rewritten next', async () => {
+    const file = path.join(dir, 'go5.sum');
+    await writeFile(file, `example.com/a v1.0.0 ${H1}\nexample.com/b v1.0.0/go.mod ${HB}\nexample.com/c v1.0.0 h1:AAAA`);
+    const sums = await openSumStore(file);
+    assert.equal(sums.size, 2);
+    assert.equal(sums.get('example.com/b', 'v1.0.0', true), HB);
+    assert.equal(sums.get('example.com/c', 'v1.0.0', false), undefined);
+    sums.set('example.com/d', 'v1.0.0', false, H1);
+    await sums.checkpoint();
+    assert.equal(await readFile(file, 'utf8'), `example.com/a v1.0.0 ${H1}\nexample.com/b v1.0.0/go.mod ${HB}\nexample.com/d v1.0.0 ${H1}\n`);
+    // A last line that is whole but lost its newline is kept.
+    await writeFile(file, `example.com/a v1.0.0 ${H1}`);
+    assert.equal((await openSumStore(file)).get('example.com/a', 'v1.0.0', false), H1);
   });
 });
