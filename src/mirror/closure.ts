@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { createGraphLoader, createPlanBuilder, planGraphs, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type Target } from '../graph/index.js';
+import { createGraphLoader, createPlanBuilder, planGraphs, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type PlannedGraph, type Target } from '../graph/index.js';
 import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
@@ -67,25 +67,29 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     }
   };
 
-  // A graph is planned and let go as soon as it is complete (one per named
-  // version: holding them all costs more than the plan).
+  // A graph is planned and let go as soon as it is complete, and only a
+  // window of graphs is loading at a time: a manifest that names 100,000
+  // versions has 100,000 graphs, and holding them all costs more than the
+  // plan. The go.mod summaries are shared, so no .mod is read twice.
   const builder = createPlanBuilder({ roots: options.input.roots, gosum: options.gosum, graphs, allZips: options.allZips });
-  const loaders: (GraphLoader | undefined)[] = graphs.map((g) => createGraphLoader(g.spec));
+  const window = Math.max(256, options.concurrency * 32);
+  const active = new Map<number, GraphLoader>();
+  let next = 0;
   const errors = new Map<string, { module: string; error: GomirrorError }>();
   for (;;) {
+    for (; active.size < window && next < graphs.length; next++) active.set(next, createGraphLoader((graphs[next] as PlannedGraph).spec));
+    if (active.size === 0) break;
     const missing = new Map<string, Target>();
-    loaders.forEach((loader, i) => {
-      if (!loader) return;
+    for (const [i, loader] of active) {
       const graph = loader.advance(lookup);
       for (const t of graph.missing) missing.set(targetKey(t), t);
-      if (graph.missing.length > 0) return;
-      loaders[i] = undefined;
+      if (graph.missing.length > 0) continue;
+      active.delete(i);
       for (const e of graph.errors) {
         if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
       }
       builder.add(i, graph);
-    });
-    if (missing.size === 0) break;
+    }
     await Promise.all([...missing.values()].map((t) => limit(() => fetchSummary(t))));
   }
   for (const e of requireErrors) errors.set(e.error.message, e);
