@@ -111,7 +111,7 @@ async function upstreamFor(n: number, work: string): Promise<string> {
   return dir;
 }
 
-/** Module path → number of versions its @v/list names (what `all` selects), read from the upstream tree. */
+/** Module path → number of versions its @v/list names (what `all` selects), read from the upstream tree; modules listing none are left out. */
 async function listedVersions(upstreamDir: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const walk = async (dir: string, rel: string): Promise<void> => {
@@ -119,7 +119,9 @@ async function listedVersions(upstreamDir: string): Promise<Map<string, number>>
       if (!e.isDirectory()) continue;
       if (e.name === '@v') {
         const list = await readFile(path.join(dir, '@v', 'list'), 'utf8');
-        out.set(rel, list.split('\n').filter(Boolean).length);
+        const n = list.split('\n').filter(Boolean).length;
+        // A module with only pseudo-versions lists nothing: `all` would match nothing (an error).
+        if (n > 0) out.set(rel, n);
       } else {
         await walk(path.join(dir, e.name), rel ? `${rel}/${e.name}` : e.name);
       }
