@@ -39,15 +39,29 @@ const EMPTY_GO_MOD_HASH = 'h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY=';
  */
 export function parseGoSum(text: string, fileName: string): GoSumLine[] {
   const lines: GoSumLine[] = [];
-  const rows = text.split('\n');
+  forEachGoSumLine(text, fileName, (l) => lines.push(l));
+  return lines;
+}
+
+/**
+ * parseGoSum without the array: calls `fn` for each hash line, in file order,
+ * so a reader of a large file (the tree's record of 200,000 hashes) keeps
+ * only what it wants. Throws as parseGoSum does, after every line was seen.
+ */
+export function forEachGoSumLine(text: string, fileName: string, fn: (line: GoSumLine) => void): void {
   // Every malformed line is reported (up to a limit), not only the first.
   const problems = new ProblemList();
-  for (let i = 0; i < rows.length; i++) problems.attempt(() => parseRow(i));
+  for (let start = 0, i = 0; start < text.length; i++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const row = text.slice(start, end);
+    start = end + 1;
+    problems.attempt(() => parseRow(row, i));
+  }
   problems.throwIfAny();
-  return lines;
 
-  function parseRow(i: number): void {
-    const fields = (rows[i] ?? '').split(FIELD_SEPARATOR).filter((f) => f !== '');
+  function parseRow(row: string, i: number): void {
+    const fields = row.split(FIELD_SEPARATOR).filter((f) => f !== '');
     if (fields.length === 0) return;
     const fail = (problem: string): never => {
       throw new GomirrorError('E_GOSUM', `${fileName}:${i + 1}: malformed go.sum line: ${problem}`, {
@@ -61,7 +75,7 @@ export function parseGoSum(text: string, fileName: string): GoSumLine[] {
     const goMod = versionField.endsWith(GO_MOD_SUFFIX);
     const version = goMod ? versionField.slice(0, -GO_MOD_SUFFIX.length) : versionField;
     if (version === '' || version.includes('/')) fail(`invalid version ${JSON.stringify(versionField)}`);
-    lines.push({ path, version, goMod, hash, line: i + 1 });
+    fn({ path, version, goMod, hash, line: i + 1 });
   }
 }
 
@@ -76,11 +90,7 @@ export function formatGoSumLine(entry: GoSumEntry): string {
  * before the `/go.mod` line, then by hash. Identical lines are written once.
  */
 export function formatGoSum(entries: Iterable<GoSumEntry>): string {
-  return formatSortedGoSum([...entries].sort(compareGoSumEntries));
-}
-
-/** formatGoSum of entries already in the go command's order (compareGoSumEntries). */
-export function formatSortedGoSum(sorted: readonly GoSumEntry[]): string {
+  const sorted = [...entries].sort(compareGoSumEntries);
   let out = '';
   let previous: string | undefined;
   for (const entry of sorted) {
@@ -91,7 +101,7 @@ export function formatSortedGoSum(sorted: readonly GoSumEntry[]): string {
   return out;
 }
 
-/** The go command's go.sum order (module.Sort). */
+/** go.sum order (module.Sort): path, semver precedence, version string, zip before /go.mod, hash. */
 export function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
   return (
     compareStrings(a.path, b.path) ||
@@ -105,10 +115,10 @@ export function compareGoSumEntries(a: GoSumEntry, b: GoSumEntry): number {
 }
 
 /**
- * Go string order: by UTF-8 bytes. UTF-16 order (JavaScript's <) is the
- * same except where a surrogate pair (above U+FFFF) meets U+E000..U+FFFF, so
- * only strings with a surrogate are encoded to compare (module paths are
- * ASCII: sorting a big go.sum stays cheap).
+ * Go string order: by UTF-8 bytes, which differs from UTF-16 order above
+ * U+FFFF. Without surrogates (every module path, nearly every version) the
+ * two orders agree, and sorting a large record must not copy two strings
+ * into Buffers per comparison.
  */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;

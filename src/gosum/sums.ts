@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { GomirrorError } from '../errors.js';
-import { compareGoSumEntries, formatSortedGoSum, parseGoSum, type GoSumEntry } from './go-sum.js';
-import { writeFileAtomic } from '../tree/index.js';
+import { compareGoSumEntries, compareStrings, forEachGoSumLine, formatGoSumLine } from './go-sum.js';
+import { commitTempFile, tempPathFor } from '../tree/index.js';
 
 /**
  * The h1: hashes of everything in the tree, kept in go.sum format in
@@ -13,24 +14,40 @@ export interface SumStore {
   /** Records a hash; throws nothing, the caller compares with get() first. */
   set(modulePath: string, version: string, goMod: boolean, hash: string): void;
   /**
-   * Writes the file atomically (fsynced) if anything changed. A failed write
-   * throws E_FS naming the file and keeps the changes, so the next flush
-   * writes them once the disk recovers.
+   * Writes the whole file atomically (fsynced), sorted in the go command's
+   * order, if anything changed since it was last written whole. A failed
+   * write throws E_FS naming the file and keeps the changes, so the next
+   * flush writes them once the disk recovers.
    */
   flush(): Promise<void>;
+  /**
+   * Makes every hash set so far durable, cheaply: appends the new lines to the
+   * file (fsynced) instead of rewriting it, so a sync that records hashes
+   * module by module does not rewrite 200,000 lines each time. The file is
+   * then out of order until the next flush(); readers do not mind. Falls back
+   * to flush() when appending would not do (nothing on disk yet, a changed
+   * hash, an earlier failed append). Errors as flush().
+   */
+  checkpoint(): Promise<void>;
+  /** Records held (a version's zip and go.mod hashes are two). */
   readonly size: number;
 }
 
-const key = (p: string, v: string, goMod: boolean): string => `${p} ${v}${goMod ? '/go.mod' : ''}`;
-
 export interface SumStoreOptions {
-  /** Writes the file's new content atomically (tests inject failures). */
+  /** Writes the file's new content atomically (tests inject failures); default streams it to a temp file and renames. */
   write?: (file: string, data: string) => Promise<void>;
+  /** Appends lines to the file durably (tests inject failures). */
+  append?: (file: string, data: string) => Promise<void>;
 }
 
+// One entry per module version, keyed `path version`, holding
+// `<zip hash>\n<go.mod hash>` (either may be empty): at 100,000 versions this
+// is a third of a map with a key and a value per go.sum line.
+const SEP = '\n';
+
 export async function openSumStore(file: string, options: SumStoreOptions = {}): Promise<SumStore> {
-  const write = options.write ?? writeFileAtomic;
   const map = new Map<string, string>();
+  let size = 0;
   let text = '';
   try {
     text = await readFile(file, 'utf8');
@@ -39,82 +56,194 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
       throw new GomirrorError('E_FS', `${file}: ${(err as Error).message}`, { cause: err });
     }
   }
-  for (const line of parseGoSum(text, file)) map.set(key(line.path, line.version, line.goMod), line.hash);
+  const onDisk = text !== '';
+  // A crash during an append can leave a torn last line: every whole line
+  // is kept, and a torn one dropped (its version's files are checked again,
+  // as for a crash before any record). The next write rewrites the file.
+  let needsRewrite = false;
+  const cut = text.lastIndexOf('\n') + 1;
+  if (cut < text.length) {
+    needsRewrite = true;
+    try {
+      forEachGoSumLine(text, file, () => undefined);
+    } catch {
+      text = text.slice(0, cut);
+    }
+  }
+  forEachGoSumLine(text, file, (l) => put(l.path, l.version, l.goMod, l.hash));
+  text = '';
+
+  function put(p: string, v: string, goMod: boolean, hash: string): 'same' | 'new' | 'changed' {
+    const k = `${p} ${v}`;
+    const old = map.get(k);
+    const i = old === undefined ? -1 : old.indexOf(SEP);
+    const [zip, mod] = old === undefined ? ['', ''] : [old.slice(0, i), old.slice(i + 1)];
+    const was = goMod ? mod : zip;
+    if (was === hash) return 'same';
+    // Copied flat: parsed fields are slices of the whole file's text, which
+    // a stored slice would keep alive.
+    map.set(flat(k), flat(goMod ? `${zip}${SEP}${hash}` : `${hash}${SEP}${mod}`));
+    if (was === '') size++;
+    return was === '' ? 'new' : 'changed';
+  }
+
   let dirty = false;
-  // Every entry in go.sum order as of the last flush, and what was set since:
-  // a flush merges the few new entries into the sorted ones instead of
-  // sorting the whole record again (a sync flushes once per module).
-  let sorted: GoSumEntry[] | undefined;
-  let fresh: GoSumEntry[] = [];
-  let replaced = false;
-  // The last write started or queued, and the queued one that has not
-  // started yet: every flush asked for while a write runs shares the one
-  // write after it (group commit), which holds all their hashes.
-  let tail: Promise<void> = Promise.resolve();
-  let queued: Promise<void> | undefined;
-  const store: SumStore = {
-    get: (p, v, goMod) => map.get(key(p, v, goMod)),
+  /** Lines set since the file was last written or appended to. */
+  let pending: string[] = [];
+  /** The file holds appended lines out of order. */
+  let unsorted = needsRewrite;
+  let exists = onDisk;
+  let queue: Promise<void> = Promise.resolve();
+  const fail = (err: unknown): GomirrorError =>
+    new GomirrorError('E_FS', `${file}: cannot record hashes: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'Check free space and permissions under the output directory, then run again.',
+    });
+
+  const rewrite = async (): Promise<void> => {
+    const taken = pending;
+    pending = [];
+    dirty = false;
+    try {
+      if (options.write) await options.write(file, [...sortedLines()].join(''));
+      else await writeChunks(file, sortedLines());
+    } catch (err) {
+      // Still unwritten: the next flush tries again.
+      pending = taken.concat(pending);
+      dirty = true;
+      throw fail(err);
+    }
+    exists = true;
+    unsorted = false;
+    needsRewrite = false;
+  };
+
+  const append = async (): Promise<void> => {
+    const taken = pending;
+    pending = [];
+    dirty = false;
+    try {
+      await (options.append ?? appendDurably)(file, taken.join(''));
+    } catch (err) {
+      // The file may now end in a partial line: only a whole rewrite may follow.
+      pending = taken.concat(pending);
+      dirty = true;
+      needsRewrite = true;
+      throw fail(err);
+    }
+    unsorted = true;
+  };
+
+  function* sortedLines(): Generator<string> {
+    const keys = sortKeys([...map.keys()]);
+    for (const k of keys) {
+      const [p, v] = splitKey(k);
+      const val = map.get(k) as string;
+      const i = val.indexOf(SEP);
+      const zip = val.slice(0, i);
+      const mod = val.slice(i + 1);
+      if (zip) yield formatGoSumLine({ path: p, version: v, goMod: false, hash: zip }) + '\n';
+      if (mod) yield formatGoSumLine({ path: p, version: v, goMod: true, hash: mod }) + '\n';
+    }
+  }
+
+  // Serialised, so an older snapshot never lands after a newer one; a failed
+  // write does not stop the ones queued after it.
+  const serial = (run: () => Promise<void>): Promise<void> => {
+    const result = queue.then(run);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+
+  return {
+    get(p, v, goMod) {
+      const val = map.get(`${p} ${v}`);
+      if (val === undefined) return undefined;
+      const i = val.indexOf(SEP);
+      const hash = goMod ? val.slice(i + 1) : val.slice(0, i);
+      return hash === '' ? undefined : hash;
+    },
     set(p, v, goMod, hash) {
-      const k = key(p, v, goMod);
-      const had = map.get(k);
-      if (had === hash) return;
-      if (had !== undefined) replaced = true;
-      map.set(k, hash);
-      fresh.push({ path: p, version: v, goMod, hash });
+      const r = put(p, v, goMod, hash);
+      if (r === 'same') return;
+      if (r === 'changed') needsRewrite = true;
+      pending.push(formatGoSumLine({ path: p, version: v, goMod, hash }) + '\n');
       dirty = true;
     },
-    flush() {
-      const run = async (): Promise<void> => {
-        if (!dirty) return;
-        dirty = false;
-        sorted = sorted === undefined || replaced ? entriesOf(map).sort(compareGoSumEntries) : mergeSorted(sorted, fresh.sort(compareGoSumEntries));
-        fresh = [];
-        replaced = false;
-        try {
-          await write(file, formatSortedGoSum(sorted));
-        } catch (err) {
-          // Still unwritten: the next flush tries again.
-          dirty = true;
-          throw new GomirrorError('E_FS', `${file}: cannot record hashes: ${(err as Error).message}`, {
-            cause: err,
-            hint: 'Check free space and permissions under the output directory, then run again.',
-          });
-        }
-      };
-      // Serialised, so an older snapshot never lands after a newer one; a
-      // failed flush does not stop the one queued after it.
-      // A write that fails reaches its own caller; those who joined it try once more.
-      if (queued) return queued.catch(() => store.flush());
-      const next = tail.then(() => {
-        queued = undefined;
-        return run();
-      });
-      queued = next;
-      tail = next.catch(() => undefined);
-      return next;
-    },
+    flush: () => serial(async () => (dirty || unsorted ? rewrite() : undefined)),
+    checkpoint: () => serial(async () => (!dirty ? undefined : needsRewrite || !exists ? rewrite() : append())),
     get size() {
-      return map.size;
+      return size;
     },
   };
-  return store;
 }
 
-function entriesOf(map: Map<string, string>): GoSumEntry[] {
-  return [...map].map(([k, hash]) => {
-    const [path, ver] = k.split(' ') as [string, string];
-    const goMod = ver.endsWith('/go.mod');
-    return { path, version: goMod ? ver.slice(0, -'/go.mod'.length) : ver, goMod, hash };
+function splitKey(k: string): [string, string] {
+  const i = k.indexOf(' ');
+  return [k.slice(0, i), k.slice(i + 1)];
+}
+
+/**
+ * Keys in go.sum order. Every module path character sorts after the space
+ * that ends the path, so whole keys of different modules compare as their
+ * paths do; only keys of one module need the version comparison.
+ */
+function sortKeys(keys: string[]): string[] {
+  // Plain string order is Go's byte order unless a key has a surrogate pair.
+  const plain = !keys.some((k) => SURROGATE.test(k));
+  const cmp = plain ? (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0) : compareStrings;
+  return keys.sort((a, b) => {
+    const ia = a.indexOf(' ');
+    if (ia !== b.indexOf(' ') || !b.startsWith(a.slice(0, ia + 1))) return cmp(a, b);
+    const va = a.slice(ia + 1);
+    const vb = b.slice(ia + 1);
+    return compareGoSumEntries({ path: '', version: va, goMod: false, hash: '' }, { path: '', version: vb, goMod: false, hash: '' });
   });
 }
 
-/** Two lists in go.sum order, merged. */
-function mergeSorted(a: readonly GoSumEntry[], b: readonly GoSumEntry[]): GoSumEntry[] {
-  const out: GoSumEntry[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) out.push(compareGoSumEntries(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!);
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
-  return out;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** A flat copy of a string that shares no memory with the one it came from. */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** Writes `lines` to a temp file beside `file`, fsyncs it and renames it over `file`. */
+async function writeChunks(file: string, lines: Iterable<string>): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = tempPathFor(file);
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      let buf: string[] = [];
+      let n = 0;
+      for (const line of lines) {
+        buf.push(line);
+        n += line.length;
+        if (n >= 1 << 20) {
+          await fh.write(buf.join(''));
+          buf = [];
+          n = 0;
+        }
+      }
+      if (buf.length > 0) await fh.write(buf.join(''));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await commitTempFile(tmp, file, { synced: true });
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function appendDurably(file: string, data: string): Promise<void> {
+  const fh = await open(file, 'a');
+  try {
+    await fh.appendFile(data);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
 }

@@ -51,9 +51,26 @@ const ZIP_RANK: Record<ZipNeed, number> = { required: 0, wanted: 1, no: 2 };
 
 /** Builds the plan (pure). */
 export function planMirror(input: MirrorPlanInput): MirrorPlan {
+  const builder = createPlanBuilder(input);
+  input.loaded.forEach((graph, i) => builder.add(i, graph));
+  return builder.finish();
+}
+
+/**
+ * planMirror one graph at a time: add() each graph as soon as it is loaded
+ * and drop it. A sync of 100,000 named versions loads 100,000 small graphs;
+ * holding them all until the plan is built costs more than the plan. A graph
+ * with a `related` zip rule needs the selected paths of the graphs it names,
+ * so only those paths are kept (one set per such graph), and the graph
+ * itself waits for finish().
+ */
+export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
+  add(index: number, graph: ModuleGraph): void;
+  finish(): MirrorPlan;
+} {
   const entries = new Map<string, PlanEntry>();
   const notes = new Set<string>();
-  const add = (e: PlanEntry): void => {
+  const put = (e: PlanEntry): void => {
     const key = `${e.module}@${e.version}`;
     const have = entries.get(key);
     if (!have) {
@@ -64,14 +81,23 @@ export function planMirror(input: MirrorPlanInput): MirrorPlan {
     const zip = ZIP_RANK[e.zip] < ZIP_RANK[have.zip] ? e.zip : have.zip;
     entries.set(key, { ...best, zip });
   };
+  for (const r of input.roots) put({ ...flat(r.module), zip: 'required', source: 'root', from: r.where });
+  for (const g of input.gosum) put({ ...flat(g.module), zip: g.goMod ? 'no' : 'required', source: 'gosum', from: g.where });
 
-  for (const r of input.roots) add({ ...flat(r.module), zip: 'required', source: 'root', from: r.where });
-  for (const g of input.gosum) add({ ...flat(g.module), zip: g.goMod ? 'no' : 'required', source: 'gosum', from: g.where });
+  // For each graph with a `related` rule: the union of the paths its graphs selected.
+  const relatedOf = new Map<number, Set<string>>();
+  const feeds = new Map<number, Set<string>[]>();
+  input.graphs.forEach((g, i) => {
+    if (g.zips.kind !== 'related') return;
+    const union = new Set<string>();
+    relatedOf.set(i, union);
+    for (const j of g.zips.of) feeds.set(j, [...(feeds.get(j) ?? []), union]);
+  });
+  const deferred: [number, ModuleGraph][] = [];
 
-  input.graphs.forEach((planned, i) => {
-    const graph = input.loaded[i];
-    if (!graph) return;
-    const zipped = zipSet(planned, graph, input.loaded);
+  const planGraph = (i: number, graph: ModuleGraph): void => {
+    const planned = input.graphs[i] as PlannedGraph;
+    const zipped = zipSet(planned, graph, relatedOf.get(i));
     for (const [key, node] of graph.nodes) {
       if (planned.mains.has(node.module.path) && node.module.version === '') continue;
       const target = planned.spec.replace(node.module);
@@ -81,7 +107,7 @@ export function planMirror(input: MirrorPlanInput): MirrorPlan {
       }
       const by = node.requiredBy;
       const isRoot = by === undefined || (by.version === '' && planned.mains.has(by.path));
-      add({
+      put({
         module: target.path,
         version: target.version,
         zip: input.allZips || zipped.has(key) ? 'wanted' : 'no',
@@ -89,17 +115,28 @@ export function planMirror(input: MirrorPlanInput): MirrorPlan {
         from: isRoot ? planned.rootFrom : versionKey(by),
       });
     }
-  });
-  const sorted = [...entries.values()].sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : compareKeys(a.version, b.version)));
-  return { entries: sorted, notes: [...notes].sort() };
+  };
+
+  return {
+    add(i, graph) {
+      for (const union of feeds.get(i) ?? []) for (const p of graph.selected.keys()) union.add(p);
+      if (relatedOf.has(i)) deferred.push([i, graph]);
+      else planGraph(i, graph);
+    },
+    finish() {
+      for (const [i, graph] of deferred) planGraph(i, graph);
+      const sorted = [...entries.values()].sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : compareKeys(a.version, b.version)));
+      return { entries: sorted, notes: [...notes].sort() };
+    },
+  };
 }
 
-/** Node keys (as required) whose zip the graph's rule asks for. */
-function zipSet(planned: PlannedGraph, graph: ModuleGraph, all: readonly ModuleGraph[]): Set<string> {
+/** Node keys (as required) whose zip the graph's rule asks for; `related`: the paths selected by the rule's graphs. */
+function zipSet(planned: PlannedGraph, graph: ModuleGraph, relatedTo: ReadonlySet<string> | undefined): Set<string> {
   const out = new Set<string>();
   const rule = planned.zips;
   if (rule.kind === 'none') return out;
-  const related = rule.kind === 'related' ? relatedPaths(rule.of.flatMap((i) => [...(all[i]?.selected.keys() ?? [])])) : undefined;
+  const related = rule.kind === 'related' ? relatedPaths([...(relatedTo ?? [])]) : undefined;
   for (const [p, v] of graph.selected) {
     if (v === '' || v === 'none') continue;
     if (related && !related(p)) continue;

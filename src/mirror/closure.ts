@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { createGraphLoader, planGraphs, planMirror, targetKey, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleGraph, type ModuleVersion, type Target } from '../graph/index.js';
+import { createGraphLoader, createPlanBuilder, planGraphs, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type PlannedGraph, type Target } from '../graph/index.js';
 import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
@@ -42,7 +42,6 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   const limit = pLimit(options.concurrency);
   // An upstream go.mod is data, not input: a malformed requirement fails that dependency only.
   const requireErrors: { module: string; error: GomirrorError }[] = [];
-  const loaded: (ModuleGraph | undefined)[] = graphs.map(() => undefined);
   const lookup = (t: Target): ModSummary | GomirrorError | undefined =>
     options.deps ? summaries.get(targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
 
@@ -68,29 +67,33 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     }
   };
 
-  const loaders = graphs.map((g) => createGraphLoader(g.spec));
+  // A graph is planned and let go as soon as it is complete, and only a
+  // window of graphs is loading at a time: a manifest that names 100,000
+  // versions has 100,000 graphs, and holding them all costs more than the
+  // plan. The go.mod summaries are shared, so no .mod is read twice.
+  const builder = createPlanBuilder({ roots: options.input.roots, gosum: options.gosum, graphs, allZips: options.allZips });
+  const window = Math.max(256, options.concurrency * 32);
+  const active = new Map<number, GraphLoader>();
+  let next = 0;
+  const errors = new Map<string, { module: string; error: GomirrorError }>();
   for (;;) {
+    for (; active.size < window && next < graphs.length; next++) active.set(next, createGraphLoader((graphs[next] as PlannedGraph).spec));
+    if (active.size === 0) break;
     const missing = new Map<string, Target>();
-    loaders.forEach((loader, i) => {
-      if (loaded[i]) return;
+    for (const [i, loader] of active) {
       const graph = loader.advance(lookup);
-      if (graph.missing.length === 0) loaded[i] = graph;
       for (const t of graph.missing) missing.set(targetKey(t), t);
-    });
-    if (missing.size === 0) break;
+      if (graph.missing.length > 0) continue;
+      active.delete(i);
+      for (const e of graph.errors) {
+        if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
+      }
+      builder.add(i, graph);
+    }
     await Promise.all([...missing.values()].map((t) => limit(() => fetchSummary(t))));
   }
-
-  const done = loaded as ModuleGraph[];
-  const errors = new Map<string, { module: string; error: GomirrorError }>();
-  for (const g of done) {
-    for (const e of g.errors) {
-      if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
-    }
-  }
   for (const e of requireErrors) errors.set(e.error.message, e);
-  const plan = planMirror({ roots: options.input.roots, gosum: options.gosum, graphs, loaded: done, allZips: options.allZips });
-  return { plan, errors: [...errors.values()], modsRead: summaries.size };
+  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size };
 }
 
 /**
@@ -124,13 +127,21 @@ function summarize(f: ReturnType<typeof parseGoMod>): ModSummary {
 /**
  * An UpstreamClient that answers .mod requests from bytes the closure already
  * downloaded and verified, so mirroring a version does not fetch its .mod twice.
+ * Each entry is handed out once and forgotten: a version is mirrored once,
+ * and a run of 100,000 versions must not hold every .mod to its end.
  */
-export function withModCache(upstream: UpstreamClient, cache: ReadonlyMap<string, Buffer>): UpstreamClient {
+export function withModCache(upstream: UpstreamClient, cache: Map<string, Buffer>): UpstreamClient {
   return {
     list: (p) => upstream.list(p),
     latest: (p) => upstream.latest(p),
     info: (p, v) => upstream.info(p, v),
-    mod: async (p, v) => cache.get(`${p}@${v}`) ?? upstream.mod(p, v),
+    mod: async (p, v) => {
+      const key = `${p}@${v}`;
+      const data = cache.get(key);
+      if (data === undefined) return upstream.mod(p, v);
+      cache.delete(key);
+      return data;
+    },
     zip: (p, v, file) => upstream.zip(p, v, file),
   };
 }

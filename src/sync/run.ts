@@ -115,7 +115,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   const versionLimit = pLimit(options.concurrency);
   const inFlight = new Map<string, Promise<VersionOutcome>>();
 
-  const flushTimer = setInterval(() => void sums.flush().catch(() => undefined), options.flushIntervalMs ?? 5000);
+  const flushTimer = setInterval(() => void sums.checkpoint().catch(() => undefined), options.flushIntervalMs ?? 5000);
   flushTimer.unref();
 
   // Retraction checks and resolution read the same @v/list: fetch it once.
@@ -144,6 +144,8 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     const resolution = await resolveLimit(resolve).catch(
       (err: unknown): Resolution => ({ versions: [], errors: [asError(err, target.module)] }),
     );
+    // Targets are merged per module: nothing reads this list again.
+    lists.delete(target.module);
     for (const e of resolution.errors) events?.onModuleError?.(target.module, e);
     for (const n of resolution.notes ?? []) events?.onNote?.(target.module, n);
     return { target, resolution };
@@ -179,6 +181,8 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
             return labelled;
           });
           inFlight.set(key, p);
+          // Only while it runs: a settled version needs no de-duplication, and 100,000 kept promises are memory.
+          void p.finally(() => inFlight.delete(key)).catch(() => undefined);
         }
         return p;
       }),
@@ -196,7 +200,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       try {
         // Hashes are on disk (fsynced) before any list names their versions,
         // so a crash never leaves a listed version without its record.
-        await sums.flush();
+        await sums.checkpoint();
         // list is rewritten only now that every version it names is in place.
         // A failed version may have renamed some of its files before it failed.
         const renamed = outcome.versions.some((v) => v.status !== 'present');
@@ -248,12 +252,16 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       const t0 = performance.now();
       await syncModule(module, s.entries, s.outcome, s.latestInfo);
       s.outcome.seconds = (performance.now() - t0) / 1000;
+      s.entries = [];
       return s.outcome;
     };
     // allSettled, not all: a module that throws must not return while other
     // modules still download and rename (the caller then closes the
     // transport and releases the lock). Its error goes into its outcome.
-    const settledModules = await Promise.allSettled([...outcomes].map(timed));
+    // A few modules at a time (their versions share versionLimit): started all
+    // at once, 25,000 modules would list their directories and queue every
+    // version of the plan up front.
+    const settledModules = await settleBounded([...outcomes], Math.max(2, options.concurrency * 2), timed);
     const done = settledModules.map((r, i) => {
       if (r.status === 'fulfilled') return r.value;
       const [module, s] = [...outcomes][i] as [string, { outcome: ModuleOutcome }];
@@ -278,6 +286,27 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       if (!failed) throw e;
     });
   }
+}
+
+/**
+ * Promise.allSettled(items.map(fn)) with at most `width` calls running: the
+ * next item starts only when one settles, so nothing is queued ahead.
+ */
+async function settleBounded<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = { status: 'fulfilled', value: await fn(items[i] as T) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return results;
 }
 
 /** The manifest entry a target came from (`mirror.json: modules[2]`), for reports. */

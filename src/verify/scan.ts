@@ -34,7 +34,6 @@ const CATALOG_DIR = '_catalog';
  * only for temp files.
  */
 export async function scanTree(root: string): Promise<TreeScan> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
   const byDir = new Map<string, ModuleDir>();
   const latest = new Set<string>();
   const scan: TreeScan = { modules: [], staleTemps: [], liveTemps: [], unexpected: [] };
@@ -46,24 +45,15 @@ export async function scanTree(root: string): Promise<TreeScan> {
     }
     return m;
   };
-  const files: string[] = [];
-  for (const e of entries) {
-    const rel = toSlash(path.relative(root, path.join(e.parentPath, e.name)));
-    if (e.isDirectory()) {
-      if (e.name === '@v' && !isStateOrSumdb(rel)) moduleDir(rel.slice(0, -'/@v'.length));
-      continue;
-    }
-    files.push(rel);
-  }
-  for (const rel of files) {
+  const file = (rel: string): void => {
     const name = rel.slice(rel.lastIndexOf('/') + 1);
     const temp = TEMP_FILE_PATTERN.exec(name);
     if (temp) {
       const pid = Number(/\.tmp-(\d+)-/.exec(name)?.[1]);
       (isAlive(pid) ? scan.liveTemps : scan.staleTemps).push(rel);
-      continue;
+      return;
     }
-    if (isStateOrSumdb(rel)) continue;
+    if (isStateOrSumdb(rel)) return;
     const dir = rel.slice(0, rel.lastIndexOf('/'));
     if (dir.endsWith('/@v') && byDir.has(dir.slice(0, -'/@v'.length))) {
       moduleDir(dir.slice(0, -'/@v'.length)).names.add(name);
@@ -71,6 +61,22 @@ export async function scanTree(root: string): Promise<TreeScan> {
       latest.add(dir);
     } else {
       scan.unexpected.push(rel);
+    }
+  };
+  // One directory at a time, depth first: a recursive readdir of a tree of
+  // 100,000 versions holds 400,000 entries at once. A module's @v directory
+  // is registered from its parent's listing, before its files are seen.
+  const stack: string[] = [''];
+  while (stack.length > 0) {
+    const dirRel = stack.pop() as string;
+    for (const e of await readdir(path.join(root, dirRel), { withFileTypes: true })) {
+      const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (e.name === '@v' && !isStateOrSumdb(rel)) moduleDir(rel.slice(0, -'/@v'.length));
+        stack.push(rel);
+        continue;
+      }
+      file(rel);
     }
   }
   for (const dir of latest) moduleDir(dir).hasLatest = true;
@@ -85,8 +91,4 @@ function isStateOrSumdb(rel: string): boolean {
   const top = rel.split('/')[0];
   // The catalog (index.html, _catalog/) is generated pages, not GOPROXY files: only its temp files count.
   return top === STATE_DIR || top === SUMDB_DIR || top === VULNDB_DIR || top === CATALOG_DIR || rel === 'index.html';
-}
-
-function toSlash(p: string): string {
-  return p.split(path.sep).join('/');
 }

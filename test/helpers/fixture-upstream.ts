@@ -71,12 +71,13 @@ export async function buildUpstream(spec: UpstreamSpec, dir?: string): Promise<U
  * versions/4 modules, mostly 5–200 KB zips with ~2% of 1–6 MB, upper-case
  * paths, /v2 modules, pre-releases, a few unlisted pseudo-versions and
  * go.mod requirements between modules. Deterministic for a given seed.
+ * `small`: every zip about 1 KB instead (scale runs: per-version cost, not bytes).
  */
 export async function buildBenchUpstream(
   versions: number,
-  opts: { dir?: string; seed?: number } = {},
+  opts: { dir?: string; seed?: number; small?: boolean } = {},
 ): Promise<Upstream> {
-  const args = ['-gen-bench', String(versions), '-seed', String(opts.seed ?? 1)];
+  const args = ['-gen-bench', String(versions), '-seed', String(opts.seed ?? 1), ...(opts.small ? ['-small'] : [])];
   return runMkupstream(args, '', opts.dir);
 }
 

@@ -118,6 +118,9 @@ export function memorySums(world: World, initial: Record<string, string> = {}): 
     flush: async () => {
       world.events.push('flush');
     },
+    checkpoint: async () => {
+      world.events.push('checkpoint');
+    },
     get size() {
       return map.size;
     },

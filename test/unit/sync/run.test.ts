@@ -58,6 +58,9 @@ describe('runSync', () => {
     for (const m of [A, B]) {
       const lastCommit = events.findLastIndex((e) => e.startsWith(`commit ${m}/`));
       assert.ok(lastCommit >= 0 && lastCommit < events.indexOf(`index ${m}`), `${m}: index after its files`);
+      // Appended durably, not rewritten whole, before each list names the versions.
+      const checkpoint = events.findLastIndex((e, i) => e === 'checkpoint' && i < events.indexOf(`index ${m}`));
+      assert.ok(checkpoint > lastCommit, `${m}: hashes checkpointed after its files, before its index`);
     }
     assert.equal(events.at(-1), 'flush');
     assert.equal(t.world.files.get(t.store.layout.listFile(A))?.toString(), 'v1.0.0\nv1.1.0\n');
