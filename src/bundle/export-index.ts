@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { GomirrorError, isGomirrorError } from '../errors.js';
-import { compareGoStrings, formatGoSum, parseGoSum, type GoSumEntry } from '../gosum/index.js';
+import { compareGoStrings, formatGoSum, openGoSumLines, type GoSumEntry } from '../gosum/index.js';
 import type { BundleFile, BundleIndex } from './index-format.js';
 
 const FLUSH_AT = 1 << 16;
@@ -134,23 +133,9 @@ export class BundledSums {
 
   /** Takes the hashes of wanted lines from the go.sum file `file` (absent: none). Throws E_GOSUM for a malformed line. */
   async fill(file: string): Promise<void> {
-    const input = createReadStream(file);
-    const absent = new Promise<boolean>((resolve) => {
-      input.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ENOENT'));
-      input.once('open', () => resolve(false));
-    });
-    if (await absent) return;
-    let n = 0;
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      n++;
-      let parsed;
-      try {
-        parsed = parseGoSum(line, file)[0];
-      } catch (err) {
-        if (!isGomirrorError(err)) throw err;
-        throw new GomirrorError(err.code, err.message.replace(`${file}:1:`, `${file}:${n}:`), { ...(err.hint !== undefined ? { hint: err.hint } : {}) });
-      }
-      if (parsed === undefined) continue;
+    const lines = await openGoSumLines(file);
+    if (!lines) return;
+    for await (const parsed of lines) {
       const m = this.byModule.get(parsed.path);
       const key = parsed.goMod ? `${parsed.version}${GO_MOD}` : parsed.version;
       if (m?.has(key)) m.set(key, parsed.hash);

@@ -1,13 +1,11 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { GomirrorError, isGomirrorError } from '../errors.js';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { commitTempFile, tempPathFor, writeFileAtomic } from '../tree/index.js';
 import type { TreeStore } from '../tree/index.js';
-import { formatGoSum, parseGoSum } from '../gosum/index.js';
+import { formatGoSum, openGoSumLines } from '../gosum/index.js';
 import type { PrunePlan } from './plan.js';
 
 export interface ApplyPruneOptions {
@@ -86,27 +84,13 @@ async function removeEmptyDirs(dir: string, root: string): Promise<void> {
  */
 async function dropSums(file: string, removed: ReadonlySet<string>): Promise<void> {
   if (removed.size === 0) return;
-  const input = createReadStream(file);
-  const opened = new Promise<boolean>((resolve, reject) => {
-    input.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(false) : reject(err)));
-    input.once('open', () => resolve(true));
-  });
-  if (!(await opened)) return;
+  const lines = await openGoSumLines(file);
+  if (!lines) return;
   const tmp = tempPathFor(file);
   const out = createWriteStream(tmp, { flags: 'wx' });
   let dropped = 0;
   try {
-    let n = 0;
-    for await (const row of createInterface({ input, crlfDelay: Infinity })) {
-      n++;
-      let line;
-      try {
-        line = parseGoSum(row, file)[0];
-      } catch (err) {
-        if (!isGomirrorError(err)) throw err;
-        throw new GomirrorError(err.code, err.message.replace(`${file}:1:`, `${file}:${n}:`), { ...(err.hint !== undefined ? { hint: err.hint } : {}) });
-      }
-      if (line === undefined) continue;
+    for await (const line of lines) {
       if (removed.has(`${line.path} ${line.version}`)) {
         dropped++;
         continue;
