@@ -75,8 +75,6 @@ export interface PublishedState {
   readonly missingSince: Readonly<Record<string, number>>;
 }
 
-export const EMPTY_STATE: PublishedState = { objects: {}, missingSince: {} };
-
 /** A served file of the tree. */
 export interface LocalFile {
   readonly rel: string;
