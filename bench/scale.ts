@@ -17,7 +17,8 @@
  * `--heapsnapshot-near-heap-limit=1 --max-old-space-size=150`),
  * BENCH_SCALE_CACHE (a directory where upstreams are kept and reused between
  * runs), BENCH_DIR (where the work directory goes; about 15 MB per 1,000
- * versions for each copy of the tree).
+ * versions for each copy of the tree), BENCH_SCALE_KEEP=1 (keep it),
+ * BENCH_BIN (the gomirror to run; default this checkout's).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -32,7 +33,10 @@ import { startStaticNginx } from './static-nginx.js';
 const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
 const BASE = Number(process.env.BENCH_SCALE_BASE ?? 10_000);
 const ONLY = process.env.BENCH_SCALE_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
-const BIN = path.join(REPO_ROOT, 'bin/gomirror.js');
+// BENCH_BIN: another build's bin/gomirror.js (e.g. a snapshot, so rebuilding this checkout does not change a long run).
+const BIN = process.env.BENCH_BIN ?? path.join(REPO_ROOT, 'bin/gomirror.js');
+// BENCH_SCALE_KEEP=1 keeps the work directory (trees, reports) for later runs by hand.
+const KEEP = process.env.BENCH_SCALE_KEEP === '1';
 const RSS_GOAL_MB = 200;
 const RATIO_GOAL = 1.2;
 
@@ -58,7 +62,8 @@ async function main(): Promise<void> {
     const sizes = BASE > 0 && BASE < SCALE ? [BASE, SCALE] : [SCALE];
     for (const n of sizes) rows.push(...(await runSize(n, path.join(work, String(n)))));
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (KEEP) log(`kept ${work}`);
+    else await rm(work, { recursive: true, force: true });
   }
   printTable(rows);
 }
