@@ -1,7 +1,7 @@
 /**
  * Staging a module version: the disk work between downloading its files and
  * renaming them into place. The zip is checked (module zip rules, h1) and
- * fsynced, and the small files are written to new temp files and fsynced;
+ * fsynced through the descriptor the check reads, and the small files are written to new temp files and fsynced;
  * nothing is renamed, so nothing becomes visible. The caller compares the
  * hashes, asks the checksum database, and only then renames.
  *
@@ -11,7 +11,7 @@
  * File calls are the same asynchronous ones on every thread.
  */
 import { GomirrorError } from '../errors.js';
-import { createSyncedFile, syncFile } from '../tree/index.js';
+import { createSyncedFile } from '../tree/index.js';
 import { checkModuleZip, type ModuleZipSummary } from '../modzip/index.js';
 
 export interface StageJob {
@@ -30,13 +30,11 @@ export type Stager = (job: StageJob) => Promise<StageResult>;
 export async function stageVersion(job: StageJob): Promise<StageResult> {
   let zip: ModuleZipSummary | undefined;
   if (job.zip) {
-    const { file, modulePath, version, goMod } = job.zip;
-    zip = await checkModuleZip(file, { modulePath, version, ...(goMod ? { goMod } : {}) });
+    const { file, modulePath, version, goMod, fsync } = job.zip;
+    zip = await checkModuleZip(file, { modulePath, version, fsync, ...(goMod ? { goMod } : {}) });
   }
   // The fsyncs wait on the disk together.
   const writes = job.files.map((f) => onDisk(f.file, () => createSyncedFile(f.file, f.data)));
-  const zipFile = job.zip?.fsync ? job.zip.file : undefined;
-  if (zipFile) writes.push(onDisk(zipFile, () => syncFile(zipFile)));
   const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   return zip ? { zip } : {};

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { ZipInvalidError } from '../errors.js';
+import { GomirrorError, ZipInvalidError } from '../errors.js';
 import { checkModuleVersion } from '../module/index.js';
 import { hash1, type HashEntry } from '../dirhash/index.js';
 import { ZipSource } from './zip-source.js';
@@ -24,6 +24,12 @@ export interface CheckModuleZipOptions {
   readonly version: string;
   /** The bytes of the version's .mod file, if known; a root go.mod in the zip must equal them. */
   readonly goMod?: Uint8Array;
+  /**
+   * fsync the file through the descriptor the check reads (a zip just
+   * downloaded): the flush runs while the entries are checked, and the file
+   * is not opened a second time for it. The check fails if the fsync does.
+   */
+  readonly fsync?: boolean;
 }
 
 /** The result of a successful check. */
@@ -64,17 +70,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export async function checkModuleZip(file: string, opts: CheckModuleZipOptions): Promise<ModuleZipSummary> {
   checkModuleVersion(opts.modulePath, opts.version);
   const source = await ZipSource.open(file);
+  // Started now, awaited before the file is released, whatever the check says.
+  const synced = opts.fsync ? source.sync().then(() => undefined, (err: unknown) => err) : undefined;
   try {
     if (source.size > MAX_ZIP_FILE) {
       throw new ZipInvalidError(file, `module zip file is too large (${source.size} bytes; limit is ${MAX_ZIP_FILE} bytes)`);
     }
     const zip = await openZip(file, source);
+    let summary: ModuleZipSummary;
     try {
-      return await walkZip(file, zip, source, opts);
+      summary = await walkZip(file, zip, source, opts);
     } finally {
       zip.close();
     }
+    const err = await synced;
+    if (err !== undefined) throw new GomirrorError('E_FS', `fsync of ${file} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    return summary;
   } finally {
+    await synced;
     await source.release();
   }
 }

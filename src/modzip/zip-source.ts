@@ -93,10 +93,23 @@ export class ZipSource extends yauzl.RandomAccessReader {
     setImmediate(() => callback(null));
   }
 
+  /** fsyncs the file (a read-only descriptor flushes the file's data like any other). */
+  async sync(): Promise<void> {
+    await fsAsync.fsync(this.fd);
+  }
+
   /** Releases the file (yauzl's close only drops its reference). */
   async release(): Promise<void> {
     await fsAsync.close(this.fd);
   }
 }
 
-const fsAsync = { open: promisify(fs.open), fstat: promisify(fs.fstat), read: promisify(fs.read), close: promisify(fs.close) };
+// Looked up on each call (not bound at load), so a test can watch which calls a check makes.
+const fsAsync = {
+  open: (file: string, flags: string): Promise<number> => promisify(fs.open)(file, flags),
+  fstat: (fd: number): Promise<fs.Stats> => promisify(fs.fstat)(fd),
+  read: (fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> =>
+    promisify(fs.read)(fd, buffer, offset, length, position),
+  fsync: (fd: number): Promise<void> => promisify(fs.fsync)(fd),
+  close: (fd: number): Promise<void> => promisify(fs.close)(fd),
+};

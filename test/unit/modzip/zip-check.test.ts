@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -283,5 +284,51 @@ for (const way of WAYS) describe(`checkModuleZip ${way.name}`, () => {
     // good.zip holds go.mod, hello.go and an empty file.
     assert.equal(summary.uncompressedSize, 36 + 'package hello\n'.length);
     assert.ok((await readFile(path.join(hostileDir, 'good.zip'))).length === summary.size);
+  });
+});
+
+describe('checkModuleZip with fsync', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gomirror-zip-fsync-'));
+    await run(await goTool('mkhostile'), [dir]);
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('flushes the zip through the descriptor it reads: one open, one fsync of that descriptor, closed after', async (t) => {
+    const zip = path.join(dir, 'good.zip');
+    const opened: { file: string; fd: number }[] = [];
+    const realOpen = fs.open;
+    t.mock.method(fs, 'open', (file: string, flags: string, cb: (err: Error | null, fd?: number) => void) =>
+      realOpen(file, flags, (err, fd) => {
+        if (!err) opened.push({ file, fd });
+        cb(err, fd);
+      }),
+    );
+    const fsync = t.mock.method(fs, 'fsync');
+    const close = t.mock.method(fs, 'close');
+    const summary = await checkModuleZip(zip, { ...HOSTILE_MODULE, fsync: true });
+    assert.equal(summary.fileCount, 3);
+    assert.deepEqual(opened.map((o) => o.file), [zip]);
+    const fd = opened[0]?.fd;
+    assert.deepEqual(fsync.mock.calls.map((c) => c.arguments[0]), [fd]);
+    assert.deepEqual(close.mock.calls.map((c) => c.arguments[0]), [fd]);
+    // Without fsync: no flush.
+    await checkModuleZip(zip, HOSTILE_MODULE);
+    assert.equal(fsync.mock.callCount(), 1);
+  });
+
+  it('fails the check when the fsync fails, and still closes the file', async (t) => {
+    const zip = path.join(dir, 'good.zip');
+    t.mock.method(fs, 'fsync', (_fd: number, cb: (err: Error | null) => void) => cb(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })));
+    const close = t.mock.method(fs, 'close');
+    await assert.rejects(checkModuleZip(zip, { ...HOSTILE_MODULE, fsync: true }), { code: 'E_FS', message: /fsync of .*good\.zip failed: EIO/ });
+    assert.equal(close.mock.callCount(), 1);
+  });
+
+  it('a zip that breaks the rules fails as such even when asked to fsync', async () => {
+    const bad = HOSTILE.find((c) => c.zip !== 'good.zip');
+    assert.ok(bad);
+    await assert.rejects(checkModuleZip(path.join(dir, bad.zip), { ...HOSTILE_MODULE, fsync: true }), { code: 'E_ZIP_INVALID' });
   });
 });
