@@ -37,6 +37,13 @@ export interface MirrorContext {
    * database) before anything is written; throws ChecksumMismatchError.
    */
   authenticate?: (module: string, version: string, hashes: { mod: string; zip?: string }) => Promise<void>;
+  /**
+   * Runs a version's downloads (its .mod, .zip and .info requests) in a slot
+   * of the caller's download limit; the zip check, the checksum database and
+   * the renames run outside it, so connections are not idle while versions
+   * are staged. Default: no limit.
+   */
+  downloadSlot?: <T>(fetch: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -95,19 +102,21 @@ export async function mirrorVersion(
     const zipTrusted = zipPresent && recordedZip?.source === TREE_RECORD;
     const fetchZip = zip !== 'no' && !zipPresent;
     if (fetchZip) zipTmp = await store.tempFor(files.zip);
-    const [modGot, zipGot, infoGot] = await Promise.allSettled([
-      (async () => {
-        const onDiskMod = mayExist(files.mod) ? await store.read(files.mod) : undefined;
-        return onDiskMod ? { data: onDiskMod, present: true } : { data: await upstream.mod(module, version), present: false };
-      })(),
-      fetchZip && zipTmp ? upstream.zip(module, version, zipTmp) : undefined,
-      (async () => {
-        const onDiskInfo = mayExist(files.info) ? await store.read(files.info) : undefined;
-        if (onDiskInfo && isInfoFor(onDiskInfo, version)) return { data: onDiskInfo, present: true };
-        const data = await upstream.info(module, version);
-        return { data, present: false };
-      })(),
-    ]);
+    const fetchAll = () =>
+      Promise.allSettled([
+        (async () => {
+          const onDiskMod = mayExist(files.mod) ? await store.read(files.mod) : undefined;
+          return onDiskMod ? { data: onDiskMod, present: true } : { data: await upstream.mod(module, version), present: false };
+        })(),
+        fetchZip && zipTmp ? upstream.zip(module, version, zipTmp) : undefined,
+        (async () => {
+          const onDiskInfo = mayExist(files.info) ? await store.read(files.info) : undefined;
+          if (onDiskInfo && isInfoFor(onDiskInfo, version)) return { data: onDiskInfo, present: true };
+          const data = await upstream.info(module, version);
+          return { data, present: false };
+        })(),
+      ]);
+    const [modGot, zipGot, infoGot] = await (ctx.downloadSlot ? ctx.downloadSlot(fetchAll) : fetchAll());
 
     // .mod: small, so it is hashed every time it is looked at.
     const { data: mod, present: modPresent } = settled(modGot);

@@ -90,6 +90,9 @@ export interface Expansion {
   errors?: { module: string; error: GomirrorError }[];
 }
 
+/** Versions in flight (downloading, staged, committing) per download slot. */
+const STAGED_PER_DOWNLOAD = 4;
+
 /**
  * The sync orchestrator: resolve every module's queries, expand the picked
  * versions (dependency closure, go.sum lines), mirror every planned version
@@ -108,11 +111,16 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     ...(options.expected ? { expected: options.expected } : {}),
     ...(options.stage ? { stage: options.stage } : {}),
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
+    downloadSlot: (fetch) => downloadLimit(fetch),
   };
-  // Two limiters, so a module waiting for its versions never holds a slot
-  // its own versions need.
+  // Separate limiters, so a module waiting for its versions never holds a slot
+  // its own versions need. A version holds a download slot only while its
+  // files download: the zip check, the checksum database and the renames of
+  // one version overlap the downloads of the next ones (at most
+  // STAGED_PER_DOWNLOAD times as many versions in flight as downloads).
   const resolveLimit = pLimit(options.concurrency);
-  const versionLimit = pLimit(options.concurrency);
+  const versionLimit = pLimit(options.concurrency * STAGED_PER_DOWNLOAD);
+  const downloadLimit = pLimit(options.concurrency);
   const inFlight = new Map<string, Promise<VersionOutcome>>();
 
   const flushTimer = setInterval(() => void sums.checkpoint().catch(() => undefined), options.flushIntervalMs ?? 5000);

@@ -108,6 +108,30 @@ describe('runSync', () => {
     assert.ok(t.upstream.peak > 3, `peak ${t.upstream.peak}: two versions overlapped`);
   });
 
+  it('downloads the next versions while earlier ones are staged: staging holds no download slot', async () => {
+    const versions = ['v1.0.0', 'v1.1.0', 'v1.2.0'];
+    const t = setup({ [A]: served(A, ...versions) });
+    // The first zip check waits until every other version has been downloaded.
+    const stage = fakeStager(t.world);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held = false;
+    const gated: typeof stage = async (job) => {
+      if (!held) {
+        held = true;
+        await released;
+      }
+      return stage(job);
+    };
+    const run = t.run([target(A, ...versions)], { concurrency: 1, stage: gated });
+    for (let i = 0; i < 200 && t.world.count('get ') < 9; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(t.world.count('get '), 9, 'all three versions downloaded while the first is held in staging');
+    assert.ok(t.upstream.peak <= 3, `one version's requests at a time (peak ${t.upstream.peak})`);
+    release();
+    await run;
+    assert.deepEqual(t.seen.map((o) => o.status), ['fetched', 'fetched', 'fetched']);
+  });
+
   it('leaves a new module none of whose versions made it without any file, and goes on with the others', async () => {
     const t = setup({ [A]: { 'v1.0.0': { mod: goMod(A) } }, [B]: served(B, 'v1.0.0') });
     const outcomes = await t.run([target(A, 'v1.0.0'), target(B, 'v1.0.0')]);
