@@ -80,7 +80,7 @@ export function createTransport(options: TransportOptions): Transport {
   const timeout = options.connectTimeoutMs ?? 10_000;
   const secureContext = (): { secureContext?: SecureContext } => (options.ca ? { secureContext: createSecureContext({ ca: options.ca }) } : {});
   const connect = (): NonNullable<typeof client> =>
-    (client ??= import('undici').then((u) => {
+    (client ??= import('./undici.js').then((u) => {
       // Keep-alive pool sized to the download concurrency: every in-flight request
       // gets a warm connection and no more sockets are opened than can be used.
       const agentOptions: Agent.Options = {
