@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { forEachBounded } from '../../../src/verify/verify.js';
+import { forEachBounded } from '../../src/bounded.js';
 
 describe('forEachBounded', () => {
   it('keeps at most n calls in flight and takes the next item only when a call ends', async () => {
