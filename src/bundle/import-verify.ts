@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import pLimit from 'p-limit';
+import { forEachBounded } from '../bounded.js';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SumStore } from '../gosum/index.js';
@@ -103,10 +103,8 @@ export async function verifyStaged(source: BundleSource, staged: StagedBundle, c
       refuse(rel, 'conflict', `h1 is ${actual}, but this root recorded ${recorded} for ${key}`);
     }
   };
-  const limit = pLimit(2);
-  await Promise.all(
-    carried.map((f) =>
-      limit(async () => {
+  // Two at a time, the next file taken only when one is done: no promise per file up front.
+  await forEachBounded(carried, 2, async (f) => {
         const t = classifyTreePath(f.path);
         if (t?.kind !== 'version') return;
         const file = (staged.files.get(f.path) as { file: string }).file;
@@ -127,9 +125,7 @@ export async function verifyStaged(source: BundleSource, staged: StagedBundle, c
           }
           checkHash(f.path, t.modulePath, t.version, false, h1);
         }
-      }),
-    ),
-  );
+  });
   const vulndb = await checkBundledVulnDb(
     carried.map((f) => f.path),
     (rel) => staged.files.get(rel)?.file,

@@ -20,7 +20,7 @@ import { treeLayout, acquireTreeLock, isAlive, pathExists, sweepDeadTemps } from
 import { openSumStore } from '../gosum/index.js';
 import { recordSumdbKeys } from './sumdb-keys.js';
 import { readKey } from './keygen.js';
-import { INDEX_ENTRY, indexSums, parseIndex, type BundleIndex } from './index-format.js';
+import { INDEX_ENTRY, indexId, indexSums, parseIndex, type BundleIndex } from './index-format.js';
 import { BundleRefusedError } from './errors.js';
 import { readBundleTrailer, type BundleTrailer } from './tar-trailer.js';
 import { stageBundle } from './import-stage.js';
@@ -95,11 +95,18 @@ async function importOne(
   try {
     // The index and signature come last in the tar: read them first, so a
     // bundle that cannot be imported is refused before a byte is staged.
-    const trailer = await readBundleTrailer(source);
-    const carried = await checkBeforeStaging(source, trailer, key, layout.stateDir(), freeBytes);
+    // Only the trailer index's id is kept, not its bytes: staging reads them again.
+    let trailerId: string | undefined;
+    let carried: ReadonlySet<string> | undefined;
+    {
+      const trailer = await readBundleTrailer(source);
+      carried = await checkBeforeStaging(source, trailer, key, layout.stateDir(), freeBytes);
+      trailerId = trailer.indexBytes && indexId(trailer.indexBytes);
+    }
     await mkdir(staging, { recursive: true });
     const staged = await stageBundle(source, staging, carried);
-    if (trailer.indexBytes && !(staged.indexBytes && trailer.indexBytes.equals(staged.indexBytes))) {
+    carried = undefined;
+    if (trailerId !== undefined && !(staged.indexBytes && indexId(staged.indexBytes) === trailerId)) {
       throw new BundleRefusedError(source.name, INDEX_ENTRY, 'index', 'the index changed while the bundle was read', 'Copy the bundle again.');
     }
     const sums = await openSumStore(layout.sumsFile());

@@ -7,6 +7,11 @@ export type OutputFormat = 'text' | 'json';
 export interface Output extends Logger {
   /** The final result line(s), on stdout. */
   result(text: string, data?: unknown): void;
+  /**
+   * A piece of a result too large to build whole, written to stdout as it is:
+   * the caller has passed its text through redactSecrets and ends the line.
+   */
+  resultRaw(text: string): void;
   /** A fatal error, with its code and hint. */
   fatal(err: GomirrorError | Error, exitCode: number): void;
   /** Clears any status line before the process exits. */
@@ -75,6 +80,10 @@ export function createOutput(format: OutputFormat, streams: Streams = process, n
       clear();
       if (format === 'json') streams.stdout.write(redactSecrets(JSON.stringify(data ?? { msg: text })) + '\n');
       else streams.stdout.write(redactSecrets(text) + '\n');
+    },
+    resultRaw(text) {
+      clear();
+      streams.stdout.write(text);
     },
     fatal(err, exitCode) {
       const e = err as Partial<GomirrorError>;

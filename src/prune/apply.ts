@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { commitTempFile, tempPathFor, writeFileAtomic } from '../tree/index.js';
 import type { TreeStore } from '../tree/index.js';
 import { formatGoSum, openGoSumLines } from '../gosum/index.js';
-import type { PrunePlan } from './plan.js';
+import type { ModulePrunePlan, PrunePlan, VersionOnDisk } from './plan.js';
 
 export interface ApplyPruneOptions {
   /** Pause between rewriting the indexes and deleting files, for clients (and caches) that read the old list. */
@@ -31,35 +31,50 @@ export interface ApplyPruneOptions {
  * Re-running prune after a crash finishes the job.
  */
 export async function applyPrune(store: TreeStore, plan: PrunePlan, options: ApplyPruneOptions): Promise<void> {
+  for (const m of plan.modules) await rewriteIndexes(store, m);
+  await graceWait(plan.modules.length > 0, options);
+  for (const m of plan.modules) await removeVersions(store, m.module, m.remove, m.empty, options.logger);
+  const removed = new Set(plan.modules.flatMap((m) => m.remove.map((v) => `${m.module} ${v.version}`)));
+  if (removed.size > 0) await dropSums(store.layout.sumsFile(), (p, v) => removed.has(`${p} ${v}`));
+}
+
+/** Step 1 for one module: its list and `@latest` rewritten atomically. */
+export async function rewriteIndexes(store: TreeStore, m: Pick<ModulePrunePlan, 'module' | 'list' | 'latest'>): Promise<void> {
   const { layout } = store;
-  for (const m of plan.modules) {
-    await writeFileAtomic(layout.listFile(m.module), m.list);
-    const latestFile = layout.latestFile(m.module);
-    if (m.latest.action === 'delete') await rm(latestFile, { force: true });
-    if (m.latest.action === 'write') {
-      const info = await store.read(layout.versionFile(m.module, m.latest.version, 'info'));
-      if (info) await writeFileAtomic(latestFile, info);
-    }
+  await writeFileAtomic(layout.listFile(m.module), m.list);
+  const latestFile = layout.latestFile(m.module);
+  if (m.latest.action === 'delete') await rm(latestFile, { force: true });
+  if (m.latest.action === 'write') {
+    const info = await store.read(layout.versionFile(m.module, m.latest.version, 'info'));
+    if (info) await writeFileAtomic(latestFile, info);
   }
+}
 
-  if (plan.modules.length > 0 && options.graceMs > 0) {
-    options.logger.info(`lists rewritten; waiting ${options.graceMs / 1000}s before deleting files`);
-    await (options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(options.graceMs);
+/** Step 2: the grace period, when some list was rewritten. */
+export async function graceWait(rewritten: boolean, options: ApplyPruneOptions): Promise<void> {
+  if (!rewritten || options.graceMs <= 0) return;
+  options.logger.info(`lists rewritten; waiting ${options.graceMs / 1000}s before deleting files`);
+  await (options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(options.graceMs);
+}
+
+/** Steps 3 and 4 for one module: its removed versions' files, then its directories when nothing is left. */
+export async function removeVersions(
+  store: TreeStore,
+  module: string,
+  remove: readonly Pick<VersionOnDisk, 'version' | 'bytes'>[],
+  empty: boolean,
+  logger: Logger,
+): Promise<void> {
+  const { layout } = store;
+  for (const v of remove) {
+    for (const kind of ['info', 'zip', 'mod'] as const) await rm(layout.versionFile(module, v.version, kind), { force: true });
+    logger.info(`removed ${module}@${v.version}`, { module, version: v.version, bytes: v.bytes });
   }
-
-  for (const m of plan.modules) {
-    for (const v of m.remove) {
-      for (const kind of ['info', 'zip', 'mod'] as const) await rm(layout.versionFile(m.module, v.version, kind), { force: true });
-      options.logger.info(`removed ${m.module}@${v.version}`, { module: m.module, version: v.version, bytes: v.bytes });
-    }
-    if (m.empty) {
-      await rm(layout.listFile(m.module), { force: true });
-      await rm(layout.latestFile(m.module), { force: true });
-      await removeEmptyDirs(layout.versionDir(m.module), layout.root);
-    }
+  if (empty) {
+    await rm(layout.listFile(module), { force: true });
+    await rm(layout.latestFile(module), { force: true });
+    await removeEmptyDirs(layout.versionDir(module), layout.root);
   }
-
-  await dropSums(layout.sumsFile(), new Set(plan.modules.flatMap((m) => m.remove.map((v) => `${m.module} ${v.version}`))));
 }
 
 /** rmdir `dir` and its parents while they are empty, never `root` itself. */
@@ -82,8 +97,7 @@ async function removeEmptyDirs(dir: string, root: string): Promise<void> {
  * lines stay as they were, in their order. Written aside and renamed in, and
  * only when a line went.
  */
-async function dropSums(file: string, removed: ReadonlySet<string>): Promise<void> {
-  if (removed.size === 0) return;
+export async function dropSums(file: string, removed: (path: string, version: string) => boolean): Promise<void> {
   const lines = await openGoSumLines(file);
   if (!lines) return;
   const tmp = tempPathFor(file);
@@ -91,7 +105,7 @@ async function dropSums(file: string, removed: ReadonlySet<string>): Promise<voi
   let dropped = 0;
   try {
     for await (const line of lines) {
-      if (removed.has(`${line.path} ${line.version}`)) {
+      if (removed(line.path, line.version)) {
         dropped++;
         continue;
       }

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { checkModuleVersion, unescapePath, unescapeVersion } from '../module/index.js';
+import { checkModuleVersion, escapePath, unescapePath, unescapeVersion } from '../module/index.js';
 import { parseInfo } from '../mirror/index.js';
 import { STATE_DIR, TEMP_FILE_PATTERN, type TreeStore } from '../tree/index.js';
 import type { ModuleOnDisk, VersionOnDisk } from './plan.js';
@@ -9,59 +9,49 @@ import type { ModuleOnDisk, VersionOnDisk } from './plan.js';
 const NOT_MODULES = new Set([STATE_DIR, 'sumdb', 'vulndb', '_catalog']);
 
 /**
- * Every module version on disk, with its files, newest mtime and size. Names
- * that are not valid escaped module paths or versions are left out: prune
- * never deletes what it does not understand (verify reports them).
- *
- * The tree is walked one directory at a time and each module kept only as
- * its versions, so what this holds is the answer itself, not a listing of
- * every file of the tree.
+ * The module paths of the tree (every directory with an `@v` directory whose
+ * name is a valid escaped module path), sorted. Only the paths are held:
+ * prune reads each module's versions when it comes to it (readModuleOnDisk),
+ * so a tree of 100,000 versions costs a string per module here.
  */
-export async function readModulesOnDisk(store: TreeStore): Promise<ModuleOnDisk[]> {
-  const out: ModuleOnDisk[] = [];
-  for await (const dir of moduleDirs(store.layout.root)) {
-    const entry = await readModule(store, dir);
-    if (entry) out.push(entry);
-  }
-  return out.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
-}
-
-interface ModuleDir {
-  /** The escaped module path (slash-separated, relative to the root). */
-  escaped: string;
-  /** Names in its `@v` directory. */
-  names: string[];
-  hasLatest: boolean;
-}
-
-/** Directories with an `@v` directory, depth first; one directory listing held per level. */
-async function* moduleDirs(root: string): AsyncGenerator<ModuleDir> {
-  async function* visit(dir: string, rel: string): AsyncGenerator<ModuleDir> {
+export async function listModules(store: TreeStore): Promise<string[]> {
+  const out: string[] = [];
+  // One directory listing held per level of the walk.
+  async function visit(dir: string, rel: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    const v = entries.find((e) => e.name === '@v' && e.isDirectory());
-    if (rel !== '' && v) {
-      const names = (await readdir(path.join(dir, '@v')).catch(() => [] as string[])).filter((n) => !TEMP_FILE_PATTERN.test(n));
-      yield { escaped: rel, names, hasLatest: entries.some((e) => e.name === '@latest' && e.isFile()) };
+    if (rel !== '' && entries.some((e) => e.name === '@v' && e.isDirectory())) {
+      try {
+        out.push(unescapePath(rel));
+      } catch {
+        // Not a valid escaped module path: prune never deletes what it does not understand (verify reports it).
+      }
     }
     for (const e of entries) {
       if (!e.isDirectory() || e.name === '@v' || (rel === '' && NOT_MODULES.has(e.name))) continue;
-      yield* visit(path.join(dir, e.name), rel === '' ? e.name : `${rel}/${e.name}`);
+      await visit(path.join(dir, e.name), rel === '' ? e.name : `${rel}/${e.name}`);
     }
   }
-  yield* visit(path.resolve(root), '');
+  await visit(path.resolve(store.layout.root), '');
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-async function readModule(store: TreeStore, dir: ModuleDir): Promise<ModuleOnDisk | undefined> {
-  let module: string;
+/**
+ * One module's versions on disk, with their files, newest mtime and size, and
+ * what `@latest` names; undefined when the module has no `@v` directory (or
+ * its path is not a valid module path). Names that are not valid escaped
+ * versions are left out: prune never deletes what it does not understand.
+ */
+export async function readModuleOnDisk(store: TreeStore, module: string): Promise<ModuleOnDisk | undefined> {
+  let names: string[];
   try {
-    module = unescapePath(dir.escaped);
+    names = await readdir(store.layout.versionDir(module));
   } catch {
     return undefined;
   }
   const byVersion = new Map<string, VersionOnDisk>();
-  for (const name of dir.names) {
+  for (const name of names) {
     const m = /^(.+)\.(info|mod|zip)$/.exec(name);
-    if (!m) continue;
+    if (!m || TEMP_FILE_PATTERN.test(name)) continue;
     let version: string;
     try {
       version = unescapeVersion(m[1] ?? '');
@@ -78,13 +68,55 @@ async function readModule(store: TreeStore, dir: ModuleDir): Promise<ModuleOnDis
     byVersion.set(version, v);
   }
   const entry: ModuleOnDisk = { module, versions: [...byVersion.values()] };
-  if (dir.hasLatest) {
-    const data = await store.read(store.layout.latestFile(module));
+  const data = await store.read(store.layout.latestFile(module));
+  if (data !== undefined) {
     try {
-      entry.latest = data === undefined ? null : parseInfo(data, '@latest').Version;
+      entry.latest = parseInfo(data, '@latest').Version;
     } catch {
       entry.latest = null;
     }
   }
   return entry;
+}
+
+/** Every module version on disk (see readModuleOnDisk), sorted by module path: for callers that want the whole tree at once. */
+export async function readModulesOnDisk(store: TreeStore): Promise<ModuleOnDisk[]> {
+  const out: ModuleOnDisk[] = [];
+  for (const module of await listModules(store)) {
+    const entry = await readModuleOnDisk(store, module);
+    if (entry) out.push(entry);
+  }
+  return out;
+}
+
+/** Looks a module up on disk when asked; see moduleLookup. */
+export type ModuleLookup = (module: string) => Promise<ModuleOnDisk | undefined>;
+
+/**
+ * readModuleOnDisk with a small cache of the modules read last (query
+ * resolution asks for a module's list, then its .info files; requirements
+ * walks ask about the same few modules again and again), so that what it
+ * holds stays bounded however large the tree is.
+ */
+export function moduleLookup(store: TreeStore, size = 256): ModuleLookup {
+  const cache = new Map<string, Promise<ModuleOnDisk | undefined>>();
+  return (module) => {
+    const hit = cache.get(module);
+    if (hit) {
+      // Most recently used last, so the first key is the one to drop.
+      cache.delete(module);
+      cache.set(module, hit);
+      return hit;
+    }
+    let p: Promise<ModuleOnDisk | undefined>;
+    try {
+      escapePath(module);
+      p = readModuleOnDisk(store, module);
+    } catch {
+      p = Promise.resolve(undefined);
+    }
+    cache.set(module, p);
+    if (cache.size > size) cache.delete(cache.keys().next().value as string);
+    return p;
+  };
 }

@@ -11,6 +11,7 @@ import { openVulnDbCopy, refuseLatestReasons } from '../vulndb/index.js';
 import { readProjectInputs, toolchainEntries } from '../project/index.js';
 import type { SyncConfig } from '../config/index.js';
 import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
+import type { ModuleLookup } from './inventory.js';
 import type { ModuleOnDisk } from './plan.js';
 
 /** The manifest inputs, as sync reads them (sync-config.ts). */
@@ -39,15 +40,18 @@ export interface NeedInputs {
  * Exact versions, go.sum lines and go.mod requirements are kept as named.
  * With deps, every requirement of a kept version's go.mod that is in the
  * tree is kept too (the whole graph, a superset of what MVS selects).
+ * `onDisk` is the tree's modules, or a lookup that reads a module from disk
+ * when asked (moduleLookup), so that nothing holds the whole tree.
  */
 export async function findNeededVersions(
   inputs: NeedInputs,
   store: TreeStore,
-  onDisk: readonly ModuleOnDisk[],
+  onDisk: readonly ModuleOnDisk[] | ModuleLookup,
 ): Promise<{ needed: Set<string>; warnings: string[] }> {
   const needed = new Set<string>();
   const warnings: string[] = [];
-  const tree = treeUpstream(store, onDisk);
+  const lookup = asLookup(onDisk);
+  const tree = treeUpstream(store, lookup);
   const copy = inputs.vulnerable === 'refuse-latest' ? await openVulnDbCopy(store.layout.root) : undefined;
   const avoid = copy ? refuseLatestReasons(copy) : undefined;
 
@@ -80,7 +84,7 @@ export async function findNeededVersions(
     const gomod = parseGoMod(await readInput(file, 'E_GOMOD'), file);
     for (const r of gomod.require) needed.add(`${r.path}@${replacementOf(gomod.replace, r.path, r.version)}`);
   }
-  if (inputs.deps) await addRequirements(store, onDisk, needed);
+  if (inputs.deps) await addRequirements(store, lookup, needed);
   return { needed, warnings };
 }
 
@@ -95,9 +99,14 @@ function replacementOf(
 }
 
 /** Adds, transitively, the requirements of every needed version's .mod that are in the tree. */
-async function addRequirements(store: TreeStore, onDisk: readonly ModuleOnDisk[], needed: Set<string>): Promise<void> {
-  const present = new Set(onDisk.flatMap((m) => m.versions.map((v) => `${m.module}@${v.version}`)));
-  const queue = [...needed].filter((k) => present.has(k));
+async function addRequirements(store: TreeStore, lookup: ModuleLookup, needed: Set<string>): Promise<void> {
+  const present = async (module: string, version: string): Promise<boolean> =>
+    (await lookup(module))?.versions.some((v) => v.version === version) ?? false;
+  const queue: string[] = [];
+  for (const k of needed) {
+    const at = k.lastIndexOf('@');
+    if (await present(k.slice(0, at), k.slice(at + 1))) queue.push(k);
+  }
   const seen = new Set(queue);
   while (queue.length > 0) {
     const key = queue.pop() as string;
@@ -113,7 +122,7 @@ async function addRequirements(store: TreeStore, onDisk: readonly ModuleOnDisk[]
     }
     for (const r of requires) {
       const dep = `${r.path}@${r.version}`;
-      if (!present.has(dep) || seen.has(dep)) continue;
+      if (seen.has(dep) || !(await present(r.path, r.version))) continue;
       seen.add(dep);
       needed.add(dep);
       queue.push(dep);
@@ -122,8 +131,7 @@ async function addRequirements(store: TreeStore, onDisk: readonly ModuleOnDisk[]
 }
 
 /** The tree as a read-only proxy: list is the complete tagged versions on disk. */
-function treeUpstream(store: TreeStore, onDisk: readonly ModuleOnDisk[]): UpstreamClient {
-  const byModule = new Map(onDisk.map((m) => [m.module, m]));
+function treeUpstream(store: TreeStore, lookup: ModuleLookup): UpstreamClient {
   const notFound = (what: string): GomirrorError => new GomirrorError('E_NOT_FOUND', `${what}: not in the tree`);
   const get = async (file: string, what: string): Promise<Buffer> => {
     const data = await store.read(file);
@@ -132,7 +140,7 @@ function treeUpstream(store: TreeStore, onDisk: readonly ModuleOnDisk[]): Upstre
   };
   return {
     async list(m) {
-      const entry = byModule.get(m);
+      const entry = await lookup(m);
       if (!entry) throw notFound(`${m}: list`);
       return entry.versions
         .filter((v) => v.files.length === 3 && isValidSemver(v.version) && !isPseudoVersion(v.version))
@@ -142,7 +150,7 @@ function treeUpstream(store: TreeStore, onDisk: readonly ModuleOnDisk[]): Upstre
       const data = await store.read(store.layout.latestFile(m));
       if (data) return data;
       // No @latest file: the newest complete pseudo-version, as the go command's fallback picks it.
-      const pseudo = (byModule.get(m)?.versions ?? []).filter((v) => v.files.length === 3 && isPseudoVersion(v.version));
+      const pseudo = ((await lookup(m))?.versions ?? []).filter((v) => v.files.length === 3 && isPseudoVersion(v.version));
       pseudo.sort((a, b) => pseudoVersionTime(b.version).getTime() - pseudoVersionTime(a.version).getTime());
       const newest = pseudo[0];
       if (!newest) throw notFound(`${m}@latest`);
@@ -152,6 +160,12 @@ function treeUpstream(store: TreeStore, onDisk: readonly ModuleOnDisk[]): Upstre
     mod: (m, v) => get(store.layout.versionFile(m, v, 'mod'), `${m}@${v}: .mod`),
     zip: (m, v) => Promise.reject(new GomirrorError('E_INTERNAL', `${m}@${v}: prune never reads zips`)),
   };
+}
+
+function asLookup(onDisk: readonly ModuleOnDisk[] | ModuleLookup): ModuleLookup {
+  if (typeof onDisk === 'function') return onDisk;
+  const byModule = new Map(onDisk.map((m) => [m.module, m]));
+  return (module) => Promise.resolve(byModule.get(module));
 }
 
 async function readInput(file: string, code: 'E_GOSUM' | 'E_GOMOD'): Promise<string> {

@@ -63,24 +63,37 @@ const DAY_MS = 86_400_000;
 export function planPrune(modules: readonly ModuleOnDisk[], policy: PrunePolicy): PrunePlan {
   const plan: PrunePlan = { modules: [], removedVersions: 0, keptVersions: 0, freedBytes: 0 };
   for (const m of modules) {
-    const keep: VersionOnDisk[] = [];
-    const remove: VersionOnDisk[] = [];
-    const keptByAge: string[] = [];
-    for (const v of m.versions) {
-      if (policy.needed.has(`${m.module}@${v.version}`)) keep.push(v);
-      else if (policy.keepDays > 0 && policy.now - v.mtimeMs < policy.keepDays * DAY_MS) {
-        keep.push(v);
-        keptByAge.push(v.version);
-      } else remove.push(v);
-    }
-    plan.keptVersions += keep.length;
-    if (remove.length === 0) continue;
-    plan.removedVersions += remove.length;
-    plan.freedBytes += remove.reduce((n, v) => n + v.bytes, 0);
-    const complete = keep.filter((v) => v.files.length === 3).map((v) => v.version);
-    let tagged = sortVersions(complete.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
-    if (m.module === TOOLCHAIN_MODULE && policy.toolchainPlatforms) tagged = listableToolchainVersions(tagged, policy.toolchainPlatforms);
-    plan.modules.push({
+    const one = planModule(m, policy);
+    plan.keptVersions += one.kept;
+    if (!one.plan) continue;
+    plan.removedVersions += one.plan.remove.length;
+    plan.freedBytes += one.freedBytes;
+    plan.modules.push(one.plan);
+  }
+  plan.modules.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
+  return plan;
+}
+
+/** planPrune for one module (pure): its plan when it loses versions, and its counts. */
+export function planModule(m: ModuleOnDisk, policy: PrunePolicy): { plan?: ModulePrunePlan; kept: number; freedBytes: number } {
+  const keep: VersionOnDisk[] = [];
+  const remove: VersionOnDisk[] = [];
+  const keptByAge: string[] = [];
+  for (const v of m.versions) {
+    if (policy.needed.has(`${m.module}@${v.version}`)) keep.push(v);
+    else if (policy.keepDays > 0 && policy.now - v.mtimeMs < policy.keepDays * DAY_MS) {
+      keep.push(v);
+      keptByAge.push(v.version);
+    } else remove.push(v);
+  }
+  if (remove.length === 0) return { kept: keep.length, freedBytes: 0 };
+  const complete = keep.filter((v) => v.files.length === 3).map((v) => v.version);
+  let tagged = sortVersions(complete.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
+  if (m.module === TOOLCHAIN_MODULE && policy.toolchainPlatforms) tagged = listableToolchainVersions(tagged, policy.toolchainPlatforms);
+  return {
+    kept: keep.length,
+    freedBytes: remove.reduce((n, v) => n + v.bytes, 0),
+    plan: {
       module: m.module,
       remove: sortByVersion(remove),
       keep: sortByVersion(keep),
@@ -88,10 +101,8 @@ export function planPrune(modules: readonly ModuleOnDisk[], policy: PrunePolicy)
       list: tagged.map((v) => `${v}\n`).join(''),
       latest: planLatest(m, tagged, complete),
       empty: keep.length === 0,
-    });
-  }
-  plan.modules.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
-  return plan;
+    },
+  };
 }
 
 /** `@latest` exists only for modules with no tagged version, and must name a complete version (as rebuildIndex keeps it). */

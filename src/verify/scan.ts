@@ -29,62 +29,65 @@ const VULNDB_DIR = 'vulndb';
 const CATALOG_DIR = '_catalog';
 
 /**
- * Walks the tree once. `.gomirror/` (tool state), `sumdb/` (checked by the
- * sumdb verifier) and `vulndb/` (checked by verifyVulnDbCopy) are looked at
- * only for temp files.
+ * Walks the tree once, collecting everything (see walkModules); the modules
+ * sorted by path.
  */
 export async function scanTree(root: string): Promise<TreeScan> {
-  const byDir = new Map<string, ModuleDir>();
-  const latest = new Set<string>();
   const scan: TreeScan = { modules: [], staleTemps: [], liveTemps: [], unexpected: [] };
-  const moduleDir = (escaped: string): ModuleDir => {
-    let m = byDir.get(escaped);
-    if (!m) {
-      m = { escaped, names: new Set(), hasLatest: false };
-      byDir.set(escaped, m);
-    }
-    return m;
-  };
-  const file = (rel: string): void => {
-    const name = rel.slice(rel.lastIndexOf('/') + 1);
-    const temp = TEMP_FILE_PATTERN.exec(name);
-    if (temp) {
-      const pid = Number(/\.tmp-(\d+)-/.exec(name)?.[1]);
-      (isAlive(pid) ? scan.liveTemps : scan.staleTemps).push(rel);
-      return;
-    }
-    if (isStateOrSumdb(rel)) return;
-    const dir = rel.slice(0, rel.lastIndexOf('/'));
-    if (dir.endsWith('/@v') && byDir.has(dir.slice(0, -'/@v'.length))) {
-      moduleDir(dir.slice(0, -'/@v'.length)).names.add(name);
-    } else if (name === '@latest' && rel.includes('/')) {
-      latest.add(dir);
-    } else {
-      scan.unexpected.push(rel);
-    }
+  for await (const m of walkModules(root, scan)) scan.modules.push(m);
+  scan.modules.sort((a, b) => (a.escaped < b.escaped ? -1 : a.escaped > b.escaped ? 1 : 0));
+  return scan;
+}
+
+/**
+ * Walks the tree once, handing out each module directory as it is found (in
+ * no particular order), so a caller that checks them as they come holds only
+ * the ones in flight, not a listing of the whole tree. Temp files and
+ * unexpected files go to `found` (sorted once the walk is done).
+ * `.gomirror/` (tool state), `sumdb/` (checked by the sumdb verifier) and
+ * `vulndb/` (checked by verifyVulnDbCopy) are looked at only for temp files.
+ */
+export async function* walkModules(root: string, found: Omit<TreeScan, 'modules'>): AsyncGenerator<ModuleDir> {
+  // Returns whether `rel` is a temp file (recorded as such).
+  const temp = (rel: string, name: string): boolean => {
+    if (!TEMP_FILE_PATTERN.test(name)) return false;
+    const pid = Number(/\.tmp-(\d+)-/.exec(name)?.[1]);
+    (isAlive(pid) ? found.liveTemps : found.staleTemps).push(rel);
+    return true;
   };
   // One directory at a time, depth first: a recursive readdir of a tree of
   // 100,000 versions holds 400,000 entries at once. A module's @v directory
-  // is registered from its parent's listing, before its files are seen.
+  // is read with its parent's listing, which says whether @latest is there.
   const stack: string[] = [''];
   while (stack.length > 0) {
     const dirRel = stack.pop() as string;
-    for (const e of await readdir(path.join(root, dirRel), { withFileTypes: true })) {
+    const entries = await readdir(path.join(root, dirRel), { withFileTypes: true });
+    const state = dirRel !== '' && isStateOrSumdb(dirRel);
+    let module: ModuleDir | undefined;
+    for (const e of entries) {
       const rel = dirRel === '' ? e.name : `${dirRel}/${e.name}`;
       if (e.isDirectory()) {
-        if (e.name === '@v' && !isStateOrSumdb(rel)) moduleDir(rel.slice(0, -'/@v'.length));
-        stack.push(rel);
+        if (e.name === '@v' && dirRel !== '' && !state) {
+          module ??= { escaped: dirRel, names: new Set(), hasLatest: false };
+          for (const f of await readdir(path.join(root, rel), { withFileTypes: true })) {
+            const fRel = `${rel}/${f.name}`;
+            if (f.isDirectory()) stack.push(fRel);
+            else if (!temp(fRel, f.name)) module.names.add(f.name);
+          }
+        } else stack.push(rel);
         continue;
       }
-      file(rel);
+      if (temp(rel, e.name) || state || isStateOrSumdb(rel)) continue;
+      if (e.name === '@latest' && dirRel !== '') {
+        module ??= { escaped: dirRel, names: new Set(), hasLatest: false };
+        module.hasLatest = true;
+      } else found.unexpected.push(rel);
     }
+    if (module) yield module;
   }
-  for (const dir of latest) moduleDir(dir).hasLatest = true;
-  scan.modules = [...byDir.values()].sort((a, b) => (a.escaped < b.escaped ? -1 : a.escaped > b.escaped ? 1 : 0));
-  scan.staleTemps.sort();
-  scan.liveTemps.sort();
-  scan.unexpected.sort();
-  return scan;
+  found.staleTemps.sort();
+  found.liveTemps.sort();
+  found.unexpected.sort();
 }
 
 function isStateOrSumdb(rel: string): boolean {

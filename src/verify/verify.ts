@@ -6,8 +6,12 @@ import { openSumStore } from '../gosum/index.js';
 import { createStagePool } from '../mirror/index.js';
 import { checkModuleDir, type ModuleCheckContext } from './check-module.js';
 import { sortProblems, type TreeProblem, type TreeWarning } from './problems.js';
-import { scanTree } from './scan.js';
+import { walkModules, type ModuleDir, type TreeScan } from './scan.js';
 import { verifyVulnDbCopy } from '../vulndb/index.js';
+import { forEachBounded } from '../bounded.js';
+
+/** Module directories checked at once. */
+const MODULES_AT_ONCE = 8;
 
 /** Checks the checksum database mirror under `<root>/sumdb/`; returns its bad files. */
 export type SumdbMirrorCheck = (root: string) => Promise<TreeProblem[]>;
@@ -43,7 +47,8 @@ export interface VerifyTreeResult {
 export async function verifyTree(root: string, options: VerifyTreeOptions = {}): Promise<VerifyTreeResult> {
   const store = createTreeStore(root);
   const sums = await openSumStore(store.layout.sumsFile());
-  const scan = await scanTree(store.layout.root);
+  // Modules are checked as the walk finds them: what is held is the modules in flight, not the tree.
+  const scan: Omit<TreeScan, 'modules'> = { staleTemps: [], liveTemps: [], unexpected: [] };
   const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
   // Enough versions in flight to keep the zip checks busy, few enough to stay far from the open-file limit.
   const versionLimit = pLimit(32);
@@ -51,23 +56,18 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
   const problems: TreeProblem[] = [];
   const warnings: TreeWarning[] = [];
   const versionFile = /\.(info|mod|zip)$/;
-  const total = scan.modules.reduce(
-    (n, m) => n + new Set([...m.names].filter((f) => versionFile.test(f)).map((f) => f.replace(versionFile, ''))).size,
-    0,
-  );
+  const versionsIn = (dir: ModuleDir): number =>
+    new Set([...dir.names].filter((f) => versionFile.test(f)).map((f) => f.replace(versionFile, ''))).size;
+  // Counted by a walk of its own, so that progress has its total from the start.
+  let total = 0;
+  for await (const dir of walkModules(store.layout.root, { staleTemps: [], liveTemps: [], unexpected: [] })) total += versionsIn(dir);
   let done = 0;
   let failed = 0;
   let zipBytes = 0;
   let versions = 0;
 
-  for (const rel of scan.staleTemps) {
-    problems.push({ file: rel, kind: 'temp', message: 'stray temporary file left by an interrupted run (remove it, or run verify --repair)' });
-  }
-  for (const rel of scan.unexpected) warnings.push({ file: rel, message: 'unexpected file in a GOPROXY tree' });
-
-  // Modules are walked a few at a time; the zip limiter bounds the heavy work,
-  // which runs on worker threads so that it uses every core.
-  const moduleLimit = pLimit(8);
+  // Modules are walked a few at a time (see forEachBounded); the zip limiter
+  // bounds the heavy work, which runs on worker threads so that it uses every core.
   // This thread only reads directories and small files, so every core can check zips.
   const pool = createStagePool(options.threads ?? Math.min(4, availableParallelism()), undefined, (err) =>
     logger?.warn(`zip checks continue on the main thread: ${err.message}`),
@@ -77,38 +77,40 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
     if (!zip) throw new Error(`no zip check result for ${file}`);
     return zip;
   };
-  let checks: Awaited<ReturnType<typeof checkModuleDir>>[];
-  try {
-    checks = await Promise.all(
-      scan.modules.map((dir) =>
-        moduleLimit(() =>
-          checkModuleDir(
-            {
-              store,
-              sums,
-              limit,
-              versionLimit,
-              checkZip,
-              onVersion: (ok, bytes) => {
-                done++;
-                if (!ok) failed++;
-                zipBytes += bytes;
-                logger?.progress({ done, total, failed, bytes: zipBytes });
-              },
-            },
-            dir,
-          ),
-        ),
-      ),
+  let modules = 0;
+  const checkOne = async (dir: ModuleDir): Promise<void> => {
+    const c = await checkModuleDir(
+      {
+        store,
+        sums,
+        limit,
+        versionLimit,
+        checkZip,
+        onVersion: (ok, bytes) => {
+          done++;
+          if (!ok) failed++;
+          zipBytes += bytes;
+          logger?.progress({ done, total, failed, bytes: zipBytes });
+        },
+      },
+      dir,
     );
+    // Only problems are kept: a module that checks out leaves nothing behind.
+    for (const p of c.problems) problems.push(p);
+    for (const w of c.warnings) warnings.push(w);
+    versions += c.versions;
+    if (c.module !== undefined) modules++;
+  };
+  try {
+    await forEachBounded(walkModules(store.layout.root, scan), MODULES_AT_ONCE, checkOne);
   } finally {
     await pool.close();
   }
-  for (const c of checks) {
-    problems.push(...c.problems);
-    warnings.push(...c.warnings);
-    versions += c.versions;
+  for (const rel of scan.staleTemps) {
+    problems.push({ file: rel, kind: 'temp', message: 'stray temporary file left by an interrupted run (remove it, or run verify --repair)' });
   }
+  for (const rel of scan.unexpected) warnings.push({ file: rel, message: 'unexpected file in a GOPROXY tree' });
+
   if (options.sumdb) problems.push(...(await options.sumdb(store.layout.root)));
   for (const p of await verifyVulnDbCopy(store.layout.root)) {
     problems.push({ file: p.file, kind: 'vulndb', message: `${p.message} (remove it and vulndb/index/db.json, then gomirror sync --vulndb fetches them again)` });
@@ -118,7 +120,7 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
   return {
     root: store.layout.root,
     ok: problems.length === 0,
-    modules: checks.filter((c) => c.module !== undefined).length,
+    modules,
     versions,
     zipBytes,
     problems,
@@ -126,3 +128,4 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
     liveTemps: scan.liveTemps,
   };
 }
+

@@ -6,7 +6,7 @@
  * whole run fails here with "heap out of memory" instead of passing.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -52,5 +52,72 @@ describe('whole-tree commands in flat memory (5,000 versions)', () => {
     assert.equal(index.sums.length, 2 * VERSIONS, 'a zip line and a go.mod line per version');
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { bundled: number };
     assert.equal(result.bundled, files.length);
+  });
+});
+
+/**
+ * A tree of 40,000 versions written directly (prune reads names, sizes and
+ * mtimes, never a zip or a hash): 5,000 modules of 8 versions each.
+ */
+async function writePruneTree(root: string, modules: number, perModule: number): Promise<void> {
+  for (let j = 0; j < modules; j++) {
+    const mod = `prune.example.com/g${j % 100}/m${j}`;
+    const dir = path.join(root, ...mod.split('/'), '@v');
+    await mkdir(dir, { recursive: true });
+    const versions = Array.from({ length: perModule }, (_, i) => `v1.${i}.0`);
+    await writeFile(path.join(dir, 'list'), versions.map((v) => `${v}\n`).join(''));
+    await Promise.all(
+      versions.flatMap((v) => [
+        writeFile(path.join(dir, `${v}.info`), `{"Version":"${v}","Time":"2023-01-01T00:00:00Z"}\n`),
+        writeFile(path.join(dir, `${v}.mod`), `module ${mod}\n`),
+        writeFile(path.join(dir, `${v}.zip`), 'not read by prune'),
+      ]),
+    );
+  }
+}
+
+describe('prune in flat memory (40,000 versions)', () => {
+  const MODS = 5000;
+  const PER = 8;
+  let pruneWork: string;
+  let pruneRoot: string;
+  before(async () => {
+    pruneWork = await mkdtemp(path.join(tmpdir(), 'gomirror-scale-prune-'));
+    pruneRoot = path.join(pruneWork, 'tree');
+    await writePruneTree(pruneRoot, MODS, PER);
+  });
+  after(async () => {
+    await rm(pruneWork, { recursive: true, force: true });
+  });
+
+  it('prune --dry-run plans and prints one module at a time (old space 20 MB; the whole plan and its JSON needed more than 32)', async () => {
+    const manifest = path.join(pruneWork, 'manifest.json');
+    await writeFile(manifest, JSON.stringify({ modules: [{ path: 'prune.example.com/g1/m1', versions: ['latest'] }] }));
+    const r = await runCapped(20, ['prune', '--root', pruneRoot, '--manifest', manifest, '--dry-run', '--log-format', 'json']);
+    assert.equal(r.code, 0, describeCli(r));
+    const lines = r.stdout.trim().split('\n');
+    // A line per version that would go, then the result.
+    assert.equal(lines.length, MODS * PER);
+    const bytes = '{"Version":"v1.0.0","Time":"2023-01-01T00:00:00Z"}\n'.length + 'module prune.example.com/g0/m0\n'.length + 'not read by prune'.length;
+    assert.deepEqual(JSON.parse(lines[0] as string), { msg: `would remove prune.example.com/g0/m0@v1.0.0 (${bytes} B)` });
+    const result = JSON.parse(lines.at(-1) as string) as {
+      dryRun: boolean;
+      modules: { module: string; remove: { version: string; files: string[] }[]; keep: { version: string }[]; list: string; empty: boolean }[];
+      removedVersions: number;
+      keptVersions: number;
+      warnings: string[];
+    };
+    assert.equal(result.dryRun, true);
+    assert.equal(result.removedVersions, MODS * PER - 1);
+    assert.equal(result.keptVersions, 1);
+    assert.deepEqual(result.warnings, []);
+    assert.equal(result.modules.length, MODS, 'every module loses something');
+    const names = result.modules.map((m) => m.module);
+    assert.deepEqual(names, [...names].sort(), 'modules in path order');
+    const kept = result.modules.find((m) => m.module === 'prune.example.com/g1/m1');
+    assert.deepEqual(kept?.keep.map((v) => v.version), [`v1.${PER - 1}.0`]);
+    assert.equal(kept?.list, `v1.${PER - 1}.0\n`);
+    assert.equal(result.modules.filter((m) => m.empty).length, MODS - 1);
+    assert.ok(result.modules.every((m) => m.remove.every((v) => v.files.length === 3)));
   });
 });

@@ -4,7 +4,8 @@ import { buildSyncConfig } from '../../config/index.js';
 import { loadManifest, type Manifest } from '../../manifest/index.js';
 import { formatBytes } from '../../bytes.js';
 import type { GomirrorCommand } from '../command.js';
-import { createOutput } from '../output.js';
+import { createOutput, redactSecrets } from '../output.js';
+import { createSpill } from '../spill.js';
 
 interface PruneArgs {
   root: string;
@@ -55,31 +56,62 @@ export const pruneCommand: GomirrorCommand<PruneArgs> = {
     );
     const json = argv['log-format'] === 'json';
     const out = createOutput(json ? 'json' : 'text');
-    const result = await pruneTree(
-      {
-        root: inputs.out,
-        modules: inputs.modules,
-        gosum: inputs.gosum,
-        gomod: inputs.gomod,
-        deps: inputs.deps,
-        vulnerable: inputs.vulnerable,
-        toolchains: inputs.toolchains,
-        keepDays: argv['keep-days'] ?? 0,
-        graceSeconds: argv.grace ?? 5,
-        dryRun: argv['dry-run'] ?? false,
-      },
-      out,
-    );
-    const { plan } = result;
-    if (result.dryRun) {
-      for (const m of plan.modules) for (const v of m.remove) out.result(`would remove ${m.module}@${v.version} (${formatBytes(v.bytes)})`);
+    // The per-module parts of the result (dry-run lines, the JSON modules)
+    // are spilled to files as modules are planned and printed at the end,
+    // so the result stays what it was without holding every module.
+    const lines = await createSpill();
+    const modules = await createSpill();
+    try {
+      const dryRun = argv['dry-run'] ?? false;
+      let first = true;
+      const result = await pruneTree(
+        {
+          root: inputs.out,
+          modules: inputs.modules,
+          gosum: inputs.gosum,
+          gomod: inputs.gomod,
+          deps: inputs.deps,
+          vulnerable: inputs.vulnerable,
+          toolchains: inputs.toolchains,
+          keepDays: argv['keep-days'] ?? 0,
+          graceSeconds: argv.grace ?? 5,
+          dryRun,
+        },
+        out,
+        Date.now,
+        async (m) => {
+          if (dryRun) {
+            for (const v of m.remove) {
+              const text = `would remove ${m.module}@${v.version} (${formatBytes(v.bytes)})`;
+              // As out.result(text) prints it.
+              await lines.write(`${redactSecrets(json ? JSON.stringify({ msg: text }) : text)}\n`);
+            }
+          }
+          if (json) {
+            await modules.write(`${first ? '' : ','}${redactSecrets(JSON.stringify(m))}`);
+            first = false;
+          }
+        },
+      );
+      for await (const chunk of lines.read()) out.resultRaw(chunk);
+      const { plan } = result;
+      const text =
+        `${result.dryRun ? 'would remove' : 'removed'} ${plan.removedVersions} versions of ${plan.modules} modules ` +
+        `(${formatBytes(plan.freedBytes)}); kept ${plan.keptVersions}` +
+        (plan.keptByAge > 0 ? ` (${plan.keptByAge} only because they are younger than ${argv['keep-days']} days)` : '');
+      if (json) {
+        // The JSON of { dryRun, modules, removedVersions, keptVersions, freedBytes, warnings }, one line, written in pieces.
+        out.resultRaw(`{"dryRun":${JSON.stringify(result.dryRun)},"modules":[`);
+        for await (const chunk of modules.read()) out.resultRaw(chunk);
+        const tail = { removedVersions: plan.removedVersions, keptVersions: plan.keptVersions, freedBytes: plan.freedBytes, warnings: result.warnings };
+        out.resultRaw(`],${redactSecrets(JSON.stringify(tail).slice(1))}\n`);
+      } else {
+        out.result(text);
+      }
+    } finally {
+      await lines.remove();
+      await modules.remove();
     }
-    const byAge = plan.modules.reduce((n, m) => n + m.keptByAge.length, 0);
-    const text =
-      `${result.dryRun ? 'would remove' : 'removed'} ${plan.removedVersions} versions of ${plan.modules.length} modules ` +
-      `(${formatBytes(plan.freedBytes)}); kept ${plan.keptVersions}` +
-      (byAge > 0 ? ` (${byAge} only because they are younger than ${argv['keep-days']} days)` : '');
-    out.result(text, json ? { dryRun: result.dryRun, ...plan, warnings: result.warnings } : undefined);
     out.finish();
     return 0;
   },
