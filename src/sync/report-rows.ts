@@ -41,6 +41,8 @@ export interface ReportRowsOptions {
   moduleRetries?: ReadonlyMap<string, number>;
   /** Adds to a row before it is counted and written (vulnerabilities). */
   annotate?: (row: ModuleRow, outcome: ModuleOutcome) => Promise<void>;
+  /** Bytes of rows written to the spill file at a time (default 1 MiB). */
+  chunkBytes?: number;
 }
 
 /** Where a row's text is: in the spill file, or (unfinished modules) in memory. */
@@ -62,17 +64,29 @@ export function createReportRows(options: ReportRowsOptions): ReportRows {
   // Appends in order, and write() waits for the last one.
   let pending: Promise<void> = Promise.resolve();
 
-  const append = (path: string, text: string): Promise<void> => {
-    if (spillFile === undefined) return Promise.resolve();
-    const data = Buffer.from(text);
-    const offset = spilled;
-    spilled += data.length;
-    refs.push({ path, offset, length: data.length });
+  // Rows are gathered into chunks of about CHUNK bytes: one write per chunk, not per module.
+  let chunk: Buffer[] = [];
+  let chunkBytes = 0;
+  const flushChunk = (): Promise<void> => {
+    if (chunkBytes === 0 || spillFile === undefined) return pending;
+    const data = Buffer.concat(chunk, chunkBytes);
+    const offset = spilled - chunkBytes;
+    chunk = [];
+    chunkBytes = 0;
     const fh = (spill ??= open(spillFile, 'w+', 0o600));
     pending = pending.then(async () => {
       await (await fh).write(data, 0, data.length, offset);
     });
     return pending;
+  };
+  const append = (path: string, text: string): Promise<void> => {
+    if (spillFile === undefined) return Promise.resolve();
+    const data = Buffer.from(text);
+    refs.push({ path, offset: spilled, length: data.length });
+    spilled += data.length;
+    chunk.push(data);
+    chunkBytes += data.length;
+    return chunkBytes >= (options.chunkBytes ?? CHUNK) ? flushChunk() : Promise.resolve();
   };
 
   return {
@@ -95,7 +109,7 @@ export function createReportRows(options: ReportRowsOptions): ReportRows {
       return { report: assembleReport(header, t, rows), extra };
     },
     async write(file, report, extra = []) {
-      await pending;
+      await flushChunk();
       const all: RowRef[] = [...refs, ...extra.map((r) => ({ path: r.path, text: rowText(r) }))].sort(byPath);
       const [head, tail] = JSON.stringify({ ...report, modules: PLACEHOLDER }, null, 2).split(JSON.stringify(PLACEHOLDER)) as [string, string];
       const tmp = tempPathFor(file);

@@ -210,7 +210,8 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
         // list is rewritten only now that every version it names is in place.
         // A failed version may have renamed some of its files before it failed.
         const renamed = outcome.versions.some((v) => v.status !== 'present');
-        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo), { renamed });
+        // Nothing renamed: the directory is as listed when the module started.
+        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo), renamed ? { renamed } : { renamed, names: onDisk });
       } catch (err) {
         const e = asError(err, module);
         outcome.errors.push(e);

@@ -275,6 +275,7 @@ async function syncLocked(
       roots,
       deps: config.deps,
       loadMod: async (p, v) => modCache.get(`${p}@${v}`) ?? (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? upstream.mod(p, v),
+      goLineOf: closure.goLineOf,
       list: () => upstream.list(TOOLCHAIN_MODULE),
     });
     for (const e of toolchains.entries) logger.info(`toolchain ${e.version}: ${e.from}`, { module: e.module, version: e.version });
