@@ -79,10 +79,10 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
     }
     const best = SOURCE_RANK[e.source] < SOURCE_RANK[have.source] ? e : have;
     const zip = ZIP_RANK[e.zip] < ZIP_RANK[have.zip] ? e.zip : have.zip;
-    entries.set(key, { ...best, zip });
+    entries.set(key, entry(best.module, best.version, zip, best.source, best.from));
   };
-  for (const r of input.roots) put({ ...flat(r.module), zip: 'required', source: 'root', from: r.where });
-  for (const g of input.gosum) put({ ...flat(g.module), zip: g.goMod ? 'no' : 'required', source: 'gosum', from: g.where });
+  for (const r of input.roots) put(entry(r.module.path, r.module.version, 'required', 'root', r.where));
+  for (const g of input.gosum) put(entry(g.module.path, g.module.version, g.goMod ? 'no' : 'required', 'gosum', g.where));
 
   // For each graph with a `related` rule: the union of the paths its graphs selected.
   const relatedOf = new Map<number, Set<string>>();
@@ -91,7 +91,12 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
     if (g.zips.kind !== 'related') return;
     const union = new Set<string>();
     relatedOf.set(i, union);
-    for (const j of g.zips.of) feeds.set(j, [...(feeds.get(j) ?? []), union]);
+    // The compatibility graph names every root graph (100,000 at scale): they share one list.
+    const only = [union];
+    for (const j of g.zips.of) {
+      const have = feeds.get(j);
+      feeds.set(j, have ? [...have, union] : only);
+    }
   });
   const deferred: [number, ModuleGraph][] = [];
 
@@ -107,13 +112,7 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
       }
       const by = node.requiredBy;
       const isRoot = by === undefined || (by.version === '' && planned.mains.has(by.path));
-      put({
-        module: target.path,
-        version: target.version,
-        zip: input.allZips || zipped.has(key) ? 'wanted' : 'no',
-        source: isRoot ? planned.rootSource : 'dependency',
-        from: isRoot ? planned.rootFrom : versionKey(by),
-      });
+      put(entry(target.path, target.version, input.allZips || zipped.has(key) ? 'wanted' : 'no', isRoot ? planned.rootSource : 'dependency', isRoot ? planned.rootFrom : versionKey(by)));
     }
   };
 
@@ -162,8 +161,13 @@ export function isPathRelated(p: string, q: string): boolean {
   return p === q || q.startsWith(`${p}/`) || p.startsWith(`${q}/`);
 }
 
-function flat(m: ModuleVersion): { module: string; version: string } {
-  return { module: m.path, version: m.version };
+/**
+ * A plan entry, always built as this one literal: entries made by spreading
+ * (`{ ...flat(m), zip }`) each got a hidden class and a property array of
+ * their own, 100,000 of them at scale.
+ */
+function entry(module: string, version: string, zip: ZipNeed, source: PlanSource, from: string): PlanEntry {
+  return { module, version, zip, source, from };
 }
 
 function compareKeys(a: string, b: string): number {

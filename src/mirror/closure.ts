@@ -31,6 +31,8 @@ export interface ClosureResult {
   errors: { module: string; error: GomirrorError }[];
   /** go.mod files read to walk the graphs. */
   modsRead: number;
+  /** The go line of a module version's go.mod the closure read (null: none), undefined when it did not read it. */
+  goLineOf(path: string, version: string): string | null | undefined;
 }
 
 /** Loads the graphs and builds the plan. Throws only for input errors (conflicting replacements). */
@@ -93,7 +95,11 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     await Promise.all([...missing.values()].map((t) => limit(() => fetchSummary(t))));
   }
   for (const e of requireErrors) errors.set(e.error.message, e);
-  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size };
+  const goLineOf = (p: string, v: string): string | null | undefined => {
+    const s = options.deps ? summaries.get(targetKey({ kind: 'module', path: p, version: v })) : undefined;
+    return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
+  };
+  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size, goLineOf };
 }
 
 /**
@@ -120,8 +126,15 @@ function dropMalformedRequires(summary: ModSummary, at: string, report: (e: Gomi
   return require.length === summary.require.length ? summary : { ...summary, require };
 }
 
+/**
+ * The parts of a go.mod the graph needs. Literals, not conditional spreads:
+ * 100,000 summaries built by spreading each got a hidden class and a
+ * property array of their own.
+ */
 function summarize(f: ReturnType<typeof parseGoMod>): ModSummary {
-  return { ...(f.module !== undefined ? { module: f.module } : {}), ...(f.go ? { go: f.go } : {}), require: f.require };
+  const { module, go, require } = f;
+  if (module !== undefined) return go ? { module, go, require } : { module, require };
+  return go ? { go, require } : { require };
 }
 
 /**

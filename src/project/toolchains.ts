@@ -21,6 +21,8 @@ export interface ToolchainEntriesOptions {
   roots: readonly { module: string; version: string }[];
   deps: boolean;
   loadMod: (path: string, version: string) => Promise<Buffer>;
+  /** A root's go line when the caller already read its go.mod (null: it has none), else undefined (then loadMod reads it). */
+  goLineOf?: (path: string, version: string) => string | null | undefined;
   /** The upstream's golang.org/toolchain `@v/list`. */
   list: () => Promise<string[]>;
 }
@@ -33,15 +35,18 @@ export async function toolchainEntries(opts: ToolchainEntriesOptions): Promise<{
   if (opts.deps) {
     for (const r of opts.roots) {
       if (r.module === TOOLCHAIN_MODULE) continue;
-      let gomod: GoModFile;
-      try {
-        gomod = parseGoMod((await opts.loadMod(r.module, r.version)).toString('utf8'), `${r.module}@${r.version}.mod`, { lax: true });
-      } catch {
-        // The version's own mirroring reports a bad or missing .mod.
-        continue;
+      // A sync of 100,000 versions has read every root's go.mod for the closure already: not again, one at a time.
+      let go = opts.goLineOf?.(r.module, r.version);
+      if (go === undefined) {
+        try {
+          go = parseGoMod((await opts.loadMod(r.module, r.version)).toString('utf8'), `${r.module}@${r.version}.mod`, { lax: true }).go ?? null;
+        } catch {
+          // The version's own mirroring reports a bad or missing .mod.
+          continue;
+        }
       }
-      if (gomod.go !== undefined && compareGoVersions(gomod.go, FIRST_SWITCHING) > 0) {
-        requests.push({ kind: 'dependency', need: gomod.go, where: `${r.module}@${r.version} go.mod: go ${gomod.go}` });
+      if (go !== null && compareGoVersions(go, FIRST_SWITCHING) > 0) {
+        requests.push({ kind: 'dependency', need: go, where: `${r.module}@${r.version} go.mod: go ${go}` });
       }
     }
   }

@@ -95,9 +95,11 @@ export function reportError(e: GomirrorError): ReportedError {
   return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
 }
 
-/** Builds the report (pure). */
-export function buildSyncReport(args: {
-  outcomes: ModuleOutcome[];
+/** One module's row of the report. */
+export type ModuleRow = SyncReport['modules'][number];
+
+/** The report's header fields (everything but the summary's counts and the module rows). */
+export interface ReportHeader {
   toolVersion: string;
   dryRun: boolean;
   root: string;
@@ -106,67 +108,138 @@ export function buildSyncReport(args: {
   finishedAt: Date;
   requests: number;
   retries: number;
-  /** Retries by module path, where known. */
-  moduleRetries?: ReadonlyMap<string, number>;
   /** Bytes of go.mod files fetched to walk the module graph. */
   graphBytes?: number;
-}): SyncReport {
+}
+
+/** Builds the report (pure). */
+export function buildSyncReport(
+  args: ReportHeader & {
+    outcomes: ModuleOutcome[];
+    /** Retries by module path, where known. */
+    moduleRetries?: ReadonlyMap<string, number>;
+  },
+): SyncReport {
+  const totals = emptyTotals();
   const modules = args.outcomes.map((o) => {
-    const count = (s: string): number => o.versions.filter((v) => v.status === s).length;
-    const versions = [...o.versions]
-      .sort((a, b) => (a.version < b.version ? -1 : 1))
-      .map((v) => ({
-        version: v.version,
-        status: v.status,
-        bytes: v.bytes,
-        ...(v.source ? { source: v.source } : {}),
-        ...(v.from ? { from: v.from } : {}),
-        ...(v.modOnly ? { modOnly: true } : {}),
-        ...(v.error ? { error: reportError(v.error) } : {}),
-      }));
-    return {
-      path: o.module,
-      ok: o.errors.length === 0 && count('failed') === 0,
-      fetched: count('fetched'),
-      present: count('present'),
-      failed: count('failed'),
-      bytes: o.versions.reduce((n, v) => n + v.bytes, 0),
-      seconds: Math.round((o.seconds ?? 0) * 1000) / 1000,
-      retries: args.moduleRetries?.get(o.module) ?? 0,
-      ...(args.dryRun ? { planned: o.planned } : {}),
-      ...(args.dryRun && o.plan
-        ? { plan: o.plan.map((e) => ({ version: e.version, zip: e.zip, source: e.source, from: e.from, download: e.download })) }
-        : {}),
-      versions,
-      errors: o.errors.map(reportError),
-      ...(o.resolved ? { resolved: o.resolved } : {}),
-    };
+    const row = buildModuleRow(o, args.dryRun, args.moduleRetries?.get(o.module) ?? 0);
+    addToTotals(totals, row, args.dryRun);
+    return row;
   });
-  const sum = (f: (m: (typeof modules)[number]) => number): number => modules.reduce((n, m) => n + f(m), 0);
+  return assembleReport(args, totals, modules);
+}
+
+/** A module's row (pure); `retries`: its downloads retried. */
+export function buildModuleRow(o: ModuleOutcome, dryRun: boolean, retries: number): ModuleRow {
+  let fetched = 0;
+  let present = 0;
+  let failed = 0;
+  let bytes = 0;
+  for (const v of o.versions) {
+    if (v.status === 'fetched') fetched++;
+    else if (v.status === 'present') present++;
+    else if (v.status === 'failed') failed++;
+    bytes += v.bytes;
+  }
+  const versions = [...o.versions]
+    .sort((a, b) => (a.version < b.version ? -1 : 1))
+    .map((v) => ({
+      version: v.version,
+      status: v.status,
+      bytes: v.bytes,
+      ...(v.source ? { source: v.source } : {}),
+      ...(v.from ? { from: v.from } : {}),
+      ...(v.modOnly ? { modOnly: true } : {}),
+      ...(v.error ? { error: reportError(v.error) } : {}),
+    }));
+  return {
+    path: o.module,
+    ok: o.errors.length === 0 && failed === 0,
+    fetched,
+    present,
+    failed,
+    bytes,
+    seconds: Math.round((o.seconds ?? 0) * 1000) / 1000,
+    retries,
+    ...(dryRun ? { planned: o.planned } : {}),
+    ...(dryRun && o.plan
+      ? { plan: o.plan.map((e) => ({ version: e.version, zip: e.zip, source: e.source, from: e.from, download: e.download })) }
+      : {}),
+    versions,
+    errors: o.errors.map(reportError),
+    ...(o.resolved ? { resolved: o.resolved } : {}),
+  };
+}
+
+/** The summary's counts over module rows, added up one row at a time. */
+export interface ReportTotals {
+  modules: number;
+  versions: number;
+  fetched: number;
+  present: number;
+  failed: number;
+  planned: number;
+  errors: number;
+  bytes: number;
+  bySource: Record<PlanSource, number>;
+  zips: number;
+  modOnly: number;
+}
+
+export function emptyTotals(): ReportTotals {
+  return { modules: 0, versions: 0, fetched: 0, present: 0, failed: 0, planned: 0, errors: 0, bytes: 0, bySource: { root: 0, gosum: 0, dependency: 0 }, zips: 0, modOnly: 0 };
+}
+
+/**
+ * Adds a row to the totals. Per-source, zip and .mod-only counts are of the
+ * plan in a dry run, of the mirrored versions otherwise.
+ */
+export function addToTotals(t: ReportTotals, m: ModuleRow, dryRun: boolean): void {
+  t.modules++;
+  t.versions += m.versions.length;
+  t.fetched += m.fetched;
+  t.present += m.present;
+  t.failed += m.failed;
+  t.planned += m.planned?.length ?? 0;
+  t.errors += m.errors.length;
+  t.bytes += m.bytes;
+  const count = (source: PlanSource, modOnly: boolean): void => {
+    t.bySource[source]++;
+    if (modOnly) t.modOnly++;
+    else t.zips++;
+  };
+  if (dryRun) for (const e of m.plan ?? []) count(e.source, e.zip === 'no');
+  else for (const v of m.versions) if (v.status !== 'failed') count(v.source ?? 'root', v.modOnly === true);
+}
+
+/** The report from its header, totals and the rows it carries (pure). */
+export function assembleReport(h: ReportHeader, t: ReportTotals, modules: ModuleRow[]): SyncReport {
   const summary = {
-    modules: modules.length,
-    versions: sum((m) => m.versions.length),
-    fetched: sum((m) => m.fetched),
-    present: sum((m) => m.present),
-    failed: sum((m) => m.failed),
-    planned: sum((m) => m.planned?.length ?? 0),
-    errors: sum((m) => m.errors.length),
-    bytes: sum((m) => m.bytes),
-    requests: args.requests,
-    retries: args.retries,
-    ...countSources(modules, args.dryRun),
-    graphBytes: args.graphBytes ?? 0,
+    modules: t.modules,
+    versions: t.versions,
+    fetched: t.fetched,
+    present: t.present,
+    failed: t.failed,
+    planned: t.planned,
+    errors: t.errors,
+    bytes: t.bytes,
+    requests: h.requests,
+    retries: h.retries,
+    bySource: { ...t.bySource },
+    zips: t.zips,
+    modOnly: t.modOnly,
+    graphBytes: h.graphBytes ?? 0,
   };
   return {
     tool: 'gomirror',
-    toolVersion: args.toolVersion,
+    toolVersion: h.toolVersion,
     command: 'sync',
-    dryRun: args.dryRun,
-    root: args.root,
-    upstream: args.upstream,
-    startedAt: args.startedAt.toISOString(),
-    finishedAt: args.finishedAt.toISOString(),
-    durationSeconds: Math.round((args.finishedAt.getTime() - args.startedAt.getTime()) / 10) / 100,
+    dryRun: h.dryRun,
+    root: h.root,
+    upstream: h.upstream,
+    startedAt: h.startedAt.toISOString(),
+    finishedAt: h.finishedAt.toISOString(),
+    durationSeconds: Math.round((h.finishedAt.getTime() - h.startedAt.getTime()) / 10) / 100,
     ok: summary.failed === 0 && summary.errors === 0,
     summary,
     modules,
@@ -187,27 +260,6 @@ export function upstreamUnreachable(r: SyncReport): ReportedError | undefined {
     message: `upstream ${r.upstream} unreachable: every request failed with a network error; nothing was mirrored`,
     hint: 'Check the network, DNS, HTTPS_PROXY/NO_PROXY and the upstream URL (--upstream, $GOPROXY, the manifest).',
   };
-}
-
-/** Per-source, zip and .mod-only counts: of the plan in a dry run, of the mirrored versions otherwise. */
-function countSources(
-  modules: SyncReport['modules'],
-  dryRun: boolean,
-): { bySource: Record<PlanSource, number>; zips: number; modOnly: number } {
-  const bySource: Record<PlanSource, number> = { root: 0, gosum: 0, dependency: 0 };
-  let zips = 0;
-  let modOnly = 0;
-  for (const m of modules) {
-    const items = dryRun
-      ? (m.plan ?? []).map((e) => ({ source: e.source, modOnly: e.zip === 'no' }))
-      : m.versions.filter((v) => v.status !== 'failed').map((v) => ({ source: v.source ?? 'root', modOnly: v.modOnly === true }));
-    for (const it of items) {
-      bySource[it.source]++;
-      if (it.modOnly) modOnly++;
-      else zips++;
-    }
-  }
-  return { bySource, zips, modOnly };
 }
 
 /** The one-line summary printed at the end of a sync. */

@@ -75,6 +75,12 @@ export interface SyncOptions {
   avoid?: AvoidVersion;
   /** Told when a module has files to download, before they are asked for (to start staging workers early). */
   onDownloadsAhead?: () => void;
+  /**
+   * Takes each module's outcome when the module is done (its list rewritten
+   * or left as it was). Given, runSync keeps no outcome of a finished module
+   * and returns none: a run of 100,000 versions does not hold them all.
+   */
+  onModuleDone?: (outcome: ModuleOutcome) => Promise<void>;
 }
 
 /** A version a target's queries picked, with the manifest entry that named it. */
@@ -212,20 +218,31 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
         // list is rewritten only now that every version it names is in place.
         // A failed version may have renamed some of its files before it failed.
         const renamed = outcome.versions.some((v) => v.status !== 'present');
-        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo), { renamed });
+        // Nothing renamed: the directory is as listed when the module started.
+        await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo), renamed ? { renamed } : { renamed, names: onDisk });
       } catch (err) {
         const e = asError(err, module);
         outcome.errors.push(e);
         events?.onModuleError?.(module, e);
       }
     };
-    if (options.beforeIndex && (options.waitsForIndex?.(module) ?? true)) deferredIndexes.push(index);
+    if (options.beforeIndex && (options.waitsForIndex?.(module) ?? true)) deferredIndexes.set(module, index);
     else await index();
   }
-  const deferredIndexes: (() => Promise<void>)[] = [];
+  // Modules whose list waits for beforeIndex: they are done only after it.
+  const deferredIndexes = new Map<string, () => Promise<void>>();
 
-  let failed = false;
-  try {
+  interface Slot {
+    outcome: ModuleOutcome;
+    entries: PlanEntry[];
+    latestInfo?: Buffer;
+  }
+  /**
+   * Resolves every target, expands the picked versions and groups the plan by
+   * module. Only the groups outlive it: the resolutions, roots and the
+   * expansion's array are let go before any module is mirrored.
+   */
+  async function planModules(): Promise<Map<string, Slot>> {
     const resolved = await Promise.all(mergeTargets(options.targets).map(resolveTarget));
     const roots = resolved.flatMap(({ target, resolution }) =>
       resolution.versions.map((version) => ({ module: target.module, version, where: entryOf(target) })),
@@ -233,13 +250,12 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     const expansion: Expansion = options.expand
       ? await options.expand(roots)
       : { entries: roots.map((r) => ({ module: r.module, version: r.version, zip: 'required', source: 'root', from: r.where })) };
-
-    const outcomes = new Map<string, { outcome: ModuleOutcome; entries: PlanEntry[]; latestInfo?: Buffer }>();
-    const slot = (module: string): { outcome: ModuleOutcome; entries: PlanEntry[]; latestInfo?: Buffer } => {
-      let s = outcomes.get(module);
+    const slots = new Map<string, Slot>();
+    const slot = (module: string): Slot => {
+      let s = slots.get(module);
       if (!s) {
         s = { outcome: { module, versions: [], errors: [], planned: [] }, entries: [] };
-        outcomes.set(module, s);
+        slots.set(module, s);
       }
       return s;
     };
@@ -255,34 +271,48 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       slot(module).outcome.errors.push(error);
       events?.onModuleError?.(module, error);
     }
+    return slots;
+  }
 
-    const timed = async ([module, s]: [string, { outcome: ModuleOutcome; entries: PlanEntry[]; latestInfo?: Buffer }]): Promise<ModuleOutcome> => {
-      const t0 = performance.now();
-      await syncModule(module, s.entries, s.outcome, s.latestInfo);
-      s.outcome.seconds = (performance.now() - t0) / 1000;
-      s.entries = [];
-      return s.outcome;
+  let failed = false;
+  try {
+    const slots = await planModules();
+    const finished: ModuleOutcome[] = [];
+    const finish = async (outcome: ModuleOutcome): Promise<void> => {
+      slots.delete(outcome.module);
+      if (options.onModuleDone) await options.onModuleDone(outcome);
+      else finished.push(outcome);
     };
-    // allSettled, not all: a module that throws must not return while other
-    // modules still download and rename (the caller then closes the
-    // transport and releases the lock). Its error goes into its outcome.
-    // A few modules at a time (their versions share versionLimit): started all
-    // at once, 25,000 modules would list their directories and queue every
-    // version of the plan up front.
-    const settledModules = await settleBounded([...outcomes], Math.max(2, options.concurrency * 2), timed);
-    const done = settledModules.map((r, i) => {
-      if (r.status === 'fulfilled') return r.value;
-      const [module, s] = [...outcomes][i] as [string, { outcome: ModuleOutcome }];
-      const e = asError(r.reason, module);
-      s.outcome.errors.push(e);
-      events?.onModuleError?.(module, e);
-      return s.outcome;
-    });
+    const timed = async (module: string): Promise<void> => {
+      const s = slots.get(module) as Slot;
+      const t0 = performance.now();
+      try {
+        await syncModule(module, s.entries, s.outcome, s.latestInfo);
+      } catch (err) {
+        // Its error goes into its outcome; the other modules go on.
+        const e = asError(err, module);
+        s.outcome.errors.push(e);
+        events?.onModuleError?.(module, e);
+      }
+      s.outcome.seconds = (performance.now() - t0) / 1000;
+      // What it was to mirror is done with: only the outcome stays until it is handed on.
+      s.entries = [];
+      delete s.latestInfo;
+      if (!deferredIndexes.has(module)) await finish(s.outcome);
+    };
+    // Bounded, not all at once: a module that throws must not return while
+    // other modules still download and rename (the caller then closes the
+    // transport and releases the lock). A few modules at a time (their
+    // versions share versionLimit): started all at once, 25,000 modules
+    // would list their directories and queue every version of the plan up front.
+    await runBounded([...slots.keys()], Math.max(2, options.concurrency * 2), timed);
     if (options.beforeIndex && !options.dryRun && (await options.beforeIndex())) {
       const indexLimit = pLimit(options.concurrency);
-      await Promise.all(deferredIndexes.map((index) => indexLimit(index)));
+      await Promise.all([...deferredIndexes.values()].map((index) => indexLimit(index)));
     }
-    return done.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
+    for (const module of [...deferredIndexes.keys()].sort()) await finish((slots.get(module) as Slot).outcome);
+    deferredIndexes.clear();
+    return finished.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : 0));
   } catch (err) {
     failed = true;
     throw err;
@@ -297,24 +327,25 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
 }
 
 /**
- * Promise.allSettled(items.map(fn)) with at most `width` calls running: the
- * next item starts only when one settles, so nothing is queued ahead.
+ * Runs fn on every item with at most `width` calls running: the next item
+ * starts only when one settles, so nothing is queued ahead. A call that
+ * throws stops new ones from starting; the running ones finish before the
+ * first error is thrown.
  */
-async function settleBounded<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
+async function runBounded<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  const errors: unknown[] = [];
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
+    while (next < items.length && errors.length === 0) {
       try {
-        results[i] = { status: 'fulfilled', value: await fn(items[i] as T) };
-      } catch (reason) {
-        results[i] = { status: 'rejected', reason };
+        await fn(items[next++] as T);
+      } catch (err) {
+        errors.push(err);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return results;
+  if (errors.length > 0) throw errors[0];
 }
 
 /** The manifest entry a target came from (`mirror.json: modules[2]`), for reports. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SyncConfig } from '../config/index.js';
 import { toGomirrorError, type GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { acquireTreeLock, createTreeStore, sweepAfterUncleanRun, writeFileAtomic } from '../tree/index.js';
+import { acquireTreeLock, createTreeStore, sweepAfterUncleanRun } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
 import { createUpstreamClient, createUpstreamStack, loadUpstreamSetup, redactUrl, type UpstreamSetup } from '../upstream/index.js';
 import { parseGosumdb } from '../sumdb/index.js';
@@ -15,7 +15,8 @@ import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, checkGoMod, createStagePool } from '../mirror/index.js';
 import { readProjectInputs, toolchainEntries, type ProjectInputs } from '../project/index.js';
-import { buildSyncReport, type SyncReport, upstreamUnreachable } from './report.js';
+import { type SyncReport, upstreamUnreachable } from './report.js';
+import { createReportRows, type ReportRows } from './report-rows.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget, type ModuleOutcome } from './run.js';
 import { onInterrupt } from './interrupt.js';
 import { prepareVulnerable } from './vulnerable.js';
@@ -32,7 +33,10 @@ export interface SyncServiceOptions {
 
 /** What a run has done so far: the report of an interrupted run is built from it. */
 interface RunSoFar {
+  /** Modules not finished yet, as they stand. */
   outcomes: Map<string, ModuleOutcome>;
+  /** The finished modules' rows. */
+  rows?: ReportRows;
   stats: () => { requests: number; retries: number };
 }
 
@@ -68,22 +72,26 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
           signal,
           hint: 'Every file already in the tree is complete; the next run goes on from there. Run gomirror sync again.',
         });
-        const partial = buildSyncReport({
-          outcomes: [...soFar.outcomes.values()],
-          toolVersion: TOOL_VERSION,
-          dryRun: false,
-          root: config.out,
-          upstream: redactUrl(config.upstreamText),
-          startedAt: new Date(started),
-          finishedAt: new Date(),
-          ...soFar.stats(),
-        });
+        const rows = soFar.rows ?? createReportRows({ dryRun: false });
+        const { report: partial, extra } = rows.report(
+          {
+            toolVersion: TOOL_VERSION,
+            dryRun: false,
+            root: config.out,
+            upstream: redactUrl(config.upstreamText),
+            startedAt: new Date(started),
+            finishedAt: new Date(),
+            ...soFar.stats(),
+          },
+          [...soFar.outcomes.values()],
+        );
         const interrupted: SyncReport = { ...partial, ok: false, fatal: { code: 'E_INTERRUPTED', message: `interrupted by ${signal}` } };
         if (config.report) {
-          await writeFileAtomic(config.report, JSON.stringify(interrupted, null, 2) + '\n').catch((e: unknown) =>
+          await rows.write(config.report, interrupted, extra).catch((e: unknown) =>
             logger.error(`${config.report}: cannot write the report: ${(e as Error).message}`),
           );
         }
+        await rows.close();
         if (config.metrics) {
           await writeSyncMetrics(config.metrics, {
             root: config.out,
@@ -98,10 +106,11 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
       }, options.exit)
     : (): void => undefined;
   try {
-    report = await syncLocked(config, logger, inputs, soFar, go?.goBin);
+    const result = await syncLocked(config, logger, inputs, soFar, go?.goBin);
+    report = result.report;
     if (report.fatal) fatalCode = report.fatal.code;
     // Loaded here, not at start-up (handlebars, marked): start-up is a large part of a short run.
-    if (lock) await (await import('../catalog/index.js')).refreshCatalog(config.out, logger, { report, changed: report.modules.filter((m) => m.fetched > 0).map((m) => m.path) });
+    if (lock) await (await import('../catalog/index.js')).refreshCatalog(config.out, logger, { report, changed: [...result.changed] });
     return report;
   } catch (err) {
     fatalCode = toGomirrorError(err, 'sync', 'E_INTERNAL').code;
@@ -134,7 +143,18 @@ async function readSyncInputs(config: SyncConfig, options: SyncServiceOptions): 
   return { project, sumdbSpec, upstreamSetup };
 }
 
-async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs, soFar: RunSoFar, goBin?: string): Promise<SyncReport> {
+/**
+ * The run itself. The report it returns has the summary and the rows of the
+ * modules that did not go well (every row in a dry run); `--report` gets
+ * every row, written from the spill file as modules finish (report-rows.ts).
+ */
+async function syncLocked(
+  config: SyncConfig,
+  logger: Logger,
+  inputs: SyncInputs,
+  soFar: RunSoFar,
+  goBin?: string,
+): Promise<{ report: SyncReport; changed: readonly string[] }> {
   const { project, sumdbSpec } = inputs;
   const env = inputs.upstreamSetup.env;
   const startedAt = new Date();
@@ -255,6 +275,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       roots,
       deps: config.deps,
       loadMod: async (p, v) => modCache.get(`${p}@${v}`) ?? (await store.read(store.layout.versionFile(p, v, 'mod'))) ?? upstream.mod(p, v),
+      goLineOf: closure.goLineOf,
       list: () => upstream.list(TOOLCHAIN_MODULE),
     });
     for (const e of toolchains.entries) logger.info(`toolchain ${e.version}: ${e.from}`, { module: e.module, version: e.version });
@@ -267,11 +288,19 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
     }
     return { entries: [...closure.plan.entries, ...toolchains.entries], errors: [...(closure.errors ?? []), ...toolchains.errors] };
   };
+  let rows: ReportRows | undefined;
   try {
     // Before any module: the policy and the counts go by the newest database.
     const vulnerable = await prepareVulnerable(config, transport, logger);
+    rows = createReportRows({
+      dryRun: config.dryRun,
+      ...(config.report ? { file: config.report } : {}),
+      moduleRetries,
+      annotate: (row, outcome) => vulnerable.annotate(row, outcome),
+    });
+    soFar.rows = rows;
     let sumdbError: GomirrorError | undefined;
-    const outcomes = await runSync({
+    await runSync({
       targets,
       expand,
       upstream: withModCache(upstream, modCache),
@@ -282,6 +311,8 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       expected: hashSources.expected,
       stage: (job) => stagePool.stage(job),
       onDownloadsAhead: () => stagePool.warm(),
+      // The module's row goes to the report now; nothing of it stays here.
+      onModuleDone: (o) => (rows as ReportRows).add(o, () => soFar.outcomes.delete(o.module)),
       ...(vulnerable.avoid ? { avoid: vulnerable.avoid } : {}),
       ...(sumdb ? { authenticate: sumdb.authenticate } : {}),
       // Publish the database's lookups and tiles before any list names the new versions.
@@ -325,8 +356,7 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       const { runs, downloads, lists } = direct.stats;
       logger.info(`version control: ${runs} go commands (${downloads} go mod download, ${lists} go list)`, { goRuns: runs, goDownloads: downloads, goLists: lists });
     }
-    const report = buildSyncReport({
-      outcomes,
+    const { report } = rows.report({
       toolVersion: TOOL_VERSION,
       dryRun: config.dryRun,
       root: config.out,
@@ -335,22 +365,21 @@ async function syncLocked(config: SyncConfig, logger: Logger, inputs: SyncInputs
       finishedAt: new Date(),
       requests: transport.stats.requests,
       retries: transport.stats.retries,
-      moduleRetries,
       graphBytes,
     });
-    await vulnerable.finish(report, outcomes);
+    vulnerable.finish(report);
     // Nothing reached: name the cause once, as the run's fatal error (metrics, report), not only per module.
     const unreachable = upstreamUnreachable(report);
     if (unreachable) {
       report.fatal = unreachable;
       logger.error(unreachable.message, { code: unreachable.code, hint: unreachable.hint });
     }
-    if (config.report) await writeFileAtomic(config.report, JSON.stringify(report, null, 2) + '\n');
+    if (config.report) await rows.write(config.report, report);
     // Versions that failed already make the run fail; otherwise the database's own failure must.
     if (sumdbError && report.ok) throw sumdbError;
-    return report;
+    return { report, changed: rows.changed };
   } finally {
-    await Promise.all([stack.close(), stagePool.close(), ...(scratch ? [rm(scratch, { recursive: true, force: true })] : [])]);
+    await Promise.all([stack.close(), stagePool.close(), ...(rows ? [rows.close()] : []), ...(scratch ? [rm(scratch, { recursive: true, force: true })] : [])]);
   }
 }
 

@@ -10,15 +10,17 @@ import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Transport } from '../upstream/index.js';
 import { createVulnDbSource, createVulnDbStore, mirrorVulnDb, openVulnDbCopy, refuseLatestReasons, type VulnDbCopy } from '../vulndb/index.js';
-import { reportError, type SyncReport } from './report.js';
+import { reportError, type ModuleRow, type SyncReport } from './report.js';
 import type { AvoidVersion } from '../mirror/index.js';
 import type { ModuleOutcome } from './run.js';
 
 export interface VulnerableStep {
   /** The refuse-latest policy, when it applies. */
   avoid?: AvoidVersion;
-  /** Adds the database step, counts and skips to the report, and logs per the policy. */
-  finish(report: SyncReport, outcomes: readonly ModuleOutcome[]): Promise<void>;
+  /** Adds a finished module's skipped and affected versions to its report row, and logs them per the policy. */
+  annotate(row: ModuleRow, outcome: ModuleOutcome): Promise<void>;
+  /** Adds the database step and the counts of every annotated row to the report. */
+  finish(report: SyncReport): void;
 }
 
 export async function prepareVulnerable(config: SyncConfig, transport: Transport, logger: Logger): Promise<VulnerableStep> {
@@ -59,40 +61,42 @@ export async function prepareVulnerable(config: SyncConfig, transport: Transport
 
   const avoid: AvoidVersion | undefined = copy && config.vulnerable === 'refuse-latest' ? refuseLatestReasons(copy) : undefined;
 
+  // Nothing to add to a report when the tree has no database and the run mirrors none.
+  const active = copy !== undefined || config.vulndb !== undefined;
+  let vulnerable = 0;
+  let skippedCount = 0;
   return {
     ...(avoid ? { avoid } : {}),
-    async finish(report, outcomes) {
-      if (!copy && config.vulndb === undefined) return;
+    async annotate(m, outcome) {
+      if (!active) return;
+      const skipped = outcome.skipped ?? [];
+      if (skipped.length > 0) {
+        m.skipped = skipped.map((s) => ({ version: s.version, query: s.query, vulns: s.reasons }));
+        skippedCount += skipped.length;
+        for (const s of skipped) {
+          logger.warn(`skipped ${m.path}@${s.version} for "${s.query}": affected by ${s.reasons.join(', ')}, which have a fix (vulnerable: refuse-latest)`);
+        }
+      }
+      if (!copy) return;
+      for (const v of m.versions) {
+        if (v.status === 'failed') continue;
+        const found = await copy.vulnsFor(m.path, v.version);
+        if (found.length === 0) continue;
+        v.vulns = found.map((x) => x.id);
+        vulnerable++;
+        if (config.vulnerable !== 'allow') {
+          const detail = found.map((x) => `${x.id}${x.fixed ? ` (fixed in ${x.fixed})` : ' (no fix)'}`).join(', ');
+          logger.warn(`${m.path}@${v.version} is affected by ${detail}`, { module: m.path, version: v.version });
+        }
+      }
+    },
+    finish(report) {
+      if (!active) return;
       if (error) {
         section.error = reportError(error);
         report.ok = false;
       }
       report.vulndb = section;
-      let vulnerable = 0;
-      let skippedCount = 0;
-      const skippedByModule = new Map(outcomes.map((o) => [o.module, o.skipped ?? []]));
-      for (const m of report.modules) {
-        const skipped = skippedByModule.get(m.path) ?? [];
-        if (skipped.length > 0) {
-          m.skipped = skipped.map((s) => ({ version: s.version, query: s.query, vulns: s.reasons }));
-          skippedCount += skipped.length;
-          for (const s of skipped) {
-            logger.warn(`skipped ${m.path}@${s.version} for "${s.query}": affected by ${s.reasons.join(', ')}, which have a fix (vulnerable: refuse-latest)`);
-          }
-        }
-        if (!copy) continue;
-        for (const v of m.versions) {
-          if (v.status === 'failed') continue;
-          const found = await copy.vulnsFor(m.path, v.version);
-          if (found.length === 0) continue;
-          v.vulns = found.map((x) => x.id);
-          vulnerable++;
-          if (config.vulnerable !== 'allow') {
-            const detail = found.map((x) => `${x.id}${x.fixed ? ` (fixed in ${x.fixed})` : ' (no fix)'}`).join(', ');
-            logger.warn(`${m.path}@${v.version} is affected by ${detail}`, { module: m.path, version: v.version });
-          }
-        }
-      }
       report.summary.vulnerable = vulnerable;
       report.summary.vulnerableSkipped = skippedCount;
     },

@@ -1,4 +1,5 @@
-import { readdir, readFile, rm, unlink, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, rm, unlink, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPseudoVersion, isValidSemver, sortVersions, unescapeVersion } from '../module/index.js';
 import { commitTempFile, syncDir, tempPathFor, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
@@ -46,6 +47,11 @@ export interface RebuildOptions {
    * directory's fsync.
    */
   renamed?: boolean;
+  /**
+   * The @v directory's names, when the caller listed it and nothing was
+   * written to it since (a no-op re-sync): saves listing it again.
+   */
+  names?: ReadonlySet<string>;
 }
 
 export interface TreeStoreOptions {
@@ -60,9 +66,14 @@ export interface TreeStoreOptions {
 
 export function createTreeStore(root: string, options: TreeStoreOptions = {}): TreeStore {
   const layout = treeLayout(root);
+  // Files read through the store are small (.mod, .info, list, @latest; zips
+  // are streamed, never read here). Read synchronously: from the page cache
+  // that is a few microseconds, where fs.promises.readFile takes four
+  // thread-pool round trips and a FileHandle to collect; a no-op sync of
+  // 100,000 versions reads each .mod once, and that was most of its time.
   const read = async (file: string): Promise<Buffer | undefined> => {
     try {
-      return await readFile(file);
+      return readFileSync(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -101,7 +112,7 @@ export function createTreeStore(root: string, options: TreeStoreOptions = {}): T
       // Temp files of dead runs are swept when a run starts after one
       // (sweepAfterUncleanRun); this run's own are gone by now.
       const versionDir = layout.versionDir(modulePath);
-      const versions = versionsIn(await namesIn(versionDir));
+      const versions = versionsIn(rebuild.names && rebuild.renamed === false ? [...rebuild.names] : await namesIn(versionDir));
       // Go: pseudo-versions never go in list; they are reached through @latest.
       let tagged = sortVersions(versions.filter((v) => isValidSemver(v) && !isPseudoVersion(v)));
       if (modulePath === TOOLCHAIN_MODULE) {

@@ -246,4 +246,26 @@ describe('runSync and the staging workers', () => {
     await t.run([target(A, 'v1.0.0'), target(B, 'v1.0.0')], { onDownloadsAhead });
     assert.equal(ahead, 0, 'everything on disk: no worker needed');
   });
+  it('hands each module on as it finishes (onModuleDone), before modules far behind it start, and keeps none to return', async () => {
+    const paths = Array.from({ length: 12 }, (_, i) => `example.com/m${String(i).padStart(2, '0')}`);
+    const t = setup(Object.fromEntries(paths.map((m) => [m, served(m, 'v1.0.0', 'v1.1.0')])));
+    const order: string[] = [];
+    const done: string[] = [];
+    const outcomes = await t.run(
+      paths.map((m) => target(m, 'all')),
+      {
+        concurrency: 1,
+        events: { onResolved: (m) => void order.push(`start ${m}`), onVersion: (o) => void t.seen.push(o) },
+        onModuleDone: async (o) => {
+          order.push(`done ${o.module}`);
+          done.push(`${o.module} ${o.versions.map((v) => `${v.version}:${v.status}`).sort().join(',')} ${o.errors.length}`);
+        },
+      },
+    );
+    assert.deepEqual(outcomes, [], 'no outcome kept to return');
+    assert.deepEqual(done.sort(), paths.map((m) => `${m} v1.0.0:fetched,v1.1.0:fetched 0`));
+    // Two modules at a time (concurrency 1): the first is handed on before the third starts, not at the end.
+    assert.ok(order.indexOf(`done ${paths[0]}`) < order.indexOf(`start ${paths[2]}`), order.join('\n'));
+    assert.ok(order.indexOf(`done ${paths[0]}`) < order.indexOf(`start ${paths[11]}`), order.join('\n'));
+  });
 });
