@@ -120,7 +120,31 @@ export function buildFrontView(args: { summary: FrontSummary; runs: readonly Run
 
 export function buildAllView(modules: readonly Entry[], generatedAt: string): object {
   const sorted = [...modules].sort(byPath);
-  return { base: '../', title: 'All modules', totals: totals(summarizeModules(sorted)), modules: rows(sorted, '../'), generatedAt };
+  return { ...allPageView(summarizeModules(sorted), generatedAt), modules: rows(sorted, '../') };
+}
+
+/** The all-modules page without its list (written row by row: render.ts allPage). */
+export function allPageView(summary: FrontSummary, generatedAt: string): object {
+  return { base: '../', title: 'All modules', totals: totals(summary), generatedAt };
+}
+
+/** A row of the all-modules page. */
+export function allPageRow(entry: Entry): ModuleRow {
+  return rows([entry], '../')[0] as ModuleRow;
+}
+
+/** Builds the summary module by module, in path order (a walk over the state). */
+export class SummaryBuilder {
+  readonly summary: FrontSummary = { modules: 0, versions: 0, zips: 0, bytes: 0, first: [] };
+
+  add([p, m]: Entry): void {
+    const s = this.summary;
+    s.modules++;
+    s.versions += m.versions;
+    s.zips += m.zips;
+    s.bytes += m.bytes;
+    if (s.first.length < FRONT_LIST) s.first.push([p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0]);
+  }
 }
 
 export function buildHealthView(runs: readonly RunSummary[], generatedAt: string): object {
@@ -142,5 +166,13 @@ export function buildHealthView(runs: readonly RunSummary[], generatedAt: string
  */
 export function searchIndexText(modules: readonly Entry[]): string {
   const sorted = [...modules].sort(byPath);
-  return `{"v":1,"modules":[\n${sorted.map(([p, m]) => JSON.stringify([p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0])).join(',\n')}\n]}\n`;
+  return `${SEARCH_INDEX_HEAD}${sorted.map(searchIndexRow).join(SEARCH_INDEX_SEP)}${SEARCH_INDEX_TAIL}`;
+}
+
+export const SEARCH_INDEX_HEAD = '{"v":1,"modules":[\n';
+export const SEARCH_INDEX_SEP = ',\n';
+export const SEARCH_INDEX_TAIL = '\n]}\n';
+
+export function searchIndexRow([p, m]: Entry): string {
+  return JSON.stringify([p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0]);
 }
