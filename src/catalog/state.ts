@@ -196,7 +196,7 @@ function fromFormat2(s: { renderKey?: unknown; modules?: unknown; empty?: unknow
       yield* modules;
     },
     async *feed() {
-      for (const { seq: _, ...l } of feed) yield l;
+      for (const l of feed) yield { kind: 'f' as const, path: l.path, version: l.version, ms: l.ms };
     },
     close() {},
   };
