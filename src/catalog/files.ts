@@ -64,7 +64,7 @@ export class StreamedFile {
   async write(text: string): Promise<void> {
     this.chunks.push(text);
     this.buffered += text.length;
-    if (this.buffered >= 1 << 20) await this.drain();
+    if (this.buffered >= 1 << 17) await this.drain();
   }
 
   private async drain(): Promise<void> {

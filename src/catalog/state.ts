@@ -108,7 +108,7 @@ export interface StateReader {
 
 /** Opens a state file (the saved one, or a new one being built), or undefined when there is none usable. */
 export async function openState(file: string): Promise<StateReader | undefined> {
-  const input = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const input = createReadStream(file, { highWaterMark: 64 * 1024 });
   const failed = new Promise<undefined>((resolve) => input.once('error', () => resolve(undefined)));
   const rl = createInterface({ input, crlfDelay: Infinity });
   const it = rl[Symbol.asyncIterator]();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeCli, runCli } from '../helpers/cli.js';
+import { writeFlatTree } from '../helpers/flat-tree.js';
 import { buildScaleTree } from '../helpers/scale-tree.js';
 import { treeFiles } from '../helpers/tree.js';
 
@@ -52,5 +53,37 @@ describe('whole-tree commands in flat memory (5,000 versions)', () => {
     assert.equal(index.sums.length, 2 * VERSIONS, 'a zip line and a go.mod line per version');
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { bundled: number };
     assert.equal(result.bundled, files.length);
+  });
+});
+
+const FLAT_MODULES = 500;
+const FLAT_PER_MODULE = 100;
+const FLAT_VERSIONS = FLAT_MODULES * FLAT_PER_MODULE;
+
+describe(`catalog in flat memory (${FLAT_VERSIONS} versions written straight to disk)`, () => {
+  let flat: string;
+  before(async () => {
+    flat = path.join(work, 'flat');
+    await writeFlatTree(flat, FLAT_MODULES, FLAT_PER_MODULE);
+  });
+
+  it('a first run and a --full run stream the state, the feed and the lists (old space 12 MB; the catalog that held them whole ran out of it)', async () => {
+    const first = await runCapped(12, ['catalog', '--root', flat, '--log-format', 'json']);
+    assert.equal(first.code, 0, describeCli(first));
+    const full = await runCapped(12, ['catalog', '--root', flat, '--full', '--log-format', 'json']);
+    assert.equal(full.code, 0, describeCli(full));
+    const results = [first, full].map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { modules: number; versions: number; feed: number; modulesRead: number });
+    for (const r of results) assert.deepEqual([r.modules, r.versions, r.feed, r.modulesRead], [FLAT_MODULES, FLAT_VERSIONS, FLAT_VERSIONS, FLAT_MODULES]);
+    const feed = (await readFile(path.join(flat, '_catalog/index.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { Path: string; Version: string; Timestamp: string });
+    assert.equal(feed.length, FLAT_VERSIONS);
+    assert.equal(new Set(feed.map((f) => `${f.Path}@${f.Version}`)).size, FLAT_VERSIONS, 'every version once in the feed');
+    const times = feed.map((f) => f.Timestamp);
+    assert.deepEqual(times, [...times].sort(), 'in the order the files were written');
+    const search = JSON.parse(await readFile(path.join(flat, '_catalog/modules.json'), 'utf8')) as { modules: [string, string, number][] };
+    assert.equal(search.modules.length, FLAT_MODULES);
+    assert.deepEqual(search.modules.map(([p]) => p), search.modules.map(([p]) => p).sort(), 'the search index in path order');
+    assert.ok(search.modules.every(([, latest, n]) => latest === `v1.0.${FLAT_PER_MODULE - 1}` && n === FLAT_PER_MODULE));
+    const all = await readFile(path.join(flat, '_catalog/all.html'), 'utf8');
+    assert.equal(all.match(/<li><a href="/g)?.length, FLAT_MODULES, 'a row per module on the all-modules page');
   });
 });
