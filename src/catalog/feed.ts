@@ -5,61 +5,61 @@
  *
  * A version arrives when it is complete in the tree (.info, .mod and .zip):
  * a version mirrored as .info + .mod only joins the feed when its zip comes.
- * Arrival order is kept in the catalog state as a sequence number, so it
- * never changes once given, whatever happens to file times later; versions
- * that arrive in the same run are ordered by the time their files were
- * written, then by path and version. Versions pruned from the tree leave the
- * feed: it names only what the mirror can serve.
+ * The order is kept in the catalog state (state.ts) as the feed's own lines,
+ * so it never changes once given, whatever happens to file times later:
+ * a run keeps the lines of versions still present, in their order, and
+ * appends the versions that arrived since, ordered by the time their files
+ * were written, then by path and version. Versions pruned from the tree leave
+ * the feed: it names only what the mirror can serve.
  */
 
-/** One version's place in the feed. */
-export interface Arrival {
-  readonly version: string;
-  /** Position in arrival order, unique across the tree. */
-  readonly seq: number;
-  /** When the version became complete in this tree, ms since the epoch (the feed's Timestamp). */
-  readonly ms: number;
-}
-
-/** A module whose complete versions were read from disk this run. */
-export interface ArrivalUpdate {
-  readonly path: string;
-  /** What the state recorded before (empty for a new module). */
-  readonly previous: readonly Arrival[];
-  /** Complete versions on disk now, with the time their files were written (ms since the epoch). */
-  readonly present: readonly { readonly version: string; readonly writtenMs: number }[];
+/** One line of the feed. */
+export function feedLine(path: string, version: string, ms: number): string {
+  return `${JSON.stringify({ Path: path, Version: version, Timestamp: new Date(ms).toISOString() })}\n`;
 }
 
 /**
- * Gives each newly complete version the next sequence numbers, keeps the
- * arrivals of versions still present, and drops the rest. Returns each
- * module's arrivals (in sequence order) and the next free number.
+ * What a module's re-read changes in the feed: of the versions the feed held
+ * (`previous`), those no longer complete on disk leave it; complete versions
+ * it did not hold arrive.
  */
-export function mergeArrivals(updates: readonly ArrivalUpdate[], nextSeq: number): { byPath: Map<string, Arrival[]>; nextSeq: number } {
-  const byPath = new Map<string, Arrival[]>();
-  const fresh: { path: string; version: string; writtenMs: number }[] = [];
-  for (const u of updates) {
-    const present = new Set(u.present.map((p) => p.version));
-    const kept = u.previous.filter((a) => present.has(a.version));
-    const known = new Set(kept.map((a) => a.version));
-    for (const p of u.present) if (!known.has(p.version)) fresh.push({ path: u.path, version: p.version, writtenMs: p.writtenMs });
-    byPath.set(u.path, kept);
-  }
-  fresh.sort((a, b) => a.writtenMs - b.writtenMs || cmp(a.path, b.path) || cmp(a.version, b.version));
-  let seq = nextSeq;
-  for (const f of fresh) {
-    (byPath.get(f.path) as Arrival[]).push({ version: f.version, seq: seq++, ms: f.writtenMs });
-  }
-  for (const list of byPath.values()) list.sort((a, b) => a.seq - b.seq);
-  return { byPath, nextSeq: seq };
+export function splitArrivals(
+  previous: readonly string[],
+  present: readonly { readonly version: string; readonly writtenMs: number }[],
+): { removed: string[]; fresh: { version: string; writtenMs: number }[] } {
+  const now = new Set(present.map((p) => p.version));
+  const before = new Set(previous);
+  return {
+    removed: previous.filter((v) => !now.has(v)),
+    fresh: present.filter((p) => !before.has(p.version)).map((p) => ({ version: p.version, writtenMs: p.writtenMs })),
+  };
 }
 
-/** The feed's text: every arrival of every module, in arrival order. */
-export function feedText(modules: Iterable<readonly [path: string, arrivals: readonly Arrival[]]>): string {
-  const all: { path: string; a: Arrival }[] = [];
-  for (const [path, arrivals] of modules) for (const a of arrivals) all.push({ path, a });
-  all.sort((x, y) => x.a.seq - y.a.seq);
-  return all.map(({ path, a }) => `${JSON.stringify({ Path: path, Version: a.version, Timestamp: new Date(a.ms).toISOString() })}\n`).join('');
+/**
+ * The versions that arrived in one run, kept as three flat arrays (a first
+ * run over a big tree adds one per version), handed out in feed order.
+ */
+export class Arrivals {
+  private readonly paths: string[] = [];
+  private readonly versions: string[] = [];
+  private readonly times: number[] = [];
+
+  add(path: string, version: string, writtenMs: number): void {
+    this.paths.push(path);
+    this.versions.push(version);
+    this.times.push(writtenMs);
+  }
+
+  get size(): number {
+    return this.paths.length;
+  }
+
+  /** Every arrival, by time written, then path, then version. */
+  *sorted(): Generator<{ path: string; version: string; ms: number }> {
+    const order = Uint32Array.from(this.paths.keys());
+    order.sort((a, b) => (this.times[a] as number) - (this.times[b] as number) || cmp(this.paths[a] as string, this.paths[b] as string) || cmp(this.versions[a] as string, this.versions[b] as string));
+    for (const i of order) yield { path: this.paths[i] as string, version: this.versions[i] as string, ms: this.times[i] as number };
+  }
 }
 
 function cmp(a: string, b: string): number {

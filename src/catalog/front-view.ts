@@ -30,8 +30,6 @@ function rows(modules: readonly Entry[], base: string): ModuleRow[] {
   return modules.map(([p, m]) => ({ path: p, href: base + modulePagePath(p), latest: m.latest ?? '', versions: m.versions, deprecated: m.deprecated }));
 }
 
-const byPath = (a: Entry, b: Entry): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-
 /**
  * What the front page needs of the whole tree, small enough to keep beside
  * the state: a no-op sync renders the front page from it alone.
@@ -43,25 +41,6 @@ export interface FrontSummary {
   bytes: number;
   /** The first FRONT_LIST modules by path. */
   first: [path: string, latest: string, versions: number, deprecated: 0 | 1][];
-}
-
-export function summarizeModules(modules: readonly Entry[]): FrontSummary {
-  let versions = 0;
-  let zips = 0;
-  let bytes = 0;
-  for (const [, m] of modules) {
-    versions += m.versions;
-    zips += m.zips;
-    bytes += m.bytes;
-  }
-  const first = [...modules].sort(byPath).slice(0, FRONT_LIST);
-  return {
-    modules: modules.length,
-    versions,
-    zips,
-    bytes,
-    first: first.map(([p, m]) => [p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0]),
-  };
 }
 
 function totals(s: Pick<FrontSummary, 'modules' | 'versions' | 'zips' | 'bytes'>): { modules: number; versions: number; zips: number; size: string } {
@@ -118,9 +97,28 @@ export function buildFrontView(args: { summary: FrontSummary; runs: readonly Run
   };
 }
 
-export function buildAllView(modules: readonly Entry[], generatedAt: string): object {
-  const sorted = [...modules].sort(byPath);
-  return { base: '../', title: 'All modules', totals: totals(summarizeModules(sorted)), modules: rows(sorted, '../'), generatedAt };
+/** The all-modules page without its list (written row by row: render.ts allPage). */
+export function allPageView(summary: FrontSummary, generatedAt: string): object {
+  return { base: '../', title: 'All modules', totals: totals(summary), generatedAt };
+}
+
+/** A row of the all-modules page. */
+export function allPageRow(entry: Entry): ModuleRow {
+  return rows([entry], '../')[0] as ModuleRow;
+}
+
+/** Builds the summary module by module, in path order (a walk over the state). */
+export class SummaryBuilder {
+  readonly summary: FrontSummary = { modules: 0, versions: 0, zips: 0, bytes: 0, first: [] };
+
+  add([p, m]: Entry): void {
+    const s = this.summary;
+    s.modules++;
+    s.versions += m.versions;
+    s.zips += m.zips;
+    s.bytes += m.bytes;
+    if (s.first.length < FRONT_LIST) s.first.push([p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0]);
+  }
 }
 
 export function buildHealthView(runs: readonly RunSummary[], generatedAt: string): object {
@@ -140,7 +138,10 @@ export function buildHealthView(runs: readonly RunSummary[], generatedAt: string
  * deprecated 0|1]` per module, sorted by path. Compact: 20k modules are about
  * a megabyte before gzip.
  */
-export function searchIndexText(modules: readonly Entry[]): string {
-  const sorted = [...modules].sort(byPath);
-  return `{"v":1,"modules":[\n${sorted.map(([p, m]) => JSON.stringify([p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0])).join(',\n')}\n]}\n`;
+export const SEARCH_INDEX_HEAD = '{"v":1,"modules":[\n';
+export const SEARCH_INDEX_SEP = ',\n';
+export const SEARCH_INDEX_TAIL = '\n]}\n';
+
+export function searchIndexRow([p, m]: Entry): string {
+  return JSON.stringify([p, m.latest ?? '', m.versions, m.deprecated ? 1 : 0]);
 }

@@ -11,7 +11,7 @@ import { keepReport, type SyncReportLike } from './reports.js';
 import { dropState } from './state.js';
 
 export { regenerateCatalog, type CatalogOptions, type CatalogResult } from './generate.js';
-export { mergeArrivals, feedText, type Arrival, type ArrivalUpdate } from './feed.js';
+export { Arrivals, feedLine, splitArrivals } from './feed.js';
 export { detectLicenses, isLicenseFile, type LicenseKind } from './license.js';
 export { renderReadme, safeHref } from './markdown.js';
 export { healthChart, summarizeReport, type RunSummary } from './health.js';

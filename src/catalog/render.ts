@@ -21,6 +21,9 @@ export type PageName = 'front' | 'module' | 'health' | 'all';
 
 export interface CatalogRenderer {
   render(page: PageName, data: object): string;
+  /** The all-modules page around its list (`view` without `modules`), and the list's rows, rendered a few at a time. */
+  allPage(view: object): { head: string; tail: string };
+  moduleRows(rows: readonly object[]): string;
   asset(name: (typeof ASSETS)[number]): string;
   /** Changes whenever a template, an asset or the tool version does. */
   readonly key: string;
@@ -63,9 +66,20 @@ export function createRenderer(dir: string): CatalogRenderer {
     health: compile('health'),
     all: compile('all'),
   };
+  const rows = hbs.compile('{{> module-list}}', { strict: false });
+  // The list's place in the page: a row no module can have (a path never holds "<").
+  const marker = { path: '<gomirror-rows>', href: '', latest: '', versions: 0, deprecated: false };
   const assets = new Map(ASSETS.map((a) => [a, read(path.join(dir, a))]));
   return {
     render: (page, data) => pages[page](data),
+    allPage: (view) => {
+      const page = pages.all({ ...view, modules: [marker] });
+      const row = rows({ modules: [marker] });
+      const at = page.indexOf(row);
+      if (at < 0 || page.indexOf(row, at + 1) >= 0) throw new GomirrorError('E_INTERNAL', 'templates/catalog/all.hbs: the module list must appear once');
+      return { head: page.slice(0, at), tail: page.slice(at + row.length) };
+    },
+    moduleRows: (list) => rows({ modules: list }),
     asset: (name) => assets.get(name) as string,
     key: hash.digest('hex').slice(0, 16),
   };

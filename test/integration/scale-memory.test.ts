@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeCli, runCli } from '../helpers/cli.js';
+import { writeFlatTree } from '../helpers/flat-tree.js';
 import { buildScaleTree } from '../helpers/scale-tree.js';
 import { treeFiles } from '../helpers/tree.js';
 
@@ -119,5 +120,39 @@ describe('prune in flat memory (40,000 versions)', () => {
     assert.equal(kept?.list, `v1.${PER - 1}.0\n`);
     assert.equal(result.modules.filter((m) => m.empty).length, MODS - 1);
     assert.ok(result.modules.every((m) => m.remove.every((v) => v.files.length === 3)));
+  });
+});
+
+const FLAT_MODULES = 500;
+const FLAT_PER_MODULE = 100;
+const FLAT_VERSIONS = FLAT_MODULES * FLAT_PER_MODULE;
+
+describe(`catalog in flat memory (${FLAT_VERSIONS} versions written straight to disk)`, () => {
+  let flat: string;
+  before(async () => {
+    flat = path.join(work, 'flat');
+    await writeFlatTree(flat, FLAT_MODULES, FLAT_PER_MODULE);
+  });
+
+  // At 12 MB the catalog that held state, feed and lists whole died of heap exhaustion on this tree; the streamed one
+  // needs about 12 MB on a first run (the versions that arrive are kept, compactly) and less with --full, so 16 gives room.
+  it('a first run and a --full run stream the state, the feed and the lists (old space 16 MB)', async () => {
+    const first = await runCapped(16, ['catalog', '--root', flat, '--log-format', 'json']);
+    assert.equal(first.code, 0, describeCli(first));
+    const full = await runCapped(16, ['catalog', '--root', flat, '--full', '--log-format', 'json']);
+    assert.equal(full.code, 0, describeCli(full));
+    const results = [first, full].map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { modules: number; versions: number; feed: number; modulesRead: number });
+    for (const r of results) assert.deepEqual([r.modules, r.versions, r.feed, r.modulesRead], [FLAT_MODULES, FLAT_VERSIONS, FLAT_VERSIONS, FLAT_MODULES]);
+    const feed = (await readFile(path.join(flat, '_catalog/index.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { Path: string; Version: string; Timestamp: string });
+    assert.equal(feed.length, FLAT_VERSIONS);
+    assert.equal(new Set(feed.map((f) => `${f.Path}@${f.Version}`)).size, FLAT_VERSIONS, 'every version once in the feed');
+    const times = feed.map((f) => f.Timestamp);
+    assert.deepEqual(times, [...times].sort(), 'in the order the files were written');
+    const search = JSON.parse(await readFile(path.join(flat, '_catalog/modules.json'), 'utf8')) as { modules: [string, string, number][] };
+    assert.equal(search.modules.length, FLAT_MODULES);
+    assert.deepEqual(search.modules.map(([p]) => p), search.modules.map(([p]) => p).sort(), 'the search index in path order');
+    assert.ok(search.modules.every(([, latest, n]) => latest === `v1.0.${FLAT_PER_MODULE - 1}` && n === FLAT_PER_MODULE));
+    const all = await readFile(path.join(flat, '_catalog/all.html'), 'utf8');
+    assert.equal(all.match(/<li><a href="/g)?.length, FLAT_MODULES, 'a row per module on the all-modules page');
   });
 });

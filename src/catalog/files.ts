@@ -1,0 +1,169 @@
+/**
+ * How the catalog writes: every file aside first (`.<name>.tmp-…`, never
+ * seen by nginx or a publish) and renamed in only when its bytes change, so
+ * a publish with checksums sends nothing new. Writes are batched: the temp
+ * files of a batch are fsynced together on the thread pool, renamed, and
+ * each directory is fsynced once, instead of one fsync-rename-fsync round
+ * after another. Nothing is half-written at any moment: a crash leaves the
+ * old file or the new one, and temp files that sweepStaleTemps removes.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { tempPathFor } from '../tree/index.js';
+
+/** Files renamed in per batch: their names are all a batch holds. */
+const BATCH = 256;
+const limit = pLimit(8);
+
+async function create(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(path.dirname(file), { recursive: true });
+    return open(file, 'wx', 0o644);
+  }
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const fh = await open(p, 'r');
+  try {
+    await fh.sync();
+  } catch (err) {
+    // Some file systems refuse fsync on a directory; the rename is atomic all the same.
+    if (!(await fh.stat()).isDirectory()) throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A file written in pieces (feed, search index, all-modules page, state), hashed as it goes. */
+export class StreamedFile {
+  readonly tmp: string;
+  private readonly hash: Hash = createHash('sha256');
+  private chunks: string[] = [];
+  private buffered = 0;
+  private size = 0;
+
+  private constructor(
+    readonly dest: string,
+    private readonly fh: FileHandle,
+    tmp: string,
+  ) {
+    this.tmp = tmp;
+  }
+
+  static async create(dest: string): Promise<StreamedFile> {
+    const tmp = tempPathFor(dest);
+    return new StreamedFile(dest, await create(tmp), tmp);
+  }
+
+  async write(text: string): Promise<void> {
+    this.chunks.push(text);
+    this.buffered += text.length;
+    if (this.buffered >= 1 << 17) await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    const data = Buffer.from(this.chunks.join(''));
+    this.chunks = [];
+    this.buffered = 0;
+    this.hash.update(data);
+    this.size += data.length;
+    await this.fh.write(data);
+  }
+
+  /** Closes the temp file; whether its bytes differ from the file at `dest`. */
+  async finish(): Promise<boolean> {
+    try {
+      await this.drain();
+    } finally {
+      await this.fh.close();
+    }
+    const mine = this.hash.digest('hex');
+    const old = await stat(this.dest).catch(() => undefined);
+    return !(old?.size === this.size && (await fileHash(this.dest).catch(() => '')) === mine);
+  }
+
+  /** Closes it, then hands it to `pages` when its bytes changed, else removes it. */
+  async commitTo(pages: PageWriter): Promise<void> {
+    if (await this.finish()) await pages.adopt(this.tmp, this.dest);
+    else await rm(this.tmp, { force: true });
+  }
+
+  /** Drops the temp file (the run failed, or nothing changed). */
+  async discard(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    await rm(this.tmp, { force: true });
+  }
+}
+
+function fileHash(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file)
+      .on('data', (b) => h.update(b))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** Writes pages in batches; `written` counts the files whose bytes changed. */
+export class PageWriter {
+  written = 0;
+  private queue: [tmp: string, dest: string][] = [];
+
+  constructor(private readonly root: string) {}
+
+  /** Writes `text` at `rel` (a slash path under the root) unless the file holds exactly it. */
+  async put(rel: string, text: string): Promise<void> {
+    const dest = path.join(this.root, ...rel.split('/'));
+    const data = Buffer.from(text);
+    const old = await readFile(dest).catch(() => undefined);
+    if (old?.equals(data)) return;
+    const tmp = tempPathFor(dest);
+    const fh = await create(tmp);
+    try {
+      await fh.writeFile(data);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    await this.adopt(tmp, dest);
+  }
+
+  /** Takes a finished temp file to rename in with the next batch. */
+  async adopt(tmp: string, dest: string): Promise<void> {
+    this.queue.push([tmp, dest]);
+    this.written++;
+    if (this.queue.length >= BATCH) await this.flush();
+  }
+
+  /** fsyncs every temp file of the batch, renames them in, then fsyncs each directory once. */
+  async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      await Promise.all(batch.map(([tmp]) => limit(() => fsyncPath(tmp))));
+    } catch (err) {
+      await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true })));
+      throw err;
+    }
+    for (const [tmp, dest] of batch) await rename(tmp, dest);
+    const dirs = new Set(batch.map(([, dest]) => path.dirname(dest)));
+    await Promise.all([...dirs].map((d) => limit(() => fsyncPath(d))));
+  }
+
+  /** Removes the temp files not renamed in yet (the run failed). */
+  async abandon(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true })));
+  }
+}
