@@ -9,36 +9,14 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { tempPathFor } from '../tree/index.js';
+import { openCreating, syncDir, syncFile, tempPathFor } from '../tree/index.js';
 
 /** Files renamed in per batch: their names are all a batch holds. */
 const BATCH = 256;
 const limit = pLimit(8);
-
-async function create(file: string): Promise<FileHandle> {
-  try {
-    return await open(file, 'wx', 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(path.dirname(file), { recursive: true });
-    return open(file, 'wx', 0o644);
-  }
-}
-
-async function fsyncPath(p: string): Promise<void> {
-  const fh = await open(p, 'r');
-  try {
-    await fh.sync();
-  } catch (err) {
-    // Some file systems refuse fsync on a directory; the rename is atomic all the same.
-    if (!(await fh.stat()).isDirectory()) throw err;
-  } finally {
-    await fh.close();
-  }
-}
 
 /** A file written in pieces (feed, search index, all-modules page, state), hashed as it goes. */
 export class StreamedFile {
@@ -58,7 +36,7 @@ export class StreamedFile {
 
   static async create(dest: string): Promise<StreamedFile> {
     const tmp = tempPathFor(dest);
-    return new StreamedFile(dest, await create(tmp), tmp);
+    return new StreamedFile(dest, await openCreating(tmp), tmp);
   }
 
   async write(text: string): Promise<void> {
@@ -125,7 +103,7 @@ export class PageWriter {
     const old = await readFile(dest).catch(() => undefined);
     if (old?.equals(data)) return;
     const tmp = tempPathFor(dest);
-    const fh = await create(tmp);
+    const fh = await openCreating(tmp);
     try {
       await fh.writeFile(data);
     } catch (err) {
@@ -150,14 +128,14 @@ export class PageWriter {
     this.queue = [];
     if (batch.length === 0) return;
     try {
-      await Promise.all(batch.map(([tmp]) => limit(() => fsyncPath(tmp))));
+      await Promise.all(batch.map(([tmp]) => limit(() => syncFile(tmp))));
     } catch (err) {
       await Promise.all(batch.map(([tmp]) => rm(tmp, { force: true })));
       throw err;
     }
     for (const [tmp, dest] of batch) await rename(tmp, dest);
     const dirs = new Set(batch.map(([, dest]) => path.dirname(dest)));
-    await Promise.all([...dirs].map((d) => limit(() => fsyncPath(d))));
+    await Promise.all([...dirs].map((d) => limit(() => syncDir(d))));
   }
 
   /** Removes the temp files not renamed in yet (the run failed). */

@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 import { GomirrorError } from '../errors.js';
 
@@ -106,10 +105,10 @@ export class ZipSource extends yauzl.RandomAccessReader {
 
 // Looked up on each call (not bound at load), so a test can watch which calls a check makes.
 const fsAsync = {
-  open: (file: string, flags: string): Promise<number> => promisify(fs.open)(file, flags),
-  fstat: (fd: number): Promise<fs.Stats> => promisify(fs.fstat)(fd),
+  open: (file: string, flags: string): Promise<number> => new Promise((res, rej) => fs.open(file, flags, (e, fd) => (e ? rej(e) : res(fd)))),
+  fstat: (fd: number): Promise<fs.Stats> => new Promise((res, rej) => fs.fstat(fd, (e, st) => (e ? rej(e) : res(st)))),
   read: (fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> =>
-    promisify(fs.read)(fd, buffer, offset, length, position),
-  fsync: (fd: number): Promise<void> => promisify(fs.fsync)(fd),
-  close: (fd: number): Promise<void> => promisify(fs.close)(fd),
+    new Promise((res, rej) => fs.read(fd, buffer, offset, length, position, (e, bytesRead) => (e ? rej(e) : res({ bytesRead })))),
+  fsync: (fd: number): Promise<void> => new Promise((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res()))),
+  close: (fd: number): Promise<void> => new Promise((res, rej) => fs.close(fd, (e) => (e ? rej(e) : res()))),
 };

@@ -17,15 +17,7 @@ export interface SyncReport {
   ok: boolean;
   /** The error that stopped the run early or made it pointless (E_INTERRUPTED, E_NETWORK), if any. */
   fatal?: ReportedError;
-  summary: {
-    modules: number;
-    versions: number;
-    fetched: number;
-    present: number;
-    failed: number;
-    planned: number;
-    errors: number;
-    bytes: number;
+  summary: VersionCounts & {
     requests: number;
     retries: number;
     /** Mirrored (or, in a dry run, planned) versions by why they are there (always set by buildSyncReport). */
@@ -171,8 +163,8 @@ export function buildModuleRow(o: ModuleOutcome, dryRun: boolean, retries: numbe
   };
 }
 
-/** The summary's counts over module rows, added up one row at a time. */
-export interface ReportTotals {
+/** The counts the summary and the running totals share. */
+export interface VersionCounts {
   modules: number;
   versions: number;
   fetched: number;
@@ -181,6 +173,10 @@ export interface ReportTotals {
   planned: number;
   errors: number;
   bytes: number;
+}
+
+/** The summary's counts over module rows, added up one row at a time. */
+export interface ReportTotals extends VersionCounts {
   bySource: Record<PlanSource, number>;
   zips: number;
   modOnly: number;

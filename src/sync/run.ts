@@ -1,5 +1,6 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
+import { forEachBounded } from '../bounded.js';
 import type { GomirrorError } from '../errors.js';
 import { isGomirrorError, toGomirrorError } from '../errors.js';
 import type { PlanEntry } from '../graph/index.js';
@@ -305,7 +306,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     // transport and releases the lock). A few modules at a time (their
     // versions share versionLimit): started all at once, 25,000 modules
     // would list their directories and queue every version of the plan up front.
-    await runBounded([...slots.keys()], Math.max(2, options.concurrency * 2), timed);
+    await forEachBounded(slots.keys(), Math.max(2, options.concurrency * 2), timed);
     if (options.beforeIndex && !options.dryRun && (await options.beforeIndex())) {
       const indexLimit = pLimit(options.concurrency);
       await Promise.all([...deferredIndexes.values()].map((index) => indexLimit(index)));
@@ -324,28 +325,6 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
       if (!failed) throw e;
     });
   }
-}
-
-/**
- * Runs fn on every item with at most `width` calls running: the next item
- * starts only when one settles, so nothing is queued ahead. A call that
- * throws stops new ones from starting; the running ones finish before the
- * first error is thrown.
- */
-async function runBounded<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length && errors.length === 0) {
-      try {
-        await fn(items[next++] as T);
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
 }
 
 /** The manifest entry a target came from (`mirror.json: modules[2]`), for reports. */

@@ -54,8 +54,8 @@ export async function commitTempFile(tmp: string, dest: string, options: AtomicW
   if (options.syncDir !== false) await syncDir(path.dirname(dest));
 }
 
-/** Opens a new file for writing, creating its directory only when it is missing. */
-async function openCreating(file: string): Promise<FileHandle> {
+/** Opens a new file for writing (it must not exist), creating its directory only when it is missing. */
+export async function openCreating(file: string): Promise<FileHandle> {
   try {
     return await open(file, 'wx', 0o644);
   } catch (err) {
