@@ -14,6 +14,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { writePrecompiledTemplates } from './precompile-templates.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Not dist/bundle: that is where tsc puts the `gomirror bundle` command's folder.
@@ -32,6 +33,8 @@ const originalMetaUrl: Plugin = {
   },
 };
 
+// Beside dist/catalog/render.js, where the renderer (bundled or not) looks for it.
+await writePrecompiledTemplates();
 // Chunk names change with their content: nothing of an earlier build may stay behind.
 await rm(outdir, { recursive: true, force: true });
 await build({

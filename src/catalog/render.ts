@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { GomirrorError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { COMPILE_OPTIONS, loadPrecompiled, templateTextHash, type PrecompiledTemplates } from './precompiled.js';
 
 /** templates/catalog/ of this package (two levels above src/catalog and dist/catalog). */
 export const CATALOG_TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates/catalog');
@@ -36,8 +37,28 @@ export function catalogRenderer(): CatalogRenderer {
   return cached;
 }
 
-export function createRenderer(dir: string): CatalogRenderer {
+/** The templates of the `rows` id: the module list alone, for the all-modules page rendered a few rows at a time. */
+export const ROWS_TEMPLATE = '{{> module-list}}';
+
+/** Every template's id and source text: `<page>.hbs`, `partials/<name>.hbs`, and `rows`. */
+export function catalogTemplateTexts(dir: string): Record<string, string> {
+  const texts: Record<string, string> = { rows: ROWS_TEMPLATE };
+  for (const f of readdirSync(dir).sort()) if (f.endsWith('.hbs')) texts[f] = readFileSync(path.join(dir, f), 'utf8');
+  for (const f of readdirSync(path.join(dir, 'partials')).sort()) if (f.endsWith('.hbs')) texts[`partials/${f}`] = readFileSync(path.join(dir, 'partials', f), 'utf8');
+  return texts;
+}
+
+/**
+ * A renderer of the templates in `dir`. `precompiled` (by default the
+ * build's, for the package's own templates) stands in for compiling a
+ * template whose text it was made from.
+ */
+export function createRenderer(dir: string, precompiled: PrecompiledTemplates | undefined = dir === CATALOG_TEMPLATES_DIR ? loadPrecompiled() : undefined): CatalogRenderer {
   const hbs = Handlebars.create();
+  const compileText = (id: string, text: string): ((data: object) => string) => {
+    const p = precompiled?.[id];
+    return p !== undefined && p.sha256 === templateTextHash(text) ? hbs.template(p.spec) : hbs.compile(text, COMPILE_OPTIONS);
+  };
   const hash = createHash('sha256').update(TOOL_VERSION);
   const read = (file: string): string => {
     let text: string;
@@ -54,19 +75,19 @@ export function createRenderer(dir: string): CatalogRenderer {
   };
   const partials = path.join(dir, 'partials');
   for (const f of readdirSync(partials).sort()) {
-    if (f.endsWith('.hbs')) hbs.registerPartial(f.slice(0, -4), read(path.join(partials, f)));
+    if (f.endsWith('.hbs')) hbs.registerPartial(f.slice(0, -4), compileText(`partials/${f}`, read(path.join(partials, f))));
   }
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('plural', (n: unknown, one: unknown, many: unknown) => (n === 1 ? one : many));
   // Not strict: optional fields (deprecated, readme, lastSync) are simply absent from the view.
-  const compile = (name: string): ((data: object) => string) => hbs.compile(read(path.join(dir, `${name}.hbs`)), { strict: false });
+  const compile = (name: string): ((data: object) => string) => compileText(`${name}.hbs`, read(path.join(dir, `${name}.hbs`)));
   const pages: Record<PageName, (data: object) => string> = {
     front: compile('front'),
     module: compile('module'),
     health: compile('health'),
     all: compile('all'),
   };
-  const rows = hbs.compile('{{> module-list}}', { strict: false });
+  const rows = compileText('rows', ROWS_TEMPLATE);
   // The list's place in the page: a row no module can have (a path never holds "<").
   const marker = { path: '<gomirror-rows>', href: '', latest: '', versions: 0, deprecated: false };
   const assets = new Map(ASSETS.map((a) => [a, read(path.join(dir, a))]));
