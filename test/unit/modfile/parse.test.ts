@@ -74,6 +74,13 @@ const CASES: Case[] = [
   { name: 'unterminated string', kind: 'mod', text: 'module "m\n' },
   { name: 'block comment syntax', kind: 'mod', text: 'module m /* no */\n' },
   { name: 'single quotes', kind: 'mod', text: "module 'm'\n" },
+  // The lexer's character classes at the edges of printable ASCII, and beyond it.
+  { name: 'control character', kind: 'mod', text: 'module m\x01\n' },
+  { name: 'DEL character', kind: 'mod', text: 'module m\x7f\n' },
+  { name: 'tilde and printable ASCII', kind: 'lax', text: 'module example.com/a~!#$%&*+-.:;<=>?@^_|\n' },
+  { name: 'non-ASCII letters', kind: 'lax', text: 'module example.com/é\nrequire example.com/ü v1.0.0\n' },
+  { name: 'no-break space', kind: 'mod', text: 'module m\u00a0x\n' },
+  { name: 'comment right after a word', kind: 'lax', text: 'module m// c\ngo 1.17//d\n' },
   { name: 'several errors', kind: 'mod', text: 'module m\nrequire a.com/x v1\nrequire b.com/y nope\nexclude c.com/z bad\n' },
   // Dependencies: lax.
   { name: 'lax ignores replace, exclude and unknown', kind: 'lax', text: 'module m\ngo 1.17\nreplace a.com/x => ./x\nexclude a.com/y v1.0.0\nfrobnicate\nfoo (\n\tbar\n)\nrequire a.com/z v1.0.0\n' },
