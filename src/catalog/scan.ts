@@ -10,6 +10,7 @@ import path from 'node:path';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { unescapePath, unescapeVersion } from '../module/index.js';
+import { ZipSource } from '../modzip/index.js';
 import { STATE_DIR, TEMP_FILE_PATTERN, treeLayout } from '../tree/index.js';
 import { isLicenseFile } from './license.js';
 import { CATALOG_DIR, pickLatest, type ModuleData, type VersionData } from './module-view.js';
@@ -164,9 +165,14 @@ async function readZipTexts(file: string, modulePath: string, version: string): 
   const prefix = `${modulePath}@${version}/`;
   const licenses: { name: string; text: string }[] = [];
   let readme: { name: string; text: string; rank: number } | undefined;
+  let source: ZipSource | undefined;
   try {
+    // Through the zip check's reader: its first read takes the file's tail,
+    // which holds the whole central directory of nearly every module zip, so
+    // listing the entries costs one read instead of one or two per entry.
+    const src = (source = await ZipSource.open(file));
     const zip = await new Promise<ZipFile>((resolve, reject) =>
-      yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, z) => (err ? reject(err) : resolve(z))),
+      yauzl.fromRandomAccessReader(src, src.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, z) => (err ? reject(err) : resolve(z))),
     );
     try {
       await new Promise<void>((resolve, reject) => {
@@ -195,6 +201,8 @@ async function readZipTexts(file: string, modulePath: string, version: string): 
     }
   } catch {
     return { version, licenses: [] };
+  } finally {
+    await source?.release().catch(() => undefined);
   }
   licenses.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { version, licenses, ...(readme ? { readme: { name: readme.name, text: readme.text } } : {}) };

@@ -3,12 +3,15 @@
  * and for the zip check (entry data).
  */
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { GomirrorError } from '../errors.js';
 
 /** The smallest first read kept as the file's cached tail. */
 const TAIL_MIN = 4096;
+
+/** Bytes read at a time by an entry stream. */
+const STREAM_CHUNK = 256 * 1024;
 
 /**
  * The zip file, read at offsets. yauzl reads the directory and local headers
@@ -83,9 +86,18 @@ export class ZipSource extends yauzl.RandomAccessReader {
     return done;
   }
 
-  // yauzl streams only through read(): entry data is read by readEntryData.
-  override _readStreamForRange(): Readable {
-    throw new Error('ZipSource: streamed reads are not used');
+  /**
+   * yauzl's entry streams (openReadStream), for readers that take a few
+   * entries' data (the catalog's README and licenses); the zip check reads
+   * entry data through bytesAt instead. Read through bytesAt, not an fs
+   * stream: yauzl destroys the streams it is given, and destroying an fs
+   * stream closes its descriptor, which release() owns.
+   */
+  override _readStreamForRange(start: number, end: number): Readable {
+    const chunks = async function* (source: ZipSource): AsyncGenerator<Buffer> {
+      for (let at = start; at < end; at += STREAM_CHUNK) yield await source.bytesAt(at, Math.min(STREAM_CHUNK, end - at));
+    };
+    return Readable.from(chunks(this), { objectMode: false });
   }
 
   override close(callback: (err: Error | null) => void): void {
