@@ -5,9 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import HandlebarsRuntime from 'handlebars/runtime.js';
 import { GomirrorError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { COMPILE_OPTIONS, loadPrecompiled, templateTextHash, type PrecompiledTemplates } from './precompiled.js';
@@ -32,6 +34,11 @@ export interface CatalogRenderer {
 
 let cached: CatalogRenderer | undefined;
 
+/** handlebars with its compiler (parser, code generator, source maps), loaded only when a template must be compiled here. */
+function handlebarsCompiler(): typeof Handlebars {
+  return createRequire(import.meta.url)('handlebars') as typeof Handlebars;
+}
+
 export function catalogRenderer(): CatalogRenderer {
   cached ??= createRenderer(CATALOG_TEMPLATES_DIR);
   return cached;
@@ -54,11 +61,6 @@ export function catalogTemplateTexts(dir: string): Record<string, string> {
  * template whose text it was made from.
  */
 export function createRenderer(dir: string, precompiled: PrecompiledTemplates | undefined = dir === CATALOG_TEMPLATES_DIR ? loadPrecompiled() : undefined): CatalogRenderer {
-  const hbs = Handlebars.create();
-  const compileText = (id: string, text: string): ((data: object) => string) => {
-    const p = precompiled?.[id];
-    return p !== undefined && p.sha256 === templateTextHash(text) ? hbs.template(p.spec) : hbs.compile(text, COMPILE_OPTIONS);
-  };
   const hash = createHash('sha256').update(TOOL_VERSION);
   const read = (file: string): string => {
     let text: string;
@@ -73,21 +75,31 @@ export function createRenderer(dir: string, precompiled: PrecompiledTemplates | 
     hash.update(file).update(text);
     return text;
   };
-  const partials = path.join(dir, 'partials');
-  for (const f of readdirSync(partials).sort()) {
-    if (f.endsWith('.hbs')) hbs.registerPartial(f.slice(0, -4), compileText(`partials/${f}`, read(path.join(partials, f))));
-  }
+  // Every text first (the key hashes them in this order), then one way to make them all.
+  const partialsDir = path.join(dir, 'partials');
+  const partials = readdirSync(partialsDir)
+    .sort()
+    .filter((f) => f.endsWith('.hbs'))
+    .map((f) => ({ name: f.slice(0, -4), id: `partials/${f}`, text: read(path.join(partialsDir, f)) }));
+  const pageText = (name: PageName): { id: string; text: string } => ({ id: `${name}.hbs`, text: read(path.join(dir, `${name}.hbs`)) });
+  const pageTexts = { front: pageText('front'), module: pageText('module'), health: pageText('health'), all: pageText('all') };
+  const all = [...partials, ...Object.values(pageTexts), { id: 'rows', text: ROWS_TEMPLATE }];
+  // Compiled at build time, every one of them: handlebars' runtime alone. Otherwise its compiler, for all of them.
+  const specs = precompiled && all.every((t) => precompiled[t.id]?.sha256 === templateTextHash(t.text)) ? precompiled : undefined;
+  const hbs = specs ? HandlebarsRuntime.create() : handlebarsCompiler().create();
+  const make = (t: { id: string; text: string }): ((data: object) => string) =>
+    specs ? hbs.template((specs[t.id] as PrecompiledTemplates[string]).spec) : hbs.compile(t.text, COMPILE_OPTIONS);
+  for (const p of partials) hbs.registerPartial(p.name, make(p));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('plural', (n: unknown, one: unknown, many: unknown) => (n === 1 ? one : many));
   // Not strict: optional fields (deprecated, readme, lastSync) are simply absent from the view.
-  const compile = (name: string): ((data: object) => string) => compileText(`${name}.hbs`, read(path.join(dir, `${name}.hbs`)));
   const pages: Record<PageName, (data: object) => string> = {
-    front: compile('front'),
-    module: compile('module'),
-    health: compile('health'),
-    all: compile('all'),
+    front: make(pageTexts.front),
+    module: make(pageTexts.module),
+    health: make(pageTexts.health),
+    all: make(pageTexts.all),
   };
-  const rows = compileText('rows', ROWS_TEMPLATE);
+  const rows = make({ id: 'rows', text: ROWS_TEMPLATE });
   // The list's place in the page: a row no module can have (a path never holds "<").
   const marker = { path: '<gomirror-rows>', href: '', latest: '', versions: 0, deprecated: false };
   const assets = new Map(ASSETS.map((a) => [a, read(path.join(dir, a))]));

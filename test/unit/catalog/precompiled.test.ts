@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 import { buildModuleView, type ModuleData, type RunSummary } from '../../../src/catalog/index.js';
 import { buildFrontView, buildHealthView } from '../../../src/catalog/front-view.js';
-import { precompiledModule, PRECOMPILED_FILE, templateTextHash, type PrecompiledTemplates } from '../../../src/catalog/precompiled.js';
+import { PRECOMPILED_FILE, templateTextHash, type PrecompiledTemplates } from '../../../src/catalog/precompiled.js';
+import { precompiledModule } from '../../../scripts/precompile-templates.js';
 import { CATALOG_TEMPLATES_DIR, catalogTemplateTexts, createRenderer, type CatalogRenderer } from '../../../src/catalog/render.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
