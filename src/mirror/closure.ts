@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { createGraphLoader, createPlanBuilder, planGraphs, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type PlannedGraph, type Target } from '../graph/index.js';
+import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
 import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
@@ -37,7 +37,13 @@ export interface ClosureResult {
 
 /** Loads the graphs and builds the plan. Throws only for input errors (conflicting replacements). */
 export async function computeClosure(options: ClosureOptions): Promise<ClosureResult> {
-  const graphs = planGraphs(options.input);
+  // Every module version the closure meets gets one object and one key string (see VersionTable).
+  const table = createVersionTable();
+  const input: GraphPlanInput = {
+    ...options.input,
+    roots: options.input.roots.map((r) => ({ module: table.get(r.module.path, r.module.version), where: r.where })),
+  };
+  const graphs = planGraphList(input);
   const summaries = new Map<string, ModSummary | GomirrorError>();
   // Failed downloads are reported by the mirroring of that version, not twice.
   const downloadErrors = new WeakSet<GomirrorError>();
@@ -45,18 +51,18 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   // An upstream go.mod is data, not input: a malformed requirement fails that dependency only.
   const requireErrors: { module: string; error: GomirrorError }[] = [];
   const lookup = (t: Target): ModSummary | GomirrorError | undefined =>
-    options.deps ? summaries.get(targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
+    options.deps ? summaries.get(t.kind === 'module' ? table.key(t) : targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
 
   const fetchSummary = async (t: Target): Promise<void> => {
-    const key = targetKey(t);
+    const key = t.kind === 'module' ? table.key(t) : targetKey(t);
     try {
       if (t.kind === 'dir') {
         const text = await options.readLocalGoMod(t.dir);
-        summaries.set(key, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true })));
+        summaries.set(key, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true }), table));
         return;
       }
       const data = await options.loadMod(t.path, t.version);
-      const summary = summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true }));
+      const summary = summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true }), table);
       summaries.set(key, dropMalformedRequires(summary, `${t.path}@${t.version}`, (error) => requireErrors.push({ module: t.path, error })));
     } catch (err) {
       const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `${key}: ${(err as Error).message}`, { cause: err });
@@ -73,13 +79,13 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   // window of graphs is loading at a time: a manifest that names 100,000
   // versions has 100,000 graphs, and holding them all costs more than the
   // plan. The go.mod summaries are shared, so no .mod is read twice.
-  const builder = createPlanBuilder({ roots: options.input.roots, gosum: options.gosum, graphs, allZips: options.allZips });
+  const builder = createPlanBuilder({ roots: input.roots, gosum: options.gosum, graphs, allZips: options.allZips, table });
   const window = Math.max(256, options.concurrency * 32);
   const active = new Map<number, GraphLoader>();
   let next = 0;
   const errors = new Map<string, { module: string; error: GomirrorError }>();
   for (;;) {
-    for (; active.size < window && next < graphs.length; next++) active.set(next, createGraphLoader((graphs[next] as PlannedGraph).spec));
+    for (; active.size < window && next < graphs.length; next++) active.set(next, createGraphLoader(graphs.at(next).spec, table));
     if (active.size === 0) break;
     const missing = new Map<string, Target>();
     for (const [i, loader] of active) {
@@ -96,7 +102,7 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   }
   for (const e of requireErrors) errors.set(e.error.message, e);
   const goLineOf = (p: string, v: string): string | null | undefined => {
-    const s = options.deps ? summaries.get(targetKey({ kind: 'module', path: p, version: v })) : undefined;
+    const s = options.deps ? summaries.get(`${p}@${v}`) : undefined;
     return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
   };
   return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size, goLineOf };
@@ -126,13 +132,18 @@ function dropMalformedRequires(summary: ModSummary, at: string, report: (e: Gomi
   return require.length === summary.require.length ? summary : { ...summary, require };
 }
 
+const NO_REQUIREMENTS: readonly ModuleVersion[] = Object.freeze([]);
+
 /**
  * The parts of a go.mod the graph needs. Literals, not conditional spreads:
  * 100,000 summaries built by spreading each got a hidden class and a
  * property array of their own.
  */
-function summarize(f: ReturnType<typeof parseGoMod>): ModSummary {
-  const { module, go, require } = f;
+function summarize(f: ReturnType<typeof parseGoMod>, table: VersionTable): ModSummary {
+  // The table's strings and objects, not the parser's: those are slices of the whole go.mod text.
+  const require = f.require.length === 0 ? NO_REQUIREMENTS : f.require.map((r) => table.get(r.path, r.version));
+  const module = f.module === undefined ? undefined : table.intern(f.module);
+  const go = f.go === undefined ? undefined : table.intern(f.go);
   if (module !== undefined) return go ? { module, go, require } : { module, require };
   return go ? { go, require } : { require };
 }

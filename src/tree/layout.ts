@@ -30,7 +30,11 @@ export function treeLayout(root: string): TreeLayout {
   const versionDirs = new Map<string, string>();
   const versionDir = (m: string): string => {
     let dir = versionDirs.get(m);
-    if (dir === undefined) versionDirs.set(m, (dir = path.join(moduleDir(m), '@v')));
+    if (dir === undefined) {
+      // A cache of recent modules, not of every module of the tree (25,000 paths at 100,000 versions).
+      if (versionDirs.size >= 1024) versionDirs.clear();
+      versionDirs.set(m, (dir = path.join(moduleDir(m), '@v')));
+    }
     return dir;
   };
   return {
