@@ -76,7 +76,8 @@ export interface GraphLoader {
   advance(lookup: SummaryLookup): ModuleGraph;
 }
 
-type Loaded = { require: readonly ModuleVersion[]; pruning: Pruning };
+/** A go.mod as the graph uses it: the summary itself when no requirement is dropped (no copy per version). */
+type Loaded = { readonly require: readonly ModuleVersion[]; readonly go?: string | undefined };
 
 const MODE_BIT: Record<LoadMode, number> = { pruned: 1, unpruned: 2, root: 4 };
 
@@ -143,9 +144,8 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
       else {
         const keep = (r: ModuleVersion): boolean => r.version !== 'none' && (spec.exclude.size === 0 || !spec.exclude.has(versionKey(r)));
         // The summary's own array when nothing is dropped (nearly always): no copy per version.
-        const require = summary.require.every(keep) ? summary.require : summary.require.filter(keep);
-        for (const r of require) addNode(r, m);
-        result = { require, pruning: pruningOf(summary.go) };
+        result = summary.require.every(keep) ? summary : { require: summary.require.filter(keep), go: summary.go };
+        for (const r of result.require) addNode(r, m);
       }
     }
     loaded.set(key, result);
@@ -173,8 +173,9 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
       }
       if (!summary) continue;
       // Go: follow requirements unless both the way in and the module are pruned.
-      if (mode !== 'pruned' || summary.pruning === 'unpruned') {
-        const next: Pruning = mode === 'unpruned' ? 'unpruned' : summary.pruning;
+      const pruning = pruningOf(summary.go);
+      if (mode !== 'pruned' || pruning === 'unpruned') {
+        const next: Pruning = mode === 'unpruned' ? 'unpruned' : pruning;
         for (const r of summary.require) enqueue(r, next);
       }
     }

@@ -82,6 +82,8 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
     }
     const best = SOURCE_RANK[e.source] < SOURCE_RANK[have.source] ? e : have;
     const zip = ZIP_RANK[e.zip] < ZIP_RANK[have.zip] ? e.zip : have.zip;
+    // Unchanged (a root met again in its own graph): no new entry.
+    if (best === have && zip === have.zip) return;
     entries.set(key, entry(best.module, best.version, zip, best.source, best.from));
   };
   for (const r of input.roots) put(entry(r.module.path, r.module.version, 'required', 'root', r.where));

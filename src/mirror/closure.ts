@@ -23,6 +23,12 @@ export interface ClosureOptions {
   loadMod(path: string, version: string): Promise<Buffer>;
   /** The go.mod text of a local-directory replacement; undefined when it has none. */
   readLocalGoMod(dir: string): Promise<string | undefined>;
+  /**
+   * Where module versions get their objects and keys. Given, input.roots'
+   * modules are taken to be its own (the caller built them with it), so 100,000
+   * roots are not copied once more.
+   */
+  table?: VersionTable;
 }
 
 export interface ClosureResult {
@@ -38,11 +44,10 @@ export interface ClosureResult {
 /** Loads the graphs and builds the plan. Throws only for input errors (conflicting replacements). */
 export async function computeClosure(options: ClosureOptions): Promise<ClosureResult> {
   // Every module version the closure meets gets one object and one key string (see VersionTable).
-  const table = createVersionTable();
-  const input: GraphPlanInput = {
-    ...options.input,
-    roots: options.input.roots.map((r) => ({ module: table.get(r.module.path, r.module.version), where: r.where })),
-  };
+  const table = options.table ?? createVersionTable();
+  const input: GraphPlanInput = options.table
+    ? options.input
+    : { ...options.input, roots: options.input.roots.map((r) => ({ module: table.get(r.module.path, r.module.version), where: r.where })) };
   const graphs = planGraphList(input);
   const summaries = new Map<string, ModSummary | GomirrorError>();
   // Failed downloads are reported by the mirroring of that version, not twice.

@@ -14,6 +14,7 @@ import type { VcsDirectSource } from '../vcs/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeSyncMetrics } from './metrics.js';
 import { computeClosure, withModCache, checkGoMod, createStagePool } from '../mirror/index.js';
+import { createVersionTable } from '../graph/index.js';
 import { readProjectInputs, toolchainEntries, type ProjectInputs } from '../project/index.js';
 import { type SyncReport, upstreamUnreachable } from './report.js';
 import { createReportRows, type ReportRows } from './report-rows.js';
@@ -241,12 +242,18 @@ async function syncLocked(
     expected: (m: string, v: string, goMod: boolean) => expected.get(`${m} ${v}${goMod ? '/go.mod' : ''}`),
   };
   // .mod files fetched to walk the graph, kept so mirroring does not fetch them again.
-  const modCache = new Map<string, Buffer>();
+  // At most MOD_CACHE_BYTES of them: a first sync of 100,000 versions reads
+  // every .mod to walk the graph, and all of them held until mirroring were
+  // a large part of its memory. Past the limit, mirroring fetches the .mod again.
+  const modCache = new BoundedBufferMap(MOD_CACHE_BYTES);
   let graphBytes = 0;
   const expand = async (roots: ResolvedRoot[]): Promise<Expansion> => {
+    // One object per module version for the whole closure, the roots' included.
+    const table = createVersionTable();
     const closure = await computeClosure({
+      table,
       input: {
-        roots: roots.map((r) => ({ module: { path: r.module, version: r.version }, where: r.where })),
+        roots: roots.map((r) => ({ module: table.get(r.module, r.version), where: r.where })),
         // A project's own go.sum adds nothing to its graph; other go.sum files start one.
         gosum: project.gosum.filter((g) => !g.ownedByProject).map((g) => ({ module: g.module, where: g.where })),
         mains: project.mains,
@@ -263,7 +270,8 @@ async function syncLocked(
         graphBytes += data.length;
         // Checked against the recorded hashes as mirrorVersion checks it, so a tampered .mod never steers the graph.
         await checkGoMod(hashSources, p, v, data);
-        modCache.set(`${p}@${v}`, data);
+        // A copy of its own: a small body may be a view of a much larger buffer.
+        modCache.set(`${p}@${v}`, data.byteLength * 2 < data.buffer.byteLength ? Buffer.from(data) : data);
         return data;
       },
       readLocalGoMod: async (dir) => readFile(path.join(dir, 'go.mod'), 'utf8').catch(() => undefined),
@@ -380,6 +388,27 @@ async function syncLocked(
     return { report, changed: rows.changed };
   } finally {
     await Promise.all([stack.close(), stagePool.close(), ...(rows ? [rows.close()] : []), ...(scratch ? [rm(scratch, { recursive: true, force: true })] : [])]);
+  }
+}
+
+const MOD_CACHE_BYTES = 16 << 20;
+
+/** A map of buffers that takes no more once it holds `limit` bytes (a new entry past it is not kept). */
+class BoundedBufferMap extends Map<string, Buffer> {
+  private bytes = 0;
+  constructor(private readonly limit: number) {
+    super();
+  }
+  override set(key: string, value: Buffer): this {
+    const old = super.get(key);
+    if (this.bytes - (old?.length ?? 0) + value.length > this.limit) return this;
+    this.bytes += value.length - (old?.length ?? 0);
+    return super.set(key, value);
+  }
+  override delete(key: string): boolean {
+    const old = super.get(key);
+    if (old) this.bytes -= old.length;
+    return super.delete(key);
   }
 }
 
