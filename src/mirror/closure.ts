@@ -37,6 +37,8 @@ export interface ClosureResult {
   errors: { module: string; error: GomirrorError }[];
   /** go.mod files read to walk the graphs. */
   modsRead: number;
+  /** Every go.mod the graphs needed was read and usable, and no error was found: the plan is the whole answer. */
+  complete: boolean;
   /** The go line of a module version's go.mod the closure read (null: none), undefined when it did not read it. */
   goLineOf(path: string, version: string): string | null | undefined;
 }
@@ -50,6 +52,7 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     : { ...options.input, roots: options.input.roots.map((r) => ({ module: table.get(r.module.path, r.module.version), where: r.where })) };
   const graphs = planGraphList(input);
   const summaries = new Map<string, ModSummary | GomirrorError>();
+  let failedSummaries = 0;
   // Failed downloads are reported by the mirroring of that version, not twice.
   const downloadErrors = new WeakSet<GomirrorError>();
   const limit = pLimit(options.concurrency);
@@ -72,10 +75,12 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     } catch (err) {
       const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `${key}: ${(err as Error).message}`, { cause: err });
       if (e.code === 'E_GOMOD') {
+        failedSummaries++;
         summaries.set(key, new GomirrorError('E_MOD_INVALID', e.message, { cause: e }));
         return;
       }
       downloadErrors.add(e);
+      failedSummaries++;
       summaries.set(key, e);
     }
   };
@@ -110,7 +115,8 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     const s = options.deps ? summaries.get(`${p}@${v}`) : undefined;
     return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
   };
-  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size, goLineOf };
+  const complete = failedSummaries === 0 && errors.size === 0;
+  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size, complete, goLineOf };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface TreeLayout {
   latestFile(modulePath: string): string;
   stateDir(): string;
   sumsFile(): string;
+  /** The last closure's plan (sync/plan-cache.ts). */
+  planCacheFile(): string;
 }
 
 export function treeLayout(root: string): TreeLayout {
@@ -46,6 +48,7 @@ export function treeLayout(root: string): TreeLayout {
     latestFile: (m) => path.join(moduleDir(m), '@latest'),
     stateDir: () => path.join(abs, STATE_DIR),
     sumsFile: () => path.join(abs, STATE_DIR, 'go.sum'),
+    planCacheFile: () => path.join(abs, STATE_DIR, 'plan-cache.jsonl'),
   };
 }
 
