@@ -74,6 +74,9 @@ export async function readPlanCache(file: string, key: string): Promise<CachedPl
     let header: Header | undefined;
     const plan: CachedPlan = { entries: [], notes: [], modsRead: 0, goLines: [] };
     let ended = false;
+    // Entries come by module: one module path and one `from` string per run of equal ones, not one per line.
+    let lastModule = '';
+    let lastFrom = '';
     for await (const line of lines) {
       if (ended) return undefined;
       const v = JSON.parse(line) as unknown;
@@ -95,7 +98,9 @@ export async function readPlanCache(file: string, key: string): Promise<CachedPl
         if (v.length !== 5 || typeof module !== 'string' || typeof version !== 'string' || typeof from !== 'string') return undefined;
         if (typeof zip !== 'string' || !ZIPS.has(zip) || typeof source !== 'string' || !SOURCES.has(source)) return undefined;
         // One literal shape for every entry (see graph/plan.ts entry()).
-        plan.entries.push({ module, version, zip: zip as ZipNeed, source: source as PlanSource, from });
+        if (module !== lastModule) lastModule = module;
+        if (from !== lastFrom) lastFrom = from;
+        plan.entries.push({ module: lastModule, version, zip: zip as ZipNeed, source: source as PlanSource, from: lastFrom });
         continue;
       }
       if ((v as { end?: unknown }).end !== header.entries || plan.entries.length !== header.entries) return undefined;
