@@ -40,13 +40,66 @@ export interface SumStoreOptions {
   append?: (file: string, data: string) => Promise<void>;
 }
 
-// One entry per module version, keyed `path version`, holding
-// `<zip hash>\n<go.mod hash>` (either may be empty): at 100,000 versions this
-// is a third of a map with a key and a value per go.sum line.
+// One entry per module version, keyed `path version`. Its two hashes (zip,
+// go.mod) are 32 bytes each in one growing buffer, the entry holding only
+// their slot: at 100,000 versions a string per hash pair was half the map.
+// A hash that is not `h1:` and 32 bytes of base64 (never written by
+// gomirror, but a hand-edited file may hold one) is kept as the string
+// `<zip hash>\n<go.mod hash>` instead (either may be empty).
 const SEP = '\n';
+const H1 = 'h1:';
+
+/** Hash pairs packed 64 bytes a slot, with a byte of flags each (1: zip hash, 2: go.mod hash). */
+function createHashSlots(): { put(slot: number | undefined, zip: string, mod: string): number | undefined; get(slot: number, goMod: boolean): string } {
+  let bytes = Buffer.alloc(64 * 1024);
+  let flags = new Uint8Array(1024);
+  let used = 0;
+  const raw = (h: string): Buffer | undefined => {
+    if (h.length !== 47 || !h.startsWith(H1)) return undefined;
+    const b = Buffer.from(h.slice(3), 'base64');
+    return b.length === 32 && b.toString('base64') === h.slice(3) ? b : undefined;
+  };
+  return {
+    /** The slot now holding zip and mod (`slot` reused when given); undefined when either cannot be packed. */
+    put(slot, zip, mod) {
+      const z = zip === '' ? undefined : raw(zip);
+      const m = mod === '' ? undefined : raw(mod);
+      if ((zip !== '' && !z) || (mod !== '' && !m)) return undefined;
+      let i = slot;
+      if (i === undefined) {
+        if (used === flags.length) {
+          const nb = Buffer.alloc(bytes.length * 2);
+          bytes.copy(nb);
+          bytes = nb;
+          const nf = new Uint8Array(flags.length * 2);
+          nf.set(flags);
+          flags = nf;
+        }
+        i = used++;
+      }
+      if (z) z.copy(bytes, i * 64);
+      if (m) m.copy(bytes, i * 64 + 32);
+      flags[i] = (z ? 1 : 0) | (m ? 2 : 0);
+      return i;
+    },
+    get(slot, goMod) {
+      if (((flags[slot] ?? 0) & (goMod ? 2 : 1)) === 0) return '';
+      const at = slot * 64 + (goMod ? 32 : 0);
+      return H1 + bytes.toString('base64', at, at + 32);
+    },
+  };
+}
 
 export async function openSumStore(file: string, options: SumStoreOptions = {}): Promise<SumStore> {
-  const map = new Map<string, string>();
+  const map = new Map<string, number | string>();
+  const slots = createHashSlots();
+  /** The zip and go.mod hashes of an entry ('' when not recorded). */
+  const pair = (val: number | string | undefined): [string, string] => {
+    if (val === undefined) return ['', ''];
+    if (typeof val === 'number') return [slots.get(val, false), slots.get(val, true)];
+    const i = val.indexOf(SEP);
+    return [val.slice(0, i), val.slice(i + 1)];
+  };
   let size = 0;
   let text = '';
   try {
@@ -76,13 +129,14 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
   function put(p: string, v: string, goMod: boolean, hash: string): 'same' | 'new' | 'changed' {
     const k = `${p} ${v}`;
     const old = map.get(k);
-    const i = old === undefined ? -1 : old.indexOf(SEP);
-    const [zip, mod] = old === undefined ? ['', ''] : [old.slice(0, i), old.slice(i + 1)];
+    const [zip, mod] = pair(old);
     const was = goMod ? mod : zip;
     if (was === hash) return 'same';
+    const [z, m] = goMod ? [zip, hash] : [hash, mod];
+    const slot = slots.put(typeof old === 'number' ? old : undefined, z, m);
     // Copied flat: parsed fields are slices of the whole file's text, which
-    // a stored slice would keep alive.
-    map.set(flat(k), flat(goMod ? `${zip}${SEP}${hash}` : `${hash}${SEP}${mod}`));
+    // a stored slice would keep alive. (A slot once given up for a string is not reused: hand-edited files only.)
+    map.set(old === undefined ? flat(k) : k, slot ?? flat(`${z}${SEP}${m}`));
     if (was === '') size++;
     return was === '' ? 'new' : 'changed';
   }
@@ -138,10 +192,7 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
     const keys = sortKeys([...map.keys()]);
     for (const k of keys) {
       const [p, v] = splitKey(k);
-      const val = map.get(k) as string;
-      const i = val.indexOf(SEP);
-      const zip = val.slice(0, i);
-      const mod = val.slice(i + 1);
+      const [zip, mod] = pair(map.get(k));
       if (zip) yield formatGoSumLine({ path: p, version: v, goMod: false, hash: zip }) + '\n';
       if (mod) yield formatGoSumLine({ path: p, version: v, goMod: true, hash: mod }) + '\n';
     }
@@ -159,8 +210,7 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
     get(p, v, goMod) {
       const val = map.get(`${p} ${v}`);
       if (val === undefined) return undefined;
-      const i = val.indexOf(SEP);
-      const hash = goMod ? val.slice(i + 1) : val.slice(0, i);
+      const hash = typeof val === 'number' ? slots.get(val, goMod) : pair(val)[goMod ? 1 : 0];
       return hash === '' ? undefined : hash;
     },
     set(p, v, goMod, hash) {

@@ -6,7 +6,7 @@
  */
 import { GomirrorError } from '../errors.js';
 import { compareSemver } from '../module/index.js';
-import { pruningFor, targetKey, versionKey, type ModSummary, type ModuleVersion, type Pruning, type Replacer, type Target } from './types.js';
+import { pruningFor, targetKey, versionKey, type ModSummary, type ModuleVersion, type Pruning, type Replacer, type Target, type VersionTable } from './types.js';
 
 /**
  * How a module version enters the graph (Go's enqueue with a pruning):
@@ -76,16 +76,37 @@ export interface GraphLoader {
   advance(lookup: SummaryLookup): ModuleGraph;
 }
 
-type Loaded = { require: readonly ModuleVersion[]; pruning: Pruning };
+/** A go.mod as the graph uses it: the summary itself when no requirement is dropped (no copy per version). */
+type Loaded = { readonly require: readonly ModuleVersion[]; readonly go?: string | undefined };
 
-export function createGraphLoader(spec: GraphSpec): GraphLoader {
+const MODE_BIT: Record<LoadMode, number> = { pruned: 1, unpruned: 2, root: 4 };
+
+// pruningFor parses the go line; a few distinct lines cover every go.mod.
+const pruningByGo = new Map<string | undefined, Pruning>();
+function pruningOf(go: string | undefined): Pruning {
+  let p = pruningByGo.get(go);
+  if (p === undefined) {
+    p = pruningFor(go);
+    if (pruningByGo.size < 1000) pruningByGo.set(go, p);
+  }
+  return p;
+}
+
+/**
+ * table: where module versions get their keys. Given, every map of the graph
+ * shares the table's key strings (a graph of 100,000 versions keys each one
+ * in three maps).
+ */
+export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphLoader {
+  const keyOf = table ? table.key : versionKey;
   const mains = new Map(spec.mains.map((m) => [m.path, m.summary]));
   const nodes = new Map<string, GraphNode>();
   const selected = new Map<string, string>();
   const errors: ModuleGraph['errors'] = [];
   // Requirements of each module version whose go.mod was read (undefined: unusable).
   const loaded = new Map<string, Loaded | undefined>();
-  const enqueued = new Set<string>();
+  // The modes each module version was enqueued with (a bit per mode).
+  const enqueued = new Map<string, number>();
   let queue: [ModuleVersion, LoadMode][] = [];
   // Items whose go.mod was missing in the last round.
   let waiting: [ModuleVersion, LoadMode][] = [];
@@ -98,14 +119,15 @@ export function createGraphLoader(spec: GraphSpec): GraphLoader {
   const addNode = (m: ModuleVersion, by?: ModuleVersion): void => {
     select(m);
     if (m.version === '' && mains.has(m.path)) return;
-    const key = versionKey(m);
+    const key = keyOf(m);
     if (!nodes.has(key)) nodes.set(key, by ? { module: m, requiredBy: by } : { module: m });
   };
 
   /** The module's requirements; 'missing' when its go.mod is not loaded yet. */
   const loadOne = (m: ModuleVersion, lookup: SummaryLookup, missing: Map<string, Target>): Loaded | undefined | 'missing' => {
-    const key = versionKey(m);
-    if (loaded.has(key)) return loaded.get(key);
+    const key = keyOf(m);
+    const have = loaded.get(key);
+    if (have !== undefined || loaded.has(key)) return have;
     const main = m.version === '' ? mains.get(m.path) : undefined;
     const target = main ? undefined : spec.replace(m);
     const summary = main ?? lookup(target as Target);
@@ -120,9 +142,10 @@ export function createGraphLoader(spec: GraphSpec): GraphLoader {
       const problem = target && !spec.anyModuleLine ? checkModuleLine(m, target, summary) : undefined;
       if (problem) errors.push({ module: m, error: problem });
       else {
-        const require = summary.require.filter((r) => r.version !== 'none' && !spec.exclude.has(versionKey(r)));
-        for (const r of require) addNode(r, m);
-        result = { require, pruning: pruningFor(summary.go) };
+        const keep = (r: ModuleVersion): boolean => r.version !== 'none' && (spec.exclude.size === 0 || !spec.exclude.has(versionKey(r)));
+        // The summary's own array when nothing is dropped (nearly always): no copy per version.
+        result = summary.require.every(keep) ? summary : { require: summary.require.filter(keep), go: summary.go };
+        for (const r of result.require) addNode(r, m);
       }
     }
     loaded.set(key, result);
@@ -130,9 +153,12 @@ export function createGraphLoader(spec: GraphSpec): GraphLoader {
   };
 
   const enqueue = (m: ModuleVersion, mode: LoadMode): void => {
-    const key = `${versionKey(m)} ${mode}`;
-    if (m.version === 'none' || enqueued.has(key)) return;
-    enqueued.add(key);
+    if (m.version === 'none') return;
+    const key = keyOf(m);
+    const modes = enqueued.get(key) ?? 0;
+    const bit = MODE_BIT[mode];
+    if (modes & bit) return;
+    enqueued.set(key, modes | bit);
     queue.push([m, mode]);
   };
   const drain = (lookup: SummaryLookup, missing: Map<string, Target>): void => {
@@ -147,8 +173,9 @@ export function createGraphLoader(spec: GraphSpec): GraphLoader {
       }
       if (!summary) continue;
       // Go: follow requirements unless both the way in and the module are pruned.
-      if (mode !== 'pruned' || summary.pruning === 'unpruned') {
-        const next: Pruning = mode === 'unpruned' ? 'unpruned' : summary.pruning;
+      const pruning = pruningOf(summary.go);
+      if (mode !== 'pruned' || pruning === 'unpruned') {
+        const next: Pruning = mode === 'unpruned' ? 'unpruned' : pruning;
         for (const r of summary.require) enqueue(r, next);
       }
     }

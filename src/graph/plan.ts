@@ -4,9 +4,9 @@
  * and why it is there.
  */
 import type { ModuleGraph } from './load.js';
-import type { PlannedGraph } from './specs.js';
+import type { GraphList, PlannedGraph } from './specs.js';
 import { compareSemver } from '../module/index.js';
-import { versionKey, type ModuleVersion } from './types.js';
+import { versionKey, type ModuleVersion, type VersionTable } from './types.js';
 
 /** Why a module version is mirrored, strongest first. */
 export type PlanSource = 'root' | 'gosum' | 'dependency';
@@ -40,10 +40,12 @@ export interface MirrorPlanInput {
   readonly roots: readonly { readonly module: ModuleVersion; readonly where: string }[];
   readonly gosum: readonly { readonly module: ModuleVersion; readonly goMod: boolean; readonly where: string }[];
   /** The planned graphs and, at the same index, their loaded results. */
-  readonly graphs: readonly PlannedGraph[];
+  readonly graphs: readonly PlannedGraph[] | GraphList;
   readonly loaded: readonly ModuleGraph[];
   /** `--zips all`: a zip for every version in every graph. */
   readonly allZips?: boolean;
+  /** Where the entries' keys come from (shared with the graphs'), so no key is kept twice. */
+  readonly table?: VersionTable;
 }
 
 const SOURCE_RANK: Record<PlanSource, number> = { root: 0, gosum: 1, dependency: 2 };
@@ -68,10 +70,11 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
   add(index: number, graph: ModuleGraph): void;
   finish(): MirrorPlan;
 } {
+  const graphs = asList(input.graphs);
+  const keyOf = input.table ? input.table.key : versionKey;
   const entries = new Map<string, PlanEntry>();
   const notes = new Set<string>();
-  const put = (e: PlanEntry): void => {
-    const key = `${e.module}@${e.version}`;
+  const put = (e: PlanEntry, key = keyOf({ path: e.module, version: e.version })): void => {
     const have = entries.get(key);
     if (!have) {
       entries.set(key, e);
@@ -79,6 +82,8 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
     }
     const best = SOURCE_RANK[e.source] < SOURCE_RANK[have.source] ? e : have;
     const zip = ZIP_RANK[e.zip] < ZIP_RANK[have.zip] ? e.zip : have.zip;
+    // Unchanged (a root met again in its own graph): no new entry.
+    if (best === have && zip === have.zip) return;
     entries.set(key, entry(best.module, best.version, zip, best.source, best.from));
   };
   for (const r of input.roots) put(entry(r.module.path, r.module.version, 'required', 'root', r.where));
@@ -86,22 +91,24 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
 
   // For each graph with a `related` rule: the union of the paths its graphs selected.
   const relatedOf = new Map<number, Set<string>>();
-  const feeds = new Map<number, Set<string>[]>();
-  input.graphs.forEach((g, i) => {
-    if (g.zips.kind !== 'related') return;
+  // By graph index (an array: a map of 100,000 entries costs more).
+  const feeds: (Set<string>[] | undefined)[] = [];
+  for (const i of graphs.related) {
+    const g = graphs.at(i);
+    if (g.zips.kind !== 'related') continue;
     const union = new Set<string>();
     relatedOf.set(i, union);
     // The compatibility graph names every root graph (100,000 at scale): they share one list.
     const only = [union];
     for (const j of g.zips.of) {
-      const have = feeds.get(j);
-      feeds.set(j, have ? [...have, union] : only);
+      const have = feeds[j];
+      feeds[j] = have ? [...have, union] : only;
     }
-  });
+  }
   const deferred: [number, ModuleGraph][] = [];
 
   const planGraph = (i: number, graph: ModuleGraph): void => {
-    const planned = input.graphs[i] as PlannedGraph;
+    const planned = graphs.at(i);
     const zipped = zipSet(planned, graph, relatedOf.get(i));
     for (const [key, node] of graph.nodes) {
       if (planned.mains.has(node.module.path) && node.module.version === '') continue;
@@ -112,13 +119,17 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
       }
       const by = node.requiredBy;
       const isRoot = by === undefined || (by.version === '' && planned.mains.has(by.path));
-      put(entry(target.path, target.version, input.allZips || zipped.has(key) ? 'wanted' : 'no', isRoot ? planned.rootSource : 'dependency', isRoot ? planned.rootFrom : versionKey(by)));
+      // Not replaced (nearly always): the node's key is the entry's.
+      const same = target.path === node.module.path && target.version === node.module.version;
+      const e = entry(same ? node.module.path : target.path, same ? node.module.version : target.version, input.allZips || zipped.has(key) ? 'wanted' : 'no', isRoot ? planned.rootSource : 'dependency', isRoot ? planned.rootFrom : keyOf(by));
+      if (same) put(e, key);
+      else put(e);
     }
   };
 
   return {
     add(i, graph) {
-      for (const union of feeds.get(i) ?? []) for (const p of graph.selected.keys()) union.add(p);
+      for (const union of feeds[i] ?? []) for (const p of graph.selected.keys()) union.add(p);
       if (relatedOf.has(i)) deferred.push([i, graph]);
       else planGraph(i, graph);
     },
@@ -128,6 +139,12 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
       return { entries: sorted, notes: [...notes].sort() };
     },
   };
+}
+
+function asList(graphs: readonly PlannedGraph[] | GraphList): GraphList {
+  if (!Array.isArray(graphs)) return graphs as GraphList;
+  const all = graphs as readonly PlannedGraph[];
+  return { length: all.length, at: (i) => all[i] as PlannedGraph, related: all.flatMap((g, i) => (g.zips.kind === 'related' ? [i] : [])) };
 }
 
 /** Node keys (as required) whose zip the graph's rule asks for; `related`: the paths selected by the rule's graphs. */

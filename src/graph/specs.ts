@@ -56,37 +56,54 @@ export interface GraphPlanInput {
   readonly workspaces: readonly WorkspaceInput[];
 }
 
+/**
+ * The graphs to load, by index. A named version's graph is built each time
+ * it is asked for, not kept: a manifest of 100,000 versions has 100,000 of
+ * them, and only a window is loading at a time.
+ */
+export interface GraphList {
+  readonly length: number;
+  at(i: number): PlannedGraph;
+  /** The indices of graphs whose zip rule is `related`. */
+  readonly related: readonly number[];
+}
+
 /** Lists the graphs to load (pure). Throws E_GOMOD on conflicting replace directives. */
 export function planGraphs(input: GraphPlanInput): PlannedGraph[] {
-  const graphs: PlannedGraph[] = [];
+  const list = planGraphList(input);
+  return Array.from({ length: list.length }, (_, i) => list.at(i));
+}
+
+/** planGraphs, with the named versions' graphs made on demand (see GraphList). */
+export function planGraphList(input: GraphPlanInput): GraphList {
+  const rest: PlannedGraph[] = [];
   const none: ReadonlySet<string> = new Set();
   const base = { mains: [], replace: noReplacement, exclude: none };
+  const named = input.roots.length;
   // One graph per named version: 100,000 at scale. Written as literals of one
   // shape (not `{ ...base, roots }`, whose copies each got a hidden class and
-  // a property array of their own: a third of the closure's heap at 100k).
+  // a property array of their own).
   const selected: ZipRule = { kind: 'selected' };
-  for (const r of input.roots) {
-    graphs.push({
-      spec: { mains: base.mains, replace: base.replace, exclude: base.exclude, roots: [{ module: r.module, mode: 'root' }] },
-      zips: selected,
-      rootFrom: r.where,
-      rootSource: 'root',
-      mains: none,
-    });
-  }
-  if (input.roots.length > 0) {
+  const rootGraph = (r: GraphPlanInput['roots'][number]): PlannedGraph => ({
+    spec: { mains: base.mains, replace: base.replace, exclude: base.exclude, roots: [{ module: r.module, mode: 'root' }] },
+    zips: selected,
+    rootFrom: r.where,
+    rootSource: 'root',
+    mains: none,
+  });
+  if (named > 0) {
     // A consumer on go 1.17 also checks the unpruned graph beneath its roots.
     // One graph for all roots: the same go.mod files, at a fraction of the cost.
-    graphs.push({
+    rest.push({
       spec: { ...base, roots: input.roots.map((r) => ({ module: r.module, mode: 'unpruned' as const })) },
-      zips: { kind: 'related', of: graphs.map((_, i) => i) },
+      zips: { kind: 'related', of: Array.from({ length: named }, (_, i) => i) },
       rootFrom: input.roots.length === 1 ? (input.roots[0]?.where ?? '') : 'the manifest',
       rootSource: 'root',
       mains: none,
     });
   }
   if (input.gosum.length > 0) {
-    graphs.push({
+    rest.push({
       spec: {
         mains: [],
         replace: noReplacement,
@@ -100,13 +117,18 @@ export function planGraphs(input: GraphPlanInput): PlannedGraph[] {
       mains: none,
     });
   }
-  for (const m of input.mains) graphs.push(...mainModuleGraphs(m, graphs.length));
+  for (const m of input.mains) rest.push(...mainModuleGraphs(m, named + rest.length));
   for (const w of input.workspaces) {
     // `go mod tidy` and GOWORK=off builds see each module on its own.
-    for (const m of w.modules) graphs.push(...mainModuleGraphs(m, graphs.length, workReplaceSet(w)));
-    graphs.push(workspaceGraph(w));
+    for (const m of w.modules) rest.push(...mainModuleGraphs(m, named + rest.length, workReplaceSet(w)));
+    rest.push(workspaceGraph(w));
   }
-  return graphs;
+  const related = rest.flatMap((g, i) => (g.zips.kind === 'related' ? [named + i] : []));
+  return {
+    length: named + rest.length,
+    at: (i) => (i < named ? rootGraph(input.roots[i] as GraphPlanInput['roots'][number]) : (rest[i - named] as PlannedGraph)),
+    related,
+  };
 }
 
 function replaceSetOf(m: MainModuleInput): ReplaceSet {

@@ -45,3 +45,61 @@ export const noReplacement: Replacer = (m) => ({ kind: 'module', path: m.path, v
 export function targetKey(t: Target): string {
   return t.kind === 'dir' ? `dir:${t.dir}` : `${t.path}@${t.version}`;
 }
+
+/** A module version with its key, as a VersionTable hands it out (one object per module@version). */
+export interface KeyedVersion extends ModuleVersion {
+  readonly key: string;
+}
+
+/**
+ * One object and one key string per module@version, one string per path
+ * and per version. At 100,000 versions the closure meets each module
+ * version in several go.mod files and keys it in several maps; without
+ * this each meeting kept a string (and an object) of its own.
+ */
+export interface VersionTable {
+  /** The table's object for path@version. */
+  get(path: string, version: string): KeyedVersion;
+  /** The key of m: its own when it came from the table, else the table's (so maps share one string). */
+  key(m: ModuleVersion): string;
+  /** One string per distinct value (go lines, module lines). */
+  intern(s: string): string;
+  readonly size: number;
+}
+
+export function createVersionTable(): VersionTable {
+  const versions = new Map<string, KeyedVersion>();
+  const strings = new Map<string, string>();
+  const intern = (s: string): string => {
+    const have = strings.get(s);
+    if (have !== undefined) return have;
+    // A fresh flat copy: a string sliced or concatenated from a go.mod keeps the whole text alive.
+    const flat = flatten(s);
+    strings.set(flat, flat);
+    return flat;
+  };
+  const get = (path: string, version: string): KeyedVersion => {
+    const key = `${path}@${version}`;
+    const have = versions.get(key);
+    if (have) return have;
+    const k = flatten(key);
+    const m: KeyedVersion = { path: intern(path), version: intern(version), key: k };
+    versions.set(k, m);
+    return m;
+  };
+  return {
+    get,
+    key: (m) => (m as Partial<KeyedVersion>).key ?? get(m.path, m.version).key,
+    intern,
+    get size() {
+      return versions.size;
+    },
+  };
+}
+
+/** A string V8 holds flat (not a slice of, or a rope over, other strings). */
+function flatten(s: string): string {
+  // V8 copies strings shorter than 13 characters when it slices them; a longer slice or
+  // concatenation keeps its parts (or the whole go.mod text) alive. Decoding makes a flat copy.
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}

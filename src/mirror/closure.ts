@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { createGraphLoader, createPlanBuilder, planGraphs, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type PlannedGraph, type Target } from '../graph/index.js';
+import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
 import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
@@ -23,6 +23,12 @@ export interface ClosureOptions {
   loadMod(path: string, version: string): Promise<Buffer>;
   /** The go.mod text of a local-directory replacement; undefined when it has none. */
   readLocalGoMod(dir: string): Promise<string | undefined>;
+  /**
+   * Where module versions get their objects and keys. Given, input.roots'
+   * modules are taken to be its own (the caller built them with it), so 100,000
+   * roots are not copied once more.
+   */
+  table?: VersionTable;
 }
 
 export interface ClosureResult {
@@ -31,40 +37,50 @@ export interface ClosureResult {
   errors: { module: string; error: GomirrorError }[];
   /** go.mod files read to walk the graphs. */
   modsRead: number;
+  /** Every go.mod the graphs needed was read and usable, and no error was found: the plan is the whole answer. */
+  complete: boolean;
   /** The go line of a module version's go.mod the closure read (null: none), undefined when it did not read it. */
   goLineOf(path: string, version: string): string | null | undefined;
 }
 
 /** Loads the graphs and builds the plan. Throws only for input errors (conflicting replacements). */
 export async function computeClosure(options: ClosureOptions): Promise<ClosureResult> {
-  const graphs = planGraphs(options.input);
+  // Every module version the closure meets gets one object and one key string (see VersionTable).
+  const table = options.table ?? createVersionTable();
+  const input: GraphPlanInput = options.table
+    ? options.input
+    : { ...options.input, roots: options.input.roots.map((r) => ({ module: table.get(r.module.path, r.module.version), where: r.where })) };
+  const graphs = planGraphList(input);
   const summaries = new Map<string, ModSummary | GomirrorError>();
+  let failedSummaries = 0;
   // Failed downloads are reported by the mirroring of that version, not twice.
   const downloadErrors = new WeakSet<GomirrorError>();
   const limit = pLimit(options.concurrency);
   // An upstream go.mod is data, not input: a malformed requirement fails that dependency only.
   const requireErrors: { module: string; error: GomirrorError }[] = [];
   const lookup = (t: Target): ModSummary | GomirrorError | undefined =>
-    options.deps ? summaries.get(targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
+    options.deps ? summaries.get(t.kind === 'module' ? table.key(t) : targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
 
   const fetchSummary = async (t: Target): Promise<void> => {
-    const key = targetKey(t);
+    const key = t.kind === 'module' ? table.key(t) : targetKey(t);
     try {
       if (t.kind === 'dir') {
         const text = await options.readLocalGoMod(t.dir);
-        summaries.set(key, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true })));
+        summaries.set(key, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true }), table));
         return;
       }
       const data = await options.loadMod(t.path, t.version);
-      const summary = summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true }));
+      const summary = summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true }), table);
       summaries.set(key, dropMalformedRequires(summary, `${t.path}@${t.version}`, (error) => requireErrors.push({ module: t.path, error })));
     } catch (err) {
       const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `${key}: ${(err as Error).message}`, { cause: err });
       if (e.code === 'E_GOMOD') {
+        failedSummaries++;
         summaries.set(key, new GomirrorError('E_MOD_INVALID', e.message, { cause: e }));
         return;
       }
       downloadErrors.add(e);
+      failedSummaries++;
       summaries.set(key, e);
     }
   };
@@ -73,13 +89,13 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   // window of graphs is loading at a time: a manifest that names 100,000
   // versions has 100,000 graphs, and holding them all costs more than the
   // plan. The go.mod summaries are shared, so no .mod is read twice.
-  const builder = createPlanBuilder({ roots: options.input.roots, gosum: options.gosum, graphs, allZips: options.allZips });
+  const builder = createPlanBuilder({ roots: input.roots, gosum: options.gosum, graphs, allZips: options.allZips, table });
   const window = Math.max(256, options.concurrency * 32);
   const active = new Map<number, GraphLoader>();
   let next = 0;
   const errors = new Map<string, { module: string; error: GomirrorError }>();
   for (;;) {
-    for (; active.size < window && next < graphs.length; next++) active.set(next, createGraphLoader((graphs[next] as PlannedGraph).spec));
+    for (; active.size < window && next < graphs.length; next++) active.set(next, createGraphLoader(graphs.at(next).spec, table));
     if (active.size === 0) break;
     const missing = new Map<string, Target>();
     for (const [i, loader] of active) {
@@ -96,10 +112,11 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   }
   for (const e of requireErrors) errors.set(e.error.message, e);
   const goLineOf = (p: string, v: string): string | null | undefined => {
-    const s = options.deps ? summaries.get(targetKey({ kind: 'module', path: p, version: v })) : undefined;
+    const s = options.deps ? summaries.get(`${p}@${v}`) : undefined;
     return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
   };
-  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size, goLineOf };
+  const complete = failedSummaries === 0 && errors.size === 0;
+  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size, complete, goLineOf };
 }
 
 /**
@@ -126,13 +143,18 @@ function dropMalformedRequires(summary: ModSummary, at: string, report: (e: Gomi
   return require.length === summary.require.length ? summary : { ...summary, require };
 }
 
+const NO_REQUIREMENTS: readonly ModuleVersion[] = Object.freeze([]);
+
 /**
  * The parts of a go.mod the graph needs. Literals, not conditional spreads:
  * 100,000 summaries built by spreading each got a hidden class and a
  * property array of their own.
  */
-function summarize(f: ReturnType<typeof parseGoMod>): ModSummary {
-  const { module, go, require } = f;
+function summarize(f: ReturnType<typeof parseGoMod>, table: VersionTable): ModSummary {
+  // The table's strings and objects, not the parser's: those are slices of the whole go.mod text.
+  const require = f.require.length === 0 ? NO_REQUIREMENTS : f.require.map((r) => table.get(r.path, r.version));
+  const module = f.module === undefined ? undefined : table.intern(f.module);
+  const go = f.go === undefined ? undefined : table.intern(f.go);
   if (module !== undefined) return go ? { module, go, require } : { module, require };
   return go ? { go, require } : { require };
 }

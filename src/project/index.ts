@@ -5,4 +5,4 @@
  * prune, which keeps it.
  */
 export { readProjectInputs, type ProjectInputs } from './inputs.js';
-export { toolchainEntries, type ToolchainEntriesOptions } from './toolchains.js';
+export { FIRST_SWITCHING, toolchainEntries, type ToolchainEntriesOptions } from './toolchains.js';

@@ -12,7 +12,7 @@ import type { SyncConfig } from '../config/index.js';
 import type { ProjectInputs } from './inputs.js';
 
 /** A Go release that can switch toolchains; dependencies asking for less never make a client switch. */
-const FIRST_SWITCHING = '1.21';
+export const FIRST_SWITCHING = '1.21';
 
 export interface ToolchainEntriesOptions {
   toolchains: SyncConfig['toolchains'];

@@ -20,6 +20,8 @@ export interface TreeLayout {
   latestFile(modulePath: string): string;
   stateDir(): string;
   sumsFile(): string;
+  /** The last closure's plan (sync/plan-cache.ts). */
+  planCacheFile(): string;
 }
 
 export function treeLayout(root: string): TreeLayout {
@@ -30,7 +32,11 @@ export function treeLayout(root: string): TreeLayout {
   const versionDirs = new Map<string, string>();
   const versionDir = (m: string): string => {
     let dir = versionDirs.get(m);
-    if (dir === undefined) versionDirs.set(m, (dir = path.join(moduleDir(m), '@v')));
+    if (dir === undefined) {
+      // A cache of recent modules, not of every module of the tree (25,000 paths at 100,000 versions).
+      if (versionDirs.size >= 1024) versionDirs.clear();
+      versionDirs.set(m, (dir = path.join(moduleDir(m), '@v')));
+    }
     return dir;
   };
   return {
@@ -42,6 +48,7 @@ export function treeLayout(root: string): TreeLayout {
     latestFile: (m) => path.join(moduleDir(m), '@latest'),
     stateDir: () => path.join(abs, STATE_DIR),
     sumsFile: () => path.join(abs, STATE_DIR, 'go.sum'),
+    planCacheFile: () => path.join(abs, STATE_DIR, 'plan-cache.jsonl'),
   };
 }
 

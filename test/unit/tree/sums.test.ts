@@ -161,3 +161,36 @@ describe('sum store flush', () => {
     assert.equal((await openSumStore(file)).get('example.com/a', 'v1.0.0', false), H1);
   });
 });
+
+describe('sum store packing', () => {
+  it('keeps canonical h1 hashes packed and any other hash text as it was, through get, set and flush', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gomirror-sums-pack-'));
+    try {
+      const file = path.join(dir, 'go.sum');
+      // Files hold canonical hashes only (the parser checks); a caller may still set any text.
+      // B…B= is not canonical base64 (its last character has bits past the 32 bytes); h1:x is no sha256 at all.
+      const odd = ['h1:x', H2];
+      await writeFile(file, `a.example/m v1.0.0 ${HB}\n`);
+      const sums = await openSumStore(file);
+      sums.set('a.example/m', 'v1.0.0', true, odd[0] as string);
+      sums.set('b.example/m', 'v1.0.0', false, odd[1] as string);
+      assert.equal(sums.get('a.example/m', 'v1.0.0', false), HB);
+      assert.equal(sums.get('a.example/m', 'v1.0.0', true), odd[0]);
+      assert.equal(sums.get('b.example/m', 'v1.0.0', false), odd[1]);
+      assert.equal(sums.get('b.example/m', 'v1.0.0', true), undefined);
+      for (let i = 0; i < 3000; i++) sums.set(`c.example/m${i}`, 'v1.0.0', i % 2 === 0, 'h1:' + Buffer.alloc(32, i % 256).toString('base64'));
+      sums.set('b.example/m', 'v1.0.0', true, H1);
+      assert.equal(sums.size, 3000 + 4);
+      for (const i of [0, 1, 1023, 1024, 2999]) {
+        assert.equal(sums.get(`c.example/m${i}`, 'v1.0.0', i % 2 === 0), 'h1:' + Buffer.alloc(32, i % 256).toString('base64'), `entry ${i} after the slots grew`);
+        assert.equal(sums.get(`c.example/m${i}`, 'v1.0.0', i % 2 !== 0), undefined);
+      }
+      await sums.flush();
+      const text = await readFile(file, 'utf8');
+      assert.ok(text.startsWith(`a.example/m v1.0.0 ${HB}\na.example/m v1.0.0/go.mod ${odd[0]}\nb.example/m v1.0.0 ${odd[1]}\nb.example/m v1.0.0/go.mod ${H1}\n`), text.slice(0, 400));
+      assert.equal(text.trimEnd().split('\n').length, 3004);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * A no-op re-sync in flat memory (issue 17): a tree of 20,000 module versions
+ * written straight to disk (with its hash record), served as its own
+ * upstream, re-synced with `all` queries and deps followed. The first re-sync
+ * walks the dependency closure and keeps its plan; the second, with V8's old
+ * space capped, takes the plan from .gomirror/plan-cache.jsonl instead of
+ * reading 20,000 go.mod files into one closure. The code before needed more
+ * than this heap for the no-op (it died of heap exhaustion here).
+ */
+import assert from 'node:assert/strict';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { describeCli, runCli } from '../helpers/cli.js';
+import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
+import { writeFlatTree } from '../helpers/flat-tree.js';
+
+const MODULES = 2000;
+const PER_MODULE = 10;
+const VERSIONS = MODULES * PER_MODULE;
+/** Old space for the capped no-op (MB). */
+const HEAP_MB = 28;
+
+describe(`sync no-op of ${VERSIONS} versions in a ${HEAP_MB} MB heap`, { timeout: 600_000 }, () => {
+  let work: string;
+  let tree: string;
+  let server: FixtureServer;
+  let manifest: string;
+
+  before(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'gomirror-scale-sync-'));
+    const upstream = path.join(work, 'upstream');
+    await writeFlatTree(upstream, MODULES, PER_MODULE);
+    tree = path.join(work, 'tree');
+    await cp(upstream, tree, { recursive: true });
+    // Both hashes of every version recorded: a re-sync finds everything present (nothing is re-hashed).
+    const lines: string[] = [];
+    for (let j = 0; j < MODULES; j++) {
+      for (let i = 0; i < PER_MODULE; i++) {
+        const h = (n: number): string => 'h1:' + Buffer.alloc(32, (j * PER_MODULE + i + n) % 256).toString('base64');
+        lines.push(`flat.example.com/m${j} v1.0.${i} ${h(0)}`, `flat.example.com/m${j} v1.0.${i}/go.mod ${h(1)}`);
+      }
+    }
+    await mkdir(path.join(tree, '.gomirror'), { recursive: true });
+    await writeFile(path.join(tree, '.gomirror', 'go.sum'), lines.join('\n') + '\n');
+    server = await startFixtureServer({ root: upstream });
+    manifest = path.join(work, 'mirror.json');
+    const modules = Array.from({ length: MODULES }, (_, j) => ({ path: `flat.example.com/m${j}`, versions: ['all'] }));
+    await writeFile(manifest, JSON.stringify({ upstream: server.url, sumdb: 'off', deps: true, modules }));
+  });
+  after(async () => {
+    await server?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('re-syncs with nothing to fetch, the capped run from the cached plan, with the same report', async () => {
+    const summaries = [];
+    for (const [name, env] of [
+      ['first', {}],
+      ['capped', { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` }],
+    ] as const) {
+      const report = path.join(work, `${name}.json`);
+      const r = await runCli(['sync', '--manifest', manifest, '--out', tree, '--report', report, '--log-format', 'json'], { env });
+      assert.equal(r.code, 0, `${name}: ${describeCli(r)}`);
+      assert.match(r.stderr, new RegExp(`dependency closure: ${VERSIONS} go.mod files read, 0 versions added`));
+      const rep = JSON.parse(await readFile(report, 'utf8')) as { summary: Record<string, unknown>; modules: { versions: unknown[] }[] };
+      assert.equal(rep.modules.length, MODULES);
+      assert.equal(rep.modules.reduce((n, m) => n + m.versions.length, 0), VERSIONS, 'a row for every version');
+      summaries.push(rep.summary);
+    }
+    const [first, capped] = summaries as [Record<string, unknown>, Record<string, unknown>];
+    assert.deepEqual([first.fetched, first.present, first.failed, first.modules], [0, VERSIONS, 0, MODULES]);
+    assert.deepEqual(capped, first, 'the cached plan gives the same summary');
+  });
+});
