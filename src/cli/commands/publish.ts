@@ -72,12 +72,16 @@ export const publishCommand: GomirrorCommand<PublishArgs> = {
       out,
     );
     const verb = argv['dry-run'] ? 'would ' : '';
-    for (const o of r.outcomes) {
-      if (argv['dry-run']) for (const c of o.changes) out.result(`${o.destination}: ${c.code} ${c.path}`);
-      const unchanged = o.unchanged !== undefined ? `, ${o.unchanged} unchanged` : '';
-      out.result(
-        `${o.destination}: ${o.ok ? `${verb}send ${o.sent} files, ${verb}delete ${o.deleted}${unchanged}` : `failed (${o.error?.code}): ${o.error?.message}`}`,
-      );
+    try {
+      for (const o of r.outcomes) {
+        if (argv['dry-run']) for await (const c of o.changes) out.result(`${o.destination}: ${c.code} ${c.path}`);
+        const unchanged = o.unchanged !== undefined ? `, ${o.unchanged} unchanged` : '';
+        out.result(
+          `${o.destination}: ${o.ok ? `${verb}send ${o.sent} files, ${verb}delete ${o.deleted}${unchanged}` : `failed (${o.error?.code}): ${o.error?.message}`}`,
+        );
+      }
+    } finally {
+      await r.dispose();
     }
     const good = r.outcomes.filter((o) => o.ok).length;
     out.result(`published to ${good} of ${argv.to.length} destinations${argv['dry-run'] ? ' (dry run)' : ''}`, {

@@ -98,7 +98,7 @@ describe('publishTree', () => {
 describe('createRsyncRunner', () => {
   it('turns a missing program into RsyncMissingError with the install command', async () => {
     const run = createRsyncRunner('/nonexistent/rsync-x');
-    await assert.rejects(run(['--version']), (err: GomirrorError) => {
+    await assert.rejects(run(['--version'], () => undefined), (err: GomirrorError) => {
       assert.ok(err instanceof RsyncMissingError);
       assert.equal(err.code, 'E_RSYNC');
       assert.equal(err.message, 'rsync is not installed: cannot run /nonexistent/rsync-x');
@@ -110,7 +110,7 @@ describe('createRsyncRunner', () => {
   it('turns a non-zero exit into E_RSYNC with the meaning and the cause kept', async () => {
     // `false` stands in for an rsync that fails: exit 1 with nothing on stderr.
     const run = createRsyncRunner('false');
-    await assert.rejects(run([]), (err: GomirrorError) => {
+    await assert.rejects(run([], () => undefined), (err: GomirrorError) => {
       assert.equal(err.code, 'E_RSYNC');
       assert.equal(err.message, 'rsync exited 1: syntax or usage error');
       assert.ok(err.cause instanceof Error);

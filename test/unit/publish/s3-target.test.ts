@@ -9,8 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { GomirrorError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/logger.js';
 import { decodeState, STATE_KEY, type ObjectStore } from '../../../src/publish/index.js';
-import { scanLocalTree } from '../../../src/publish/local-tree.js';
+import { openLocalTree } from '../../../src/publish/local-tree.js';
 import { publishToS3 } from '../../../src/publish/s3-target.js';
+import { Scratch } from '../../../src/publish/spool.js';
 
 function memoryStore(failOn?: (key: string) => boolean): ObjectStore & { objects: Map<string, Buffer>; log: string[] } {
   const objects = new Map<string, Buffer>();
@@ -60,13 +61,16 @@ describe('publishToS3', () => {
     await put('a.com/@v/v1.0.0.zip.tmp-1-abc', 'half');
   });
   after(() => rm(root, { recursive: true, force: true }));
+  const scratch = new Scratch();
+  after(() => scratch.dispose());
 
   const run = async (store: ObjectStore, over: { dryRun?: boolean } = {}) =>
     publishToS3(
       {
         location: { kind: 's3', bucket: 'b', prefix: 'p' },
         store,
-        tree: await scanLocalTree(root),
+        tree: openLocalTree(root),
+        scratch,
         dryRun: over.dryRun ?? false,
         delete: false,
         deleteAfterMs: 0,
@@ -131,7 +135,7 @@ describe('publishToS3', () => {
     const o = await run(store, { dryRun: true });
     assert.equal(o.sent, 6);
     assert.deepEqual(store.log, ['GET p/.gomirror/published.json.gz']);
-    assert.deepEqual(o.changes.map((c) => c.code), Array(6).fill('upload'));
+    assert.deepEqual((await o.changes.array()).map((c) => c.code), Array(6).fill('upload'));
   });
 });
 
@@ -158,16 +162,19 @@ describe('publishToS3 with the vulnerability database and the catalog', () => {
     await put('vulndb/notes.txt', 'not served');
   });
   after(() => rm(root, { recursive: true, force: true }));
+  const scratch = new Scratch();
+  after(() => scratch.dispose());
 
   it('sends vulndb entries with the module files, its indexes after the lists (db last), the catalog last, with nginx headers', async () => {
     const store = memoryStore();
-    const tree = await scanLocalTree(root);
-    assert.deepEqual(tree.skipped, ['vulndb/notes.txt']);
+    const tree = openLocalTree(root);
+    assert.deepEqual(await tree.skipped(), ['vulndb/notes.txt']);
     const o = await publishToS3(
       {
         location: { kind: 's3', bucket: 'b', prefix: 'p' },
         store,
         tree,
+        scratch,
         dryRun: false,
         delete: false,
         deleteAfterMs: 0,
