@@ -76,7 +76,7 @@ describe(`publish in flat memory (${FILES} files written straight to disk)`, () 
     const r = await runCapped(20, ['publish', '--root', root, '--to', dest, '--report', report, '--log-format', 'json']);
     assert.equal(r.code, 0, describeCli(r));
     const doc = JSON.parse(await readFile(report, 'utf8')) as Report;
-    const t = doc.targets[0];
+    const t = doc.targets[0] as Report['targets'][number];
     assert.equal(t?.sent, FILES);
     const sent = t.changes.filter((c) => c.code.startsWith('>f')).map((c) => c.path);
     assert.deepEqual([...sent].sort(), treeFiles(), 'the report names every file sent');
@@ -98,7 +98,7 @@ describe(`publish in flat memory (${FILES} files written straight to disk)`, () 
       const r = await runCapped(24, ['publish', '--root', root, '--to', 's3://goproxy/p', '--dry-run', '--report', report, '--log-format', 'json'], env);
       assert.equal(r.code, 0, describeCli(r));
       const doc = JSON.parse(await readFile(report, 'utf8')) as Report;
-      const t = doc.targets[0];
+      const t = doc.targets[0] as Report['targets'][number];
       assert.deepEqual([t?.sent, t?.unchanged], [FILES, 0]);
       // Module files first, lists after them, each phase in path order.
       const lists = treeFiles().filter((f) => f.endsWith('/list'));

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 import { GomirrorError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/logger.js';
@@ -114,6 +115,28 @@ describe('publishToS3', () => {
     const again = await run(store);
     assert.deepEqual([again.sent, again.unchanged], [0, 6]);
     assert.deepEqual(store.log, ['GET p/.gomirror/published.json.gz']);
+  });
+
+  it('reads a record laid out on one line, in any order (as publish wrote it before), and writes it back a line per object in path order', async () => {
+    const store = memoryStore();
+    await run(store);
+    const state = decodeState(store.objects.get(`p/${STATE_KEY}`) as Buffer, 'x');
+    const rels = Object.keys(state.objects).reverse();
+    const legacy = { format: 'gomirror-published-state', version: 1, updated: 'then', objects: Object.fromEntries(rels.map((r) => [r, state.objects[r]])), missingSince: {} };
+    // And an object gone from the tree, so the record is written again.
+    legacy.objects['a.com/@v/v0.9.0.zip'] = { size: 1, sha256: 'ab', mtimeMs: 1 };
+    store.objects.set(`p/${STATE_KEY}`, gzipSync(JSON.stringify(legacy)));
+    store.log.length = 0;
+    const again = await run(store);
+    assert.deepEqual([again.ok, again.sent, again.unchanged], [true, 0, 6]);
+    const text = gunzipSync(store.objects.get(`p/${STATE_KEY}`) as Buffer).toString('utf8');
+    const lines = text.split('\n');
+    assert.equal(lines.length, 9, 'a head, 7 objects and a tail');
+    assert.deepEqual(
+      lines.slice(1, -1).map((l) => JSON.parse(l.slice(0, l.indexOf('":{') + 1)) as string),
+      [...rels, 'a.com/@v/v0.9.0.zip'].sort(),
+    );
+    assert.deepEqual(decodeState(store.objects.get(`p/${STATE_KEY}`) as Buffer, 'x'), { objects: { ...state.objects, 'a.com/@v/v0.9.0.zip': legacy.objects['a.com/@v/v0.9.0.zip'] }, missingSince: { 'a.com/@v/v0.9.0.zip': 1000 } });
   });
 
   it('a failed version file stops the target before the lists; the record keeps what made it', async () => {
