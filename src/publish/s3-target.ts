@@ -111,7 +111,10 @@ export async function publishToS3(opts: S3TargetOptions, logger: Logger): Promis
         if (spool.count % 4096 === 0) await spool.drain();
       } else {
         unchanged++;
-        if (c === 'touched') touched.append(entryLine(f.rel, { ...(old as PublishedObject), mtimeMs: f.mtimeMs }));
+        if (c === 'touched') {
+          touched.append(entryLine(f.rel, { ...(old as PublishedObject), mtimeMs: f.mtimeMs }));
+          if (touched.count % 4096 === 0) await touched.drain();
+        }
       }
     }
     for (; rec; rec = await nextRec()) missing.push(rec.rel);
