@@ -14,13 +14,15 @@ import path from 'node:path';
 import { execa, ExecaError } from 'execa';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { writeFileAtomic, acquireTreeLock, DEFAULT_LIST_MAX_AGE } from '../tree/index.js';
-import { scanLocalTree, type LocalTree } from './local-tree.js';
+import { acquireTreeLock, DEFAULT_LIST_MAX_AGE } from '../tree/index.js';
+import { openLocalTree } from './local-tree.js';
 import type { DestinationOutcome } from './outcome.js';
 import { describeRsyncExit, hintForRsyncExit } from './rsync-exit.js';
 import { publishWithRsync, type RsyncRunner } from './rsync-target.js';
 import type { ObjectStore, S3StoreOptions } from './s3-endpoint.js';
+import { writeReport } from './report.js';
 import { publishToS3 } from './s3-target.js';
+import { Scratch } from './spool.js';
 import { describeTarget, parseTarget, type PublishTarget, type S3Location } from './targets.js';
 
 /** The rsync program could not be started at all. */
@@ -36,10 +38,12 @@ export class RsyncMissingError extends GomirrorError {
 
 /** The real runner: `binary` (default `rsync` from PATH) through execa. */
 export function createRsyncRunner(binary = 'rsync'): RsyncRunner {
-  return async (args) => {
+  return async (args, onLine) => {
     try {
-      const r = await execa(binary, args, { env: { LC_ALL: 'C' }, stripFinalNewline: false });
-      return r.stdout;
+      // stdout streams line by line (a first publish prints a line per file); stderr is kept for the message.
+      const sub = execa(binary, args, { env: { LC_ALL: 'C' }, buffer: { stdout: false }, stripFinalNewline: false });
+      for await (const line of sub.iterable({ from: 'stdout' })) onLine(line);
+      await sub;
     } catch (err) {
       if (!(err instanceof ExecaError)) throw err;
       if (err.code === 'ENOENT') {
@@ -81,6 +85,8 @@ export interface PublishOptions {
 export interface PublishResult {
   readonly ok: boolean;
   readonly outcomes: readonly DestinationOutcome[];
+  /** Removes the temp files the outcomes' changes are read from: call once done with them. */
+  dispose(): Promise<void>;
 }
 
 /** What publishTree reaches the world through; tests replace parts. */
@@ -139,20 +145,24 @@ export async function publishTree(opts: PublishOptions, logger: Logger, deps: Pu
   for (const t of targets) if (t.kind === 's3') stores.set(t, await openS3(t, storeOptions));
 
   const lock = opts.dryRun ? undefined : await acquireTreeLock(root, { command: 'publish' });
+  const scratch = new Scratch();
   try {
-    const tree: LocalTree | undefined = stores.size > 0 ? await scanLocalTree(root) : undefined;
+    const tree = stores.size > 0 ? openLocalTree(root) : undefined;
     const progress = { done: 0, total: 0, failed: 0, bytes: 0 };
     const report = (): void => logger.progress({ ...progress, unit: 'files' });
     const run = d.rsync ?? createRsyncRunner();
     const now = d.now ?? Date.now;
     const outcomes = await Promise.all(
       targets.map((t): Promise<DestinationOutcome> => {
-        if (t.kind !== 's3') return publishWithRsync({ root, dest: t, delete: opts.delete, dryRun: opts.dryRun, ...(opts.bwlimit !== undefined ? { bwlimit: opts.bwlimit } : {}) }, run, logger);
+        if (t.kind !== 's3') {
+          return publishWithRsync({ root, dest: t, delete: opts.delete, dryRun: opts.dryRun, ...(opts.bwlimit !== undefined ? { bwlimit: opts.bwlimit } : {}) }, run, logger, scratch);
+        }
         return publishToS3(
           {
             location: t,
             store: stores.get(t) as ObjectStore,
-            tree: tree as LocalTree,
+            tree: tree as NonNullable<typeof tree>,
+            scratch,
             dryRun: opts.dryRun,
             delete: opts.delete,
             deleteAfterMs: opts.deleteAfterMs ?? DEFAULT_DELETE_AFTER_MS,
@@ -184,37 +194,16 @@ export async function publishTree(opts: PublishOptions, logger: Logger, deps: Pu
       said.add(key);
       logger.error(e.cause instanceof RsyncMissingError ? e.cause.message : e.message, { code: e.code, hint: e.hint });
     }
-    const result = { ok: outcomes.every((o) => o.ok), outcomes };
-    if (opts.report !== undefined) await writeReport(opts.report, root, opts.dryRun, result, tree);
-    return result;
+    const ok = outcomes.every((o) => o.ok);
+    if (opts.report !== undefined) {
+      await writeReport(opts.report, { ok, dryRun: opts.dryRun, root, outcomes, ...(tree ? { skipped: await tree.skipped() } : {}) });
+    }
+    return { ok, outcomes, dispose: () => scratch.dispose() };
+  } catch (err) {
+    await scratch.dispose();
+    throw err;
   } finally {
     await lock?.release();
-  }
-}
-
-async function writeReport(file: string, root: string, dryRun: boolean, r: PublishResult, tree: LocalTree | undefined): Promise<void> {
-  const doc = {
-    ok: r.ok,
-    dryRun,
-    root,
-    finishedAt: new Date().toISOString(),
-    ...(tree ? { skipped: tree.skipped } : {}),
-    targets: r.outcomes.map((o) => ({
-      destination: o.destination,
-      kind: o.kind,
-      ok: o.ok,
-      sent: o.sent,
-      deleted: o.deleted,
-      ...(o.bytes !== undefined ? { bytes: o.bytes } : {}),
-      ...(o.unchanged !== undefined ? { unchanged: o.unchanged } : {}),
-      changes: o.changes,
-      ...(o.error ? { error: { code: o.error.code, message: o.error.message, hint: o.error.hint } } : {}),
-    })),
-  };
-  try {
-    await writeFileAtomic(path.resolve(file), JSON.stringify(doc, null, 2) + '\n');
-  } catch (err) {
-    throw new GomirrorError('E_FS', `--report ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -154,10 +154,18 @@ export interface RsyncChange {
 export function parseRsyncChanges(stdout: string): RsyncChange[] {
   const out: RsyncChange[] = [];
   for (const line of stdout.split('\n')) {
-    const m = /^([<>ch.][fdLDS]\S{9}|\*deleting) +(.+)$/.exec(line);
-    if (m) out.push({ code: m[1] as string, path: m[2] as string });
+    const c = parseRsyncLine(line);
+    if (c) out.push(c);
   }
   return out;
+}
+
+const CHANGE_LINE = /^([<>ch.][fdLDS]\S{9}|\*deleting) +(.+)$/;
+
+/** One `--out-format` line as a change; undefined for any other line. */
+export function parseRsyncLine(line: string): RsyncChange | undefined {
+  const m = CHANGE_LINE.exec(line);
+  return m ? { code: m[1] as string, path: m[2] as string } : undefined;
 }
 
 /** Whether a change is a file sent or a file deleted (not a directory or attribute touch). */

@@ -9,6 +9,8 @@ import { GomirrorError } from '../errors.js';
 export interface ObjectStore {
   /** The object's bytes, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** Streams the object to `file` (created); false when there is none. Stores without it are read with get(). */
+  getFile?(key: string, file: string): Promise<boolean>;
   /** Streams a file up (multipart when large); returns what was sent. */
   putFile(key: string, file: string, headers: ObjectHeaders, onBytes?: (n: number) => void): Promise<{ size: number; sha256: string }>;
   putBytes(key: string, data: Uint8Array, headers: ObjectHeaders): Promise<void>;

@@ -119,29 +119,38 @@ export interface S3Plan {
 
 const VERSION_FILE = /^(.+)\/@v\/([^/]+)\.(?:info|mod|zip)$/;
 
-export function planS3Publish(input: S3PlanInput): S3Plan {
-  const byPhase = new Map<S3Phase, LocalFile[]>(S3_PHASES.map((p) => [p, []]));
-  const touched: { rel: string; mtimeMs: number }[] = [];
-  const present = new Set<string>();
-  let unchanged = 0;
-  for (const f of input.files) {
-    present.add(f.rel);
-    const rec = input.state.objects[f.rel];
-    let same = rec !== undefined && rec.size === f.size && rec.mtimeMs === f.mtimeMs;
-    if (!same && rec !== undefined && needsHash(f, rec) && input.hashes.get(f.rel) === rec.sha256) {
-      same = true;
-      touched.push({ rel: f.rel, mtimeMs: f.mtimeMs });
-    }
-    if (same) unchanged++;
-    else byPhase.get(phaseOf(f.rel, f.kind))?.push(f);
-  }
+/**
+ * What to do with one served file given its record: `upload`, `same`
+ * (unchanged), or `touched` (hashed equal: only the recorded mtime moves).
+ * `hash` is the file's sha256 when needsHash() said to read it.
+ */
+export function classify(f: LocalFile, rec: PublishedObject | undefined, hash: string | undefined): 'upload' | 'same' | 'touched' {
+  if (rec !== undefined && rec.size === f.size && rec.mtimeMs === f.mtimeMs) return 'same';
+  if (rec !== undefined && needsHash(f, rec) && hash === rec.sha256) return 'touched';
+  return 'upload';
+}
 
+export interface DeletionInput {
+  /** Recorded objects the tree no longer has, in path order. */
+  readonly missing: readonly string[];
+  /** The record's missingSince. */
+  readonly missingSince: Readonly<Record<string, number>>;
+  /** Escaped versions named by the local `@v/list` and `@latest` of a module directory. */
+  readonly named: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Whether the bucket holds `rel` according to the record. */
+  readonly recorded: (rel: string) => boolean;
+  readonly now: number;
+  readonly delete: boolean;
+  readonly deleteAfterMs: number;
+}
+
+/** The deletions, kept objects and next missingSince for the objects gone from the tree. */
+export function planDeletions(input: DeletionInput): Pick<S3Plan, 'deletions' | 'kept' | 'missingSince'> {
   const missingSince: Record<string, number> = {};
   const candidates: string[] = [];
   const kept: { rel: string; reason: string }[] = [];
-  for (const rel of Object.keys(input.state.objects).sort()) {
-    if (present.has(rel)) continue;
-    const since = input.state.missingSince[rel] ?? input.now;
+  for (const rel of input.missing) {
+    const since = input.missingSince[rel] ?? input.now;
     missingSince[rel] = since;
     if (!input.delete) continue;
     const waited = input.now - since;
@@ -165,20 +174,55 @@ export function planS3Publish(input: S3PlanInput): S3Plan {
       kept.push({ rel, reason: `still named by ${dir}/@v/list or @latest` });
       continue;
     }
-    if (names === undefined && [`${dir}/@v/list`, `${dir}/@latest`].some((i) => i in input.state.objects && !deletedNow.has(i))) {
+    if (names === undefined && [`${dir}/@v/list`, `${dir}/@latest`].some((i) => input.recorded(i) && !deletedNow.has(i))) {
       kept.push({ rel, reason: `${dir}'s list in the bucket may still name it` });
       continue;
     }
     second.push(rel);
   }
+  return { deletions: [first, second], kept, missingSince };
+}
 
+/** The module directories whose lists decide whether a missing version file may go. */
+export function versionDirs(missing: Iterable<string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const rel of missing) {
+    const m = VERSION_FILE.exec(rel);
+    if (m) dirs.add(m[1] as string);
+  }
+  return dirs;
+}
+
+/** The whole plan at once, from files and a record in memory (the streaming publish uses its parts). */
+export function planS3Publish(input: S3PlanInput): S3Plan {
+  const byPhase = new Map<S3Phase, LocalFile[]>(S3_PHASES.map((p) => [p, []]));
+  const touched: { rel: string; mtimeMs: number }[] = [];
+  const present = new Set<string>();
+  let unchanged = 0;
+  for (const f of input.files) {
+    present.add(f.rel);
+    const c = classify(f, input.state.objects[f.rel], input.hashes.get(f.rel));
+    if (c === 'touched') touched.push({ rel: f.rel, mtimeMs: f.mtimeMs });
+    if (c === 'upload') byPhase.get(phaseOf(f.rel, f.kind))?.push(f);
+    else unchanged++;
+  }
+  const missing = Object.keys(input.state.objects)
+    .sort()
+    .filter((rel) => !present.has(rel));
+  const rest = planDeletions({
+    missing,
+    missingSince: input.state.missingSince,
+    named: input.named,
+    recorded: (rel) => rel in input.state.objects,
+    now: input.now,
+    delete: input.delete,
+    deleteAfterMs: input.deleteAfterMs,
+  });
   return {
     phases: S3_PHASES.map((phase) => ({ phase, files: (byPhase.get(phase) ?? []).sort((a, b) => cmp(a.rel, b.rel)) })),
     unchanged,
     touched,
-    deletions: [first, second],
-    kept,
-    missingSince,
+    ...rest,
   };
 }
 

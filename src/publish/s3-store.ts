@@ -11,7 +11,9 @@
  * network errors. Requests are signed by the SDK, never by hand.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -81,6 +83,21 @@ function createStore(client: S3Client, loc: S3Location): ObjectStore {
         if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404) && err.name !== 'NoSuchBucket') return undefined;
         throw s3Error(loc, `GET ${key}`, err);
       }
+    },
+    async getFile(key, file) {
+      let r;
+      try {
+        r = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+      } catch (err) {
+        if (err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404) && err.name !== 'NoSuchBucket') return false;
+        throw s3Error(loc, `GET ${key}`, err);
+      }
+      try {
+        await pipeline(r.Body as Readable, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+      } catch (err) {
+        throw s3Error(loc, `GET ${key}`, err);
+      }
+      return true;
     },
     async putFile(key, file, headers, onBytes) {
       const hash = createHash('sha256');

@@ -4,23 +4,32 @@
  * target before the next phase, so no list ever names a file that did not
  * make it; the record is written after every phase that changed something,
  * so a rerun sends only what is still missing.
+ *
+ * Nothing per file is held (issue 17): the tree is walked in path order and
+ * merged with the record, which is kept in path order too (record-file.ts);
+ * each phase's uploads go to a spool, and each phase's results are merged
+ * into the record on disk.
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { cacheControlOf, contentTypeOf } from '../tree/index.js';
+import { cacheControlOf, contentTypeOf, servedKind } from '../tree/index.js';
 import type { LocalTree } from './local-tree.js';
-import type { DestinationOutcome, TargetChange } from './outcome.js';
-import { needsHash, planS3Publish, type PublishedObject, type PublishedState } from './s3-plan.js';
-import { decodeState, encodeState, STATE_KEY } from './s3-state.js';
+import { changeList, type ChangeList, type DestinationOutcome } from './outcome.js';
+import { fetchRecord, mergeEntries, writeRecordFile } from './record-file.js';
+import { classify, needsHash, phaseOf, planDeletions, S3_PHASES, versionDirs, type PublishedObject, type S3Phase } from './s3-plan.js';
+import { entryLine, parseEntryLine, STATE_KEY } from './s3-state.js';
 import type { ObjectStore } from './s3-endpoint.js';
+import type { LineSpool, Scratch } from './spool.js';
 import { describeTarget, type S3Location } from './targets.js';
 
 export interface S3TargetOptions {
   readonly location: S3Location;
   readonly store: ObjectStore;
   readonly tree: LocalTree;
+  /** Where the plan and the record are spooled; the caller disposes of it after reading the changes. */
+  readonly scratch: Scratch;
   readonly dryRun: boolean;
   readonly delete: boolean;
   readonly deleteAfterMs: number;
@@ -33,12 +42,21 @@ export interface S3TargetOptions {
   readonly onPlanned?: (files: number) => void;
 }
 
-const VERSION_FILE = /^(.+)\/@v\/[^/]+\.(?:info|mod|zip)$/;
+/** A planned upload as spooled: `size<TAB>mtimeMs<TAB>path`. */
+function uploadLine(size: number, mtimeMs: number, rel: string): string {
+  return `${size}\t${mtimeMs}\t${rel}`;
+}
+function parseUpload(line: string): { size: number; mtimeMs: number; rel: string } {
+  const a = line.indexOf('\t');
+  const b = line.indexOf('\t', a + 1);
+  return { size: Number(line.slice(0, a)), mtimeMs: Number(line.slice(a + 1, b)), rel: line.slice(b + 1) };
+}
 
 export async function publishToS3(opts: S3TargetOptions, logger: Logger): Promise<DestinationOutcome> {
   const name = describeTarget(opts.location);
   const key = (rel: string): string => (opts.location.prefix === '' ? rel : `${opts.location.prefix}/${rel}`);
-  const changes: TargetChange[] = [];
+  const scratch = opts.scratch;
+  let changes: ChangeList = changeList([]);
   let sent = 0;
   let deleted = 0;
   let bytes = 0;
@@ -56,98 +74,166 @@ export async function publishToS3(opts: S3TargetOptions, logger: Logger): Promis
   });
 
   try {
-    const raw = await opts.store.get(key(STATE_KEY));
-    const old: PublishedState = raw === undefined ? { objects: {}, missingSince: {} } : decodeState(raw, `${name}/${STATE_KEY}`);
-    const hashes = new Map<string, string>();
-    await Promise.all(
-      opts.tree.files.filter((f) => needsHash(f, old.objects[f.rel])).map(async (f) => hashes.set(f.rel, await opts.tree.sha256(f.rel))),
-    );
-    const present = new Set(opts.tree.files.map((f) => f.rel));
-    const dirs = new Set<string>();
-    for (const rel of Object.keys(old.objects)) {
-      const m = present.has(rel) ? null : VERSION_FILE.exec(rel);
-      if (m) dirs.add(m[1] as string);
+    const record = await fetchRecord(opts.store, key(STATE_KEY), `${name}/${STATE_KEY}`, scratch);
+
+    // The plan: the tree merged with the record, both in path order.
+    const phases = new Map<S3Phase, LineSpool>();
+    for (const p of S3_PHASES) phases.set(p, await scratch.spool());
+    const touched = await scratch.spool();
+    const missing: string[] = [];
+    let planned = 0;
+    let plannedBytes = 0;
+    const recLines = record.entries.lines()[Symbol.asyncIterator]();
+    const nextRec = async (): Promise<{ rel: string; object: PublishedObject } | undefined> => {
+      const r = await recLines.next();
+      return r.done ? undefined : parseEntryLine(r.value);
+    };
+    let rec = await nextRec();
+    let prev: string | undefined;
+    for await (const f of opts.tree.walk()) {
+      if (prev !== undefined && !(prev < f.rel)) throw new Error(`the tree walk is out of order: ${prev} then ${f.rel}`);
+      prev = f.rel;
+      while (rec && rec.rel < f.rel) {
+        missing.push(rec.rel);
+        rec = await nextRec();
+      }
+      let old: PublishedObject | undefined;
+      if (rec?.rel === f.rel) {
+        old = rec.object;
+        rec = await nextRec();
+      }
+      const c = classify(f, old, old && needsHash(f, old) ? await opts.tree.sha256(f.rel) : undefined);
+      if (c === 'upload') {
+        const spool = phases.get(phaseOf(f.rel, f.kind)) as LineSpool;
+        spool.append(uploadLine(f.size, f.mtimeMs, f.rel));
+        planned++;
+        plannedBytes += f.size;
+        if (spool.count % 4096 === 0) await spool.drain();
+      } else {
+        unchanged++;
+        if (c === 'touched') {
+          touched.append(entryLine(f.rel, { ...(old as PublishedObject), mtimeMs: f.mtimeMs }));
+          if (touched.count % 4096 === 0) await touched.drain();
+        }
+      }
     }
+    for (; rec; rec = await nextRec()) missing.push(rec.rel);
+    for (const s of [...phases.values(), touched]) await s.finish();
+
     const named = new Map<string, Set<string>>();
-    for (const dir of dirs) {
+    const missingSet = new Set(missing);
+    const localIndex = new Set<string>();
+    for (const dir of versionDirs(missing)) {
       const n = await opts.tree.named(dir);
       if (n) named.set(dir, n);
+      // No list or @latest that can be read here: one that is in the tree all the same may still be in the bucket.
+      else for (const i of [`${dir}/@v/list`, `${dir}/@latest`]) if (!missingSet.has(i) && (await opts.tree.exists(i))) localIndex.add(i);
     }
-    const plan = planS3Publish({
-      files: opts.tree.files,
-      state: old,
-      hashes,
+    const plan = planDeletions({
+      missing,
+      missingSince: record.missingSince,
       named,
+      recorded: (rel) => missingSet.has(rel) || localIndex.has(rel),
       now: opts.now(),
       delete: opts.delete,
       deleteAfterMs: opts.deleteAfterMs,
     });
-    unchanged = plan.unchanged;
-    const total = plan.phases.reduce((n, p) => n + p.files.length, 0);
-    opts.onPlanned?.(total);
-    for (const p of plan.phases) for (const f of p.files) changes.push({ code: 'upload', path: f.rel });
-    for (const rel of [...plan.deletions[0], ...plan.deletions[1]]) changes.push({ code: 'delete', path: rel });
-    for (const k of plan.kept) changes.push({ code: 'keep', path: `${k.rel} (${k.reason})` });
+    opts.onPlanned?.(planned);
+    const upload = (line: string): { code: string; path: string } => ({ code: 'upload', path: parseUpload(line).rel });
+    changes = changeList([
+      ...S3_PHASES.map((p) => ({ spool: phases.get(p) as LineSpool, change: upload })),
+      plan.deletions[0].map((rel) => ({ code: 'delete', path: rel })),
+      plan.deletions[1].map((rel) => ({ code: 'delete', path: rel })),
+      plan.kept.map((k) => ({ code: 'keep', path: `${k.rel} (${k.reason})` })),
+    ]);
 
     if (opts.dryRun) {
-      sent = total;
+      sent = planned;
       deleted = plan.deletions[0].length + plan.deletions[1].length;
-      bytes = plan.phases.reduce((n, p) => n + p.files.reduce((m, f) => m + f.size, 0), 0);
+      bytes = plannedBytes;
       return result();
     }
 
-    // The record as it grows: old objects, plus what went up, minus what was deleted.
-    const objects: Record<string, PublishedObject> = { ...old.objects };
+    // The record as it grows: the old entries, plus what went up, minus what was deleted, merged on each save.
+    let current = record.entries;
+    let pending: LineSpool[] = touched.count > 0 ? [touched] : [];
+    let removed = new Set<string>();
     const missingSince: Record<string, number> = { ...plan.missingSince };
-    for (const t of plan.touched) {
-      const o = objects[t.rel];
-      if (o) objects[t.rel] = { ...o, mtimeMs: t.mtimeMs };
-    }
-    let dirty = plan.touched.length > 0 || !sameKeys(old.missingSince, plan.missingSince);
+    let dirty = touched.count > 0 || !sameKeys(record.missingSince, plan.missingSince);
     const saveState = async (): Promise<void> => {
       if (!dirty) return;
-      await opts.store.putBytes(key(STATE_KEY), encodeState({ objects, missingSince }, opts.now()), {
-        contentType: 'application/gzip',
-        cacheControl: 'no-store',
-      });
+      if (pending.length > 0 || removed.size > 0) {
+        const next = await scratch.spool();
+        await mergeEntries([current.lines(), ...pending.map((p) => p.lines())], removed, next);
+        await rm(current.file, { force: true });
+        current = next;
+        pending = [];
+        removed = new Set();
+      }
+      const gz = await scratch.file();
+      await writeRecordFile(gz, current.lines(), missingSince, opts.now());
+      await opts.store.putFile(key(STATE_KEY), gz, { contentType: 'application/gzip', cacheControl: 'no-store' });
+      await rm(gz, { force: true });
       dirty = false;
     };
 
-    const limit = pLimit(opts.concurrency);
-    for (const phase of plan.phases) {
-      if (phase.files.length === 0) continue;
+    for (const phase of S3_PHASES) {
+      const spool = phases.get(phase) as LineSpool;
+      if (spool.count === 0) continue;
+      const results = await scratch.spool();
       let failure: GomirrorError | undefined;
-      await Promise.all(
-        phase.files.map((f) =>
-          limit(async () => {
-            // After a failure, files not yet started wait for the next run.
-            if (failure) return;
-            try {
-              const up = await opts.store.putFile(
-                key(f.rel),
-                path.join(opts.tree.root, f.rel),
-                { contentType: contentTypeOf(f.kind), cacheControl: cacheControlOf(f.kind, opts.listMaxAge) },
-                (n) => opts.onProgress?.(0, n, 0),
-              );
-              objects[f.rel] = { size: up.size, sha256: up.sha256, mtimeMs: f.mtimeMs };
-              delete missingSince[f.rel];
-              dirty = true;
-              sent++;
-              bytes += up.size;
-              opts.onProgress?.(1, 0, 0);
-            } catch (err) {
-              if (!isGomirrorError(err)) throw err;
-              failure ??= err;
-              opts.onProgress?.(0, 0, 1);
-            }
-          }),
-        ),
-      );
+      // Results enter the record in path order: a finished upload waits for those before it (at most `concurrency`).
+      const done = new Map<number, string | undefined>();
+      let flushed = 0;
+      const flush = (i: number, line: string | undefined): void => {
+        done.set(i, line);
+        for (; done.has(flushed); flushed++) {
+          const l = done.get(flushed);
+          done.delete(flushed);
+          if (l !== undefined) results.append(l);
+        }
+      };
+      const items = numbered(spool.lines());
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          // After a failure, files not yet started wait for the next run.
+          if (failure) return;
+          const r = await items.next();
+          if (r.done) return;
+          const [i, line] = r.value;
+          if (failure) return flush(i, undefined);
+          const f = parseUpload(line);
+          const kind = servedKind(f.rel);
+          if (!kind) throw new Error(`${f.rel} is no longer a served file`);
+          try {
+            const up = await opts.store.putFile(
+              key(f.rel),
+              path.join(opts.tree.root, f.rel),
+              { contentType: contentTypeOf(kind), cacheControl: cacheControlOf(kind, opts.listMaxAge) },
+              (n) => opts.onProgress?.(0, n, 0),
+            );
+            flush(i, entryLine(f.rel, { size: up.size, sha256: up.sha256, mtimeMs: f.mtimeMs }));
+            delete missingSince[f.rel];
+            dirty = true;
+            sent++;
+            bytes += up.size;
+            opts.onProgress?.(1, 0, 0);
+          } catch (err) {
+            flush(i, undefined);
+            if (!isGomirrorError(err)) throw err;
+            failure ??= err;
+            opts.onProgress?.(0, 0, 1);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: opts.concurrency }, worker));
+      await results.finish();
+      pending.push(results);
       if (failure) {
         await saveState().catch(() => undefined);
-        return result(wrap(name, `the ${phase.phase} phase`, failure));
+        return result(wrap(name, `the ${phase} phase`, failure));
       }
-      logger.info(`${name}: ${phase.phase}: ${phase.files.length} files uploaded`);
+      logger.info(`${name}: ${phase}: ${spool.count} files uploaded`);
       await saveState();
     }
 
@@ -155,7 +241,7 @@ export async function publishToS3(opts: S3TargetOptions, logger: Logger): Promis
       if (step.length === 0) continue;
       await opts.store.delete(step.map(key));
       for (const rel of step) {
-        delete objects[rel];
+        removed.add(rel);
         delete missingSince[rel];
       }
       deleted += step.length;
@@ -169,6 +255,12 @@ export async function publishToS3(opts: S3TargetOptions, logger: Logger): Promis
     if (!isGomirrorError(err)) throw err;
     return result(wrap(name, 'publish', err));
   }
+}
+
+/** The lines with their position; safe to pull from several workers at once (an async generator queues them). */
+async function* numbered(lines: AsyncIterable<string>): AsyncGenerator<[number, string]> {
+  let i = 0;
+  for await (const line of lines) yield [i++, line];
 }
 
 function wrap(name: string, where: string, err: GomirrorError): GomirrorError {

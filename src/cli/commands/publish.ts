@@ -1,4 +1,5 @@
 /** `gomirror publish`: copy the tree to mirror hosts (rsync) and S3 buckets, index files last. */
+import { once } from 'node:events';
 import type { Argv } from 'yargs';
 import { DEFAULT_CONCURRENCY, parseDuration, publishTree } from '../../publish/index.js';
 import type { GomirrorCommand } from '../command.js';
@@ -72,12 +73,22 @@ export const publishCommand: GomirrorCommand<PublishArgs> = {
       out,
     );
     const verb = argv['dry-run'] ? 'would ' : '';
-    for (const o of r.outcomes) {
-      if (argv['dry-run']) for (const c of o.changes) out.result(`${o.destination}: ${c.code} ${c.path}`);
-      const unchanged = o.unchanged !== undefined ? `, ${o.unchanged} unchanged` : '';
-      out.result(
-        `${o.destination}: ${o.ok ? `${verb}send ${o.sent} files, ${verb}delete ${o.deleted}${unchanged}` : `failed (${o.error?.code}): ${o.error?.message}`}`,
-      );
+    try {
+      for (const o of r.outcomes) {
+        if (argv['dry-run']) {
+          for await (const c of o.changes) {
+            out.result(`${o.destination}: ${c.code} ${c.path}`);
+            // A line per file of a big tree: wait for a slow reader (a pipe) rather than queue them all in memory.
+            if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+          }
+        }
+        const unchanged = o.unchanged !== undefined ? `, ${o.unchanged} unchanged` : '';
+        out.result(
+          `${o.destination}: ${o.ok ? `${verb}send ${o.sent} files, ${verb}delete ${o.deleted}${unchanged}` : `failed (${o.error?.code}): ${o.error?.message}`}`,
+        );
+      }
+    } finally {
+      await r.dispose();
     }
     const good = r.outcomes.filter((o) => o.ok).length;
     out.result(`published to ${good} of ${argv.to.length} destinations${argv['dry-run'] ? ' (dry run)' : ''}`, {

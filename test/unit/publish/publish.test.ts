@@ -51,6 +51,12 @@ describe('publishTree', () => {
       assert.ok(calls[2]?.includes('--delete'), 'delete pass last');
     }
     assert.equal(logger.lines[0], 'info: /m1: modules pass: 2 files changed');
+    // The changes, spooled pass by pass, read back in order.
+    assert.deepEqual(
+      (await r.outcomes[1]?.changes.array())?.map((c) => `${c.code} ${c.path}`),
+      Array(3).fill(['>f+++++++++ a/@v/v1.0.0.zip', '*deleting a/@v/old.zip']).flat(),
+    );
+    await r.dispose();
   });
 
   it('a failed destination stops its own passes, not the others, and fails the run', async () => {
@@ -67,6 +73,8 @@ describe('publishTree', () => {
     // The failed destination never got its index pass: no list can name missing files there.
     assert.deepEqual(run.calls.map((c) => c.at(-1)), ['rsync://127.0.0.1:1/m/', '/m2/', '/m2/']);
     assert.match(logger.lines.join('\n'), /^error: publish to rsync:\/\/127\.0\.0\.1:1\/m failed/m);
+    assert.equal(r.outcomes[0]?.changes.length, 0, 'a failed pass reports no changes');
+    await r.dispose();
   });
 
   it('a missing rsync is said once, not once per destination', async () => {
@@ -78,6 +86,7 @@ describe('publishTree', () => {
     assert.match(r.outcomes[0]?.error?.message ?? '', /rsync is not installed/);
     assert.match(r.outcomes[0]?.error?.hint ?? '', /apt-get install rsync/);
     assert.deepEqual(logger.lines, ['error: rsync is not installed: cannot run rsync']);
+    await r.dispose();
   });
 
   it('refuses a missing root or no destination before running anything', async () => {
@@ -98,7 +107,7 @@ describe('publishTree', () => {
 describe('createRsyncRunner', () => {
   it('turns a missing program into RsyncMissingError with the install command', async () => {
     const run = createRsyncRunner('/nonexistent/rsync-x');
-    await assert.rejects(run(['--version']), (err: GomirrorError) => {
+    await assert.rejects(run(['--version'], () => undefined), (err: GomirrorError) => {
       assert.ok(err instanceof RsyncMissingError);
       assert.equal(err.code, 'E_RSYNC');
       assert.equal(err.message, 'rsync is not installed: cannot run /nonexistent/rsync-x');
@@ -110,7 +119,7 @@ describe('createRsyncRunner', () => {
   it('turns a non-zero exit into E_RSYNC with the meaning and the cause kept', async () => {
     // `false` stands in for an rsync that fails: exit 1 with nothing on stderr.
     const run = createRsyncRunner('false');
-    await assert.rejects(run([]), (err: GomirrorError) => {
+    await assert.rejects(run([], () => undefined), (err: GomirrorError) => {
       assert.equal(err.code, 'E_RSYNC');
       assert.equal(err.message, 'rsync exited 1: syntax or usage error');
       assert.ok(err.cause instanceof Error);
@@ -172,6 +181,7 @@ describe('publishTree with S3 targets', () => {
         ['rsync://h/m', false, 'E_RSYNC'],
         ['s3://bucket/p', true, undefined],
       ]);
+      await r.dispose();
     } finally {
       await rm(tree, { recursive: true, force: true });
     }

@@ -5,12 +5,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 import { GomirrorError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/logger.js';
 import { decodeState, STATE_KEY, type ObjectStore } from '../../../src/publish/index.js';
-import { scanLocalTree } from '../../../src/publish/local-tree.js';
+import { openLocalTree } from '../../../src/publish/local-tree.js';
 import { publishToS3 } from '../../../src/publish/s3-target.js';
+import { Scratch } from '../../../src/publish/spool.js';
 
 function memoryStore(failOn?: (key: string) => boolean): ObjectStore & { objects: Map<string, Buffer>; log: string[] } {
   const objects = new Map<string, Buffer>();
@@ -60,13 +62,16 @@ describe('publishToS3', () => {
     await put('a.com/@v/v1.0.0.zip.tmp-1-abc', 'half');
   });
   after(() => rm(root, { recursive: true, force: true }));
+  const scratch = new Scratch();
+  after(() => scratch.dispose());
 
   const run = async (store: ObjectStore, over: { dryRun?: boolean } = {}) =>
     publishToS3(
       {
         location: { kind: 's3', bucket: 'b', prefix: 'p' },
         store,
-        tree: await scanLocalTree(root),
+        tree: openLocalTree(root),
+        scratch,
         dryRun: over.dryRun ?? false,
         delete: false,
         deleteAfterMs: 0,
@@ -112,6 +117,28 @@ describe('publishToS3', () => {
     assert.deepEqual(store.log, ['GET p/.gomirror/published.json.gz']);
   });
 
+  it('reads a record laid out on one line, in any order (as publish wrote it before), and writes it back a line per object in path order', async () => {
+    const store = memoryStore();
+    await run(store);
+    const state = decodeState(store.objects.get(`p/${STATE_KEY}`) as Buffer, 'x');
+    const rels = Object.keys(state.objects).reverse();
+    const legacy = { format: 'gomirror-published-state', version: 1, updated: 'then', objects: Object.fromEntries(rels.map((r) => [r, state.objects[r]])), missingSince: {} };
+    // And an object gone from the tree, so the record is written again.
+    legacy.objects['a.com/@v/v0.9.0.zip'] = { size: 1, sha256: 'ab', mtimeMs: 1 };
+    store.objects.set(`p/${STATE_KEY}`, gzipSync(JSON.stringify(legacy)));
+    store.log.length = 0;
+    const again = await run(store);
+    assert.deepEqual([again.ok, again.sent, again.unchanged], [true, 0, 6]);
+    const text = gunzipSync(store.objects.get(`p/${STATE_KEY}`) as Buffer).toString('utf8');
+    const lines = text.split('\n');
+    assert.equal(lines.length, 9, 'a head, 7 objects and a tail');
+    assert.deepEqual(
+      lines.slice(1, -1).map((l) => JSON.parse(l.slice(0, l.indexOf('":{') + 1)) as string),
+      [...rels, 'a.com/@v/v0.9.0.zip'].sort(),
+    );
+    assert.deepEqual(decodeState(store.objects.get(`p/${STATE_KEY}`) as Buffer, 'x'), { objects: { ...state.objects, 'a.com/@v/v0.9.0.zip': legacy.objects['a.com/@v/v0.9.0.zip'] }, missingSince: { 'a.com/@v/v0.9.0.zip': 1000 } });
+  });
+
   it('a failed version file stops the target before the lists; the record keeps what made it', async () => {
     const store = memoryStore((k) => k.endsWith('.mod'));
     const o = await run(store);
@@ -131,7 +158,7 @@ describe('publishToS3', () => {
     const o = await run(store, { dryRun: true });
     assert.equal(o.sent, 6);
     assert.deepEqual(store.log, ['GET p/.gomirror/published.json.gz']);
-    assert.deepEqual(o.changes.map((c) => c.code), Array(6).fill('upload'));
+    assert.deepEqual((await o.changes.array()).map((c) => c.code), Array(6).fill('upload'));
   });
 });
 
@@ -158,16 +185,19 @@ describe('publishToS3 with the vulnerability database and the catalog', () => {
     await put('vulndb/notes.txt', 'not served');
   });
   after(() => rm(root, { recursive: true, force: true }));
+  const scratch = new Scratch();
+  after(() => scratch.dispose());
 
   it('sends vulndb entries with the module files, its indexes after the lists (db last), the catalog last, with nginx headers', async () => {
     const store = memoryStore();
-    const tree = await scanLocalTree(root);
-    assert.deepEqual(tree.skipped, ['vulndb/notes.txt']);
+    const tree = openLocalTree(root);
+    assert.deepEqual(await tree.skipped(), ['vulndb/notes.txt']);
     const o = await publishToS3(
       {
         location: { kind: 's3', bucket: 'b', prefix: 'p' },
         store,
         tree,
+        scratch,
         dryRun: false,
         delete: false,
         deleteAfterMs: 0,
