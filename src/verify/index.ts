@@ -4,7 +4,6 @@
  * with --repair fetches bad or missing files again from the upstream.
  */
 export { checkModuleDir, type ModuleCheck } from './check-module.js';
-export { openSumsByModule, type ModuleSums, type SumsByModule } from './module-sums.js';
 export { compareListWithDisk, type ProblemKind, type TreeProblem, type TreeWarning } from './problems.js';
 export { repairTree, type RepairContext, type RepairResult } from './repair.js';
 export { scanTree, type ModuleDir, type TreeScan } from './scan.js';

@@ -97,6 +97,43 @@ describe('verify in flat memory (5,000 versions, a go.sum record of 200,000 line
   });
 });
 
+describe('bundle export of a tree of many modules in flat memory (15,000 modules)', () => {
+  // Each module has a list, an @latest and one version's .info (export checks no completeness; with no .mod or .zip
+  // no hash is needed): 30,000 changing files that export snapshots before it lists the immutable ones. Holding an
+  // entry per snapshotted file died of heap exhaustion at this limit; their entries and pack order go to work files.
+  const MODS = 15_000;
+  it('keeps the snapshotted index files on disk, packing them by commit rank then path (old space 24 MB)', async () => {
+    const tree = path.join(work, 'many-modules');
+    for (let j = 0; j < MODS; j += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, MODS - j) }, async (_, k) => {
+          const dir = path.join(tree, 'many.example.com', `g${(j + k) % 30}`, `m${j + k}`);
+          await mkdir(path.join(dir, '@v'), { recursive: true });
+          const info = `{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}\n`;
+          await writeFile(path.join(dir, '@v', 'v1.0.0.info'), info);
+          await writeFile(path.join(dir, '@v', 'list'), 'v1.0.0\n');
+          await writeFile(path.join(dir, '@latest'), info);
+        }),
+      );
+    }
+    const out = path.join(work, 'many-bundle', 'b.tar');
+    await mkdir(path.dirname(out));
+    const r = await runCapped(24, ['bundle', 'export', '--root', tree, '--out', out, '--log-format', 'json']);
+    assert.equal(r.code, 0, describeCli(r));
+    const files = await treeFiles(tree);
+    assert.equal(files.length, 3 * MODS);
+    const index = JSON.parse(await readFile(path.join(work, 'many-bundle', 'b.index.json'), 'utf8')) as { files: { path: string; bundled: boolean }[]; sums: string[] };
+    assert.deepEqual(index.files.map((f) => f.path), files, 'the index names every file, in path order');
+    assert.deepEqual(index.sums, []);
+    const { stdout } = await promisify(execFile)('tar', ['-tf', out], { maxBuffer: 64 * 2 ** 20 });
+    const entries = stdout.trimEnd().split('\n');
+    const infos = files.filter((f) => f.endsWith('.info'));
+    const changing = files.filter((f) => !f.endsWith('.info'));
+    // Immutable files first, then lists and @latest (one commit rank) in path order, then the index.
+    assert.deepEqual(entries, [...infos, ...changing].map((f) => `tree/${f}`).concat('gomirror-index.json'));
+  });
+});
+
 /**
  * A tree of 40,000 versions written directly (prune reads names, sizes and
  * mtimes, never a zip or a hash): 5,000 modules of 8 versions each.
