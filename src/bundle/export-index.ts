@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { compareGoStrings, formatGoSum, openGoSumLines, type GoSumEntry } from '../gosum/index.js';
+import { compareGoStrings, formatGoSum, type GoSumEntry } from '../gosum/index.js';
+import { openSumsByModule, type SumsByModule } from '../module-sums.js';
 import type { BundleFile, BundleIndex } from './index-format.js';
 
 const FLUSH_AT = 1 << 16;
@@ -58,7 +59,7 @@ export async function writeIndexFile(
   file: string,
   head: Pick<BundleIndex, 'format' | 'tool' | 'created' | 'since' | 'sumdbKeys'>,
   files: AsyncIterable<BundleFile>,
-  sums: Iterable<string>,
+  sums: Iterable<string> | AsyncIterable<string>,
 ): Promise<{ size: number; sha256: string }> {
   const w = await TextFileWriter.create(file);
   const headText = JSON.stringify({ format: head.format, tool: head.tool, created: head.created, since: head.since }, null, 2).slice(0, -2);
@@ -70,7 +71,7 @@ export async function writeIndexFile(
   await w.write(n === 0 ? '[]' : '\n  ]');
   await w.write(',\n  "sums": ');
   n = 0;
-  for (const s of sums) await w.write(`${n++ === 0 ? '[\n' : ',\n'}    ${JSON.stringify(s)}`);
+  for await (const s of sums) await w.write(`${n++ === 0 ? '[\n' : ',\n'}    ${JSON.stringify(s)}`);
   await w.write(n === 0 ? '[]' : '\n  ]');
   const keys = head.sumdbKeys ?? [];
   if (keys.length > 0) await w.write(`,\n  "sumdbKeys": [\n${keys.map((k) => `    ${JSON.stringify(k)}`).join(',\n')}\n  ]`);
@@ -78,87 +79,104 @@ export async function writeIndexFile(
   return w.close();
 }
 
-/** BundleFiles written one JSON a line, read back in the same order. */
-export class BundleFileSpool {
+/** Records written one JSON a line to a work file, read back in the same order (what is held does not grow). */
+export class JsonLinesSpool<T> {
   private constructor(
     private readonly file: string,
     private readonly w: TextFileWriter,
   ) {}
 
-  static async create(file: string): Promise<BundleFileSpool> {
-    return new BundleFileSpool(file, await TextFileWriter.create(file));
+  static async create<T>(file: string): Promise<JsonLinesSpool<T>> {
+    return new JsonLinesSpool<T>(file, await TextFileWriter.create(file));
   }
 
-  add(f: BundleFile): Promise<void> {
-    return this.w.write(`${JSON.stringify(f)}\n`);
+  add(record: T): Promise<void> {
+    return this.w.write(`${JSON.stringify(record)}\n`);
   }
 
-  async *read(): AsyncGenerator<BundleFile> {
+  async *read(): AsyncGenerator<T> {
     await this.w.close();
     for await (const line of createInterface({ input: createReadStream(this.file), crlfDelay: Infinity })) {
-      if (line !== '') yield JSON.parse(line) as BundleFile;
+      if (line !== '') yield JSON.parse(line) as T;
     }
   }
 }
 
+/** BundleFiles in a spool. */
+export const BundleFileSpool = {
+  create: (file: string): Promise<JsonLinesSpool<BundleFile>> => JsonLinesSpool.create<BundleFile>(file),
+};
+
 /** Merges two sequences, each sorted by path, into one. */
-export async function* mergeByPath(a: AsyncIterable<BundleFile>, b: Iterable<BundleFile>): AsyncGenerator<BundleFile> {
-  const rest = b[Symbol.iterator]();
-  let next = rest.next();
+export async function* mergeByPath(a: AsyncIterable<BundleFile>, b: Iterable<BundleFile> | AsyncIterable<BundleFile>): AsyncGenerator<BundleFile> {
+  const rest = Symbol.asyncIterator in b ? b[Symbol.asyncIterator]() : b[Symbol.iterator]();
+  let next = await rest.next();
   for await (const f of a) {
     while (!next.done && next.value.path < f.path) {
       yield next.value;
-      next = rest.next();
+      next = await rest.next();
     }
     yield f;
   }
-  for (; !next.done; next = rest.next()) yield next.value;
+  for (; !next.done; next = await rest.next()) yield next.value;
 }
 
 /**
  * The h1 lines of the bundled .zip and .mod files. Which are wanted is noted
- * during the walk; their hashes are then filled in from `.gomirror/go.sum`,
- * read a line at a time, so only the lines this bundle carries are ever held,
- * one small map per module.
+ * during the walk, one short text of versions per module; their hashes are
+ * then read from `.gomirror/go.sum` a module at a time (openSumsByModule
+ * holds where each module's lines lie, not the lines), so neither the record
+ * nor the bundle's 200,000 lines (at 100,000 versions) are ever held whole.
  */
 export class BundledSums {
-  /** Module path → `version` or `version/go.mod` → hash ('' until found). */
-  private readonly byModule = new Map<string, Map<string, string>>();
+  /** Module path → wanted keys (`version` or `version/go.mod`), each ending in a newline. */
+  private readonly wanted = new Map<string, string>();
+  /** Hashes computed for wanted lines the record lacks: `path key` → hash. */
+  private readonly computed = new Map<string, string>();
+  private record: SumsByModule | undefined;
 
   want(path: string, version: string, goMod: boolean): void {
-    let m = this.byModule.get(path);
-    if (m === undefined) this.byModule.set(path, (m = new Map()));
-    m.set(goMod ? `${version}${GO_MOD}` : version, '');
+    this.wanted.set(path, `${this.wanted.get(path) ?? ''}${goMod ? `${version}${GO_MOD}` : version}\n`);
   }
 
   /** Takes the hashes of wanted lines from the go.sum file `file` (absent: none). Throws E_GOSUM for a malformed line. */
   async fill(file: string): Promise<void> {
-    const lines = await openGoSumLines(file);
-    if (!lines) return;
-    for await (const parsed of lines) {
-      const m = this.byModule.get(parsed.path);
-      const key = parsed.goMod ? `${parsed.version}${GO_MOD}` : parsed.version;
-      if (m?.has(key)) m.set(key, parsed.hash);
-    }
+    await this.record?.close();
+    this.record = await openSumsByModule(file);
   }
 
   /** Wanted lines that no record gave a hash. */
-  *missing(): Generator<Omit<GoSumEntry, 'hash'>> {
-    for (const [path, m] of this.byModule) {
-      for (const [key, hash] of m) if (hash === '') yield { path, ...splitKey(key) };
+  async *missing(): AsyncGenerator<Omit<GoSumEntry, 'hash'>> {
+    for (const path of this.wanted.keys()) {
+      for (const e of await this.entries(path)) if (e.hash === '') yield { path, version: e.version, goMod: e.goMod };
     }
   }
 
   set(e: GoSumEntry): void {
-    this.byModule.get(e.path)?.set(e.goMod ? `${e.version}${GO_MOD}` : e.version, e.hash);
+    this.computed.set(`${e.path} ${e.goMod ? `${e.version}${GO_MOD}` : e.version}`, e.hash);
   }
 
   /** The lines in go.sum order (formatGoSum's), one module at a time. */
-  *lines(): Generator<string> {
-    for (const path of [...this.byModule.keys()].sort(compareGoStrings)) {
-      const entries = [...(this.byModule.get(path) as Map<string, string>)].map(([key, hash]) => ({ path, ...splitKey(key), hash }));
-      for (const line of formatGoSum(entries).split('\n')) if (line !== '') yield line;
+  async *lines(): AsyncGenerator<string> {
+    for (const path of [...this.wanted.keys()].sort(compareGoStrings)) {
+      for (const line of formatGoSum(await this.entries(path)).split('\n')) if (line !== '') yield line;
     }
+  }
+
+  /** Closes the record. */
+  async close(): Promise<void> {
+    await this.record?.close();
+    this.record = undefined;
+  }
+
+  /** The module's wanted entries with their hashes ('' when none is known). */
+  private async entries(path: string): Promise<GoSumEntry[]> {
+    const record = await this.record?.forModule(path);
+    const keys = (this.wanted.get(path) ?? '').split('\n').filter((k) => k !== '');
+    return [...new Set(keys)].map((key) => {
+      const { version, goMod } = splitKey(key);
+      return { path, version, goMod, hash: this.computed.get(`${path} ${key}`) ?? record?.get(path, version, goMod) ?? '' };
+    });
   }
 }
 

@@ -13,8 +13,8 @@ import { commitTempFile, writeFileAtomic, treeLayout, requireWritableParent, pat
 import { TOOL_VERSION } from '../version.js';
 import { checkModuleZip } from '../modzip/index.js';
 import { hashGoMod } from '../dirhash/index.js';
-import { BUNDLE_FORMAT, INDEX_ENTRY, SIGNATURE_ENTRY, TREE_PREFIX, type BundleFile } from './index-format.js';
-import { BundleFileSpool, BundledSums, mergeByPath, writeIndexFile } from './export-index.js';
+import { BUNDLE_FORMAT, INDEX_ENTRY, SIGNATURE_ENTRY, TREE_PREFIX } from './index-format.js';
+import { BundleFileSpool, BundledSums, JsonLinesSpool, mergeByPath, writeIndexFile } from './export-index.js';
 import { indexFileFor, loadIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
@@ -22,7 +22,7 @@ import { readTreeSumdbKeys } from './sumdb-keys.js';
 import { packBuffer, packFile } from './tar-io.js';
 import { commitRank, isImmutable } from './tree-paths.js';
 import { volumeName, VolumeWriter, type Volume } from './volumes.js';
-import { walkTree, type TreeFileRef } from './walk.js';
+import { walkTree } from './walk.js';
 
 export interface ExportOptions {
   readonly root: string;
@@ -53,14 +53,14 @@ export interface ExportResult {
   readonly keyId: string | undefined;
 }
 
-/** A changing file of the tree, copied aside before the immutable files are listed (see exportBundle). */
+/** A changing file of the tree to bundle, copied aside before the immutable files are listed (see exportBundle). */
 interface Snapped {
-  readonly ref: TreeFileRef;
+  readonly rel: string;
   /** Where its bytes lie in the snapshot file. */
   readonly offset: number;
   readonly size: number;
-  readonly sha256: string;
-  readonly mtime: Date;
+  /** Its modification time in milliseconds. */
+  readonly mtime: number;
 }
 
 /**
@@ -94,14 +94,29 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
     // every file that any index read here names.
     const snapFile = path.join(work, 'index-files');
     const snap = await open(snapFile, 'wx+', 0o600);
-    const indexFiles: Snapped[] = [];
+    // What is known of them goes to work files too (the catalog's pages alone are one per module): their index
+    // entries in path order, and the ones to pack in one spool per commit rank, each in path order as walked.
+    const indexEntries = await BundleFileSpool.create(path.join(work, 'index-entries'));
+    const toPack = new Map<number, JsonLinesSpool<Snapped>>();
+    let indexFiles = 0;
+    let packing = 0;
     let offset = 0;
     for await (const ref of walkTree(root, warnStray)) {
       if (isImmutable(ref.tree)) continue;
       const read = await readIfPresent(ref.abs);
       if (!read) continue;
       await snap.write(read.data, 0, read.data.length, offset);
-      indexFiles.push({ ref, offset, size: read.data.length, sha256: createHash('sha256').update(read.data).digest('hex'), mtime: read.mtime });
+      const sha256 = createHash('sha256').update(read.data).digest('hex');
+      const same = prevByPath.get(ref.rel)?.sha256 === sha256;
+      await indexEntries.add({ path: ref.rel, size: read.data.length, sha256, bundled: !same });
+      indexFiles++;
+      if (!same) {
+        const rank = commitRank(ref.tree);
+        let spool = toPack.get(rank);
+        if (spool === undefined) toPack.set(rank, (spool = await JsonLinesSpool.create<Snapped>(path.join(work, `pack-${rank}`))));
+        await spool.add({ rel: ref.rel, offset, size: read.data.length, mtime: read.mtime.getTime() });
+        packing++;
+      }
       offset += read.data.length;
     }
 
@@ -147,26 +162,23 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
         }
         if (ref.tree.kind === 'version' && ref.tree.ext !== 'info') sumLines.want(ref.tree.modulePath, ref.tree.version, ref.tree.ext === 'mod');
       }
-      // Then the index files, from their snapshot, by commit rank.
-      const entries: BundleFile[] = [];
-      const toPack = indexFiles.filter((f) => {
-        const same = prevByPath.get(f.ref.rel)?.sha256 === f.sha256;
-        entries.push({ path: f.ref.rel, size: f.size, sha256: f.sha256, bundled: !same });
-        return !same;
-      });
-      toPack.sort((a, b) => commitRank(a.ref.tree) - commitRank(b.ref.tree) || (a.ref.rel < b.ref.rel ? -1 : 1));
-      for (const f of toPack) {
-        const data = Buffer.alloc(f.size);
-        await snap.read(data, 0, f.size, f.offset);
-        await packBuffer(pack, TREE_PREFIX + f.ref.rel, data, f.mtime);
-        bytes += f.size;
+      // Then the index files, from their snapshot, by commit rank, then path.
+      for (const rank of [...toPack.keys()].sort((a, b) => a - b)) {
+        for await (const f of (toPack.get(rank) as JsonLinesSpool<Snapped>).read()) {
+          const data = Buffer.alloc(f.size);
+          await snap.read(data, 0, f.size, f.offset);
+          await packBuffer(pack, TREE_PREFIX + f.rel, data, new Date(f.mtime));
+          bytes += f.size;
+        }
       }
-      bundled += toPack.length;
-      leftOut += indexFiles.length - toPack.length;
+      bundled += packing;
+      leftOut += indexFiles - packing;
       await snap.close();
 
       await sumLines.fill(treeLayout(root).sumsFile());
-      for (const m of [...sumLines.missing()]) {
+      const missing = [];
+      for await (const m of sumLines.missing()) missing.push(m);
+      for (const m of missing) {
         // sync flushes its records every few seconds: a file may be newer than its record.
         const file = treeLayout(root).versionFile(m.path, m.version, m.goMod ? 'mod' : 'zip');
         logger.warn(`${path.relative(root, file).split(path.sep).join('/')}: no recorded h1 hash; computing it`);
@@ -183,9 +195,10 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
           since: prev ? { id: prev.id, created: prev.index.created } : null,
           ...(sumdbKeys.length > 0 ? { sumdbKeys } : {}),
         },
-        mergeByPath(spool.read(), entries),
+        mergeByPath(spool.read(), indexEntries.read()),
         sumLines.lines(),
       );
+      await sumLines.close();
       const ifh = await open(indexTmp, 'r');
       try {
         await packFile(pack, INDEX_ENTRY, ifh, written.size, created, abort.signal);

@@ -2,7 +2,7 @@ import { isGomirrorError } from '../errors.js';
 import { checkModuleVersion, escapeVersion, unescapePath, unescapeVersion } from '../module/index.js';
 import { parseInfo } from '../mirror/index.js';
 import type { TreeStore } from '../tree/index.js';
-import type { SumStore } from '../gosum/index.js';
+import type { ModuleSums } from '../module-sums.js';
 import { checkModuleZip } from '../modzip/index.js';
 import { hashGoMod } from '../dirhash/index.js';
 import { readToolchainPlatforms } from '../tree/index.js';
@@ -12,7 +12,8 @@ import type { ModuleDir } from './scan.js';
 
 export interface ModuleCheckContext {
   store: TreeStore;
-  sums: SumStore;
+  /** The module's recorded hashes (see openSumsByModule). */
+  sums: ModuleSums;
   /** Bounds the zip checks across all modules. */
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Bounds the versions checked at once (open files) across all modules. */

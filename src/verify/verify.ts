@@ -2,13 +2,14 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import type { Logger } from '../logger.js';
 import { createTreeStore } from '../tree/index.js';
-import { openSumStore } from '../gosum/index.js';
+import { openSumsByModule } from '../module-sums.js';
 import { createStagePool } from '../mirror/index.js';
 import { checkModuleDir, type ModuleCheckContext } from './check-module.js';
 import { sortProblems, type TreeProblem, type TreeWarning } from './problems.js';
 import { walkModules, type ModuleDir, type TreeScan } from './scan.js';
 import { verifyVulnDbCopy } from '../vulndb/index.js';
 import { forEachBounded } from '../bounded.js';
+import { unescapePath } from '../module/index.js';
 
 /** Module directories checked at once. */
 const MODULES_AT_ONCE = 8;
@@ -46,7 +47,8 @@ export interface VerifyTreeResult {
  */
 export async function verifyTree(root: string, options: VerifyTreeOptions = {}): Promise<VerifyTreeResult> {
   const store = createTreeStore(root);
-  const sums = await openSumStore(store.layout.sumsFile());
+  // Each module's recorded hashes are read when the walk reaches it: the whole record is 200,000 lines at 100,000 versions.
+  const sums = await openSumsByModule(store.layout.sumsFile());
   // Modules are checked as the walk finds them: what is held is the modules in flight, not the tree.
   const scan: Omit<TreeScan, 'modules'> = { staleTemps: [], liveTemps: [], unexpected: [] };
   const limit = pLimit(options.concurrency ?? Math.max(2, availableParallelism()));
@@ -79,10 +81,17 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
   };
   let modules = 0;
   const checkOne = async (dir: ModuleDir): Promise<void> => {
+    let module: string | undefined;
+    try {
+      module = unescapePath(dir.escaped);
+    } catch {
+      // A path that does not unescape: checkModuleDir reports it.
+    }
+    const moduleSums = module === undefined ? { get: () => undefined } : await sums.forModule(module);
     const c = await checkModuleDir(
       {
         store,
-        sums,
+        sums: moduleSums,
         limit,
         versionLimit,
         checkZip,
@@ -105,6 +114,7 @@ export async function verifyTree(root: string, options: VerifyTreeOptions = {}):
     await forEachBounded(walkModules(store.layout.root, scan), MODULES_AT_ONCE, checkOne);
   } finally {
     await pool.close();
+    await sums.close();
   }
   for (const rel of scan.staleTemps) {
     problems.push({ file: rel, kind: 'temp', message: 'stray temporary file left by an interrupted run (remove it, or run verify --repair)' });

@@ -6,7 +6,9 @@
  * whole run fails here with "heap out of memory" instead of passing.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +55,82 @@ describe('whole-tree commands in flat memory (5,000 versions)', () => {
     assert.equal(index.sums.length, 2 * VERSIONS, 'a zip line and a go.mod line per version');
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { bundled: number };
     assert.equal(result.bundled, files.length);
+  });
+});
+
+describe('verify in flat memory (5,000 versions, a go.sum record of 200,000 lines)', () => {
+  // Hashes of 100,000 versions no longer on disk pad the record, as a long-lived tree's can be: verify holds only the
+  // lines of the modules in flight. Holding the whole record (a map of every hash, and the file's text while it was
+  // parsed) died of heap exhaustion at this limit; reading each module's lines as the walk reaches it passes.
+  const PAD = 100_000;
+  it('checks every version against its recorded hashes, reading them a module at a time (old space 20 MB)', async () => {
+    const copy = path.join(work, 'verify-tree');
+    await promisify(execFile)('cp', ['-al', root, copy]);
+    const sumsFile = path.join(copy, '.gomirror', 'go.sum');
+    const lines = (await readFile(sumsFile, 'utf8')).trimEnd().split('\n');
+    assert.equal(lines.length, 2 * VERSIONS);
+    // One zip hash altered: verify must find it through the per-module lookup.
+    const i = lines.findIndex((l) => l.startsWith('scale.example.com/org3/mod3 v1.0.1 '));
+    const line = lines[i] as string;
+    const other = line.endsWith('A=') ? `${line.slice(0, -2)}B=` : `${line.slice(0, -2)}A=`;
+    lines[i] = other;
+    const pad = Array.from({ length: PAD }, (_, n) => {
+      const h = Buffer.alloc(32, n % 251).toString('base64');
+      return `pad.example.com/p${n % 5000} v0.${Math.floor(n / 5000)}.0 h1:${h}\npad.example.com/p${n % 5000} v0.${Math.floor(n / 5000)}.0/go.mod h1:${h}\n`;
+    });
+    // Written anew, not through the hard link: the shared tree keeps its record.
+    await rm(sumsFile);
+    await writeFile(sumsFile, pad.slice(0, PAD / 2).join('') + lines.map((l) => `${l}\n`).join('') + pad.slice(PAD / 2).join(''));
+    const r = await runCapped(20, ['verify', '--root', copy, '--log-format', 'json']);
+    assert.equal(r.code, 1, describeCli(r));
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as {
+      ok: boolean;
+      before: { modules: number; versions: number; problems: { file: string; kind: string; message: string }[] };
+    };
+    assert.equal(result.ok, false);
+    assert.deepEqual([result.before.modules, result.before.versions], [MODULES, VERSIONS]);
+    assert.deepEqual(
+      result.before.problems.map((p) => [p.file, p.kind]),
+      [['scale.example.com/org3/mod3/@v/v1.0.1.zip', 'checksum']],
+    );
+    assert.match(result.before.problems[0]?.message ?? '', new RegExp(`\\.gomirror/go\\.sum has ${other.split(' ')[2]?.replace(/[+/]/g, '\\$&')}`));
+  });
+});
+
+describe('bundle export of a tree of many modules in flat memory (15,000 modules)', () => {
+  // Each module has a list, an @latest and one version's .info (export checks no completeness; with no .mod or .zip
+  // no hash is needed): 30,000 changing files that export snapshots before it lists the immutable ones. Holding an
+  // entry per snapshotted file died of heap exhaustion at this limit; their entries and pack order go to work files.
+  const MODS = 15_000;
+  it('keeps the snapshotted index files on disk, packing them by commit rank then path (old space 24 MB)', async () => {
+    const tree = path.join(work, 'many-modules');
+    for (let j = 0; j < MODS; j += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, MODS - j) }, async (_, k) => {
+          const dir = path.join(tree, 'many.example.com', `g${(j + k) % 30}`, `m${j + k}`);
+          await mkdir(path.join(dir, '@v'), { recursive: true });
+          const info = `{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}\n`;
+          await writeFile(path.join(dir, '@v', 'v1.0.0.info'), info);
+          await writeFile(path.join(dir, '@v', 'list'), 'v1.0.0\n');
+          await writeFile(path.join(dir, '@latest'), info);
+        }),
+      );
+    }
+    const out = path.join(work, 'many-bundle', 'b.tar');
+    await mkdir(path.dirname(out));
+    const r = await runCapped(24, ['bundle', 'export', '--root', tree, '--out', out, '--log-format', 'json']);
+    assert.equal(r.code, 0, describeCli(r));
+    const files = await treeFiles(tree);
+    assert.equal(files.length, 3 * MODS);
+    const index = JSON.parse(await readFile(path.join(work, 'many-bundle', 'b.index.json'), 'utf8')) as { files: { path: string; bundled: boolean }[]; sums: string[] };
+    assert.deepEqual(index.files.map((f) => f.path), files, 'the index names every file, in path order');
+    assert.deepEqual(index.sums, []);
+    const { stdout } = await promisify(execFile)('tar', ['-tf', out], { maxBuffer: 64 * 2 ** 20 });
+    const entries = stdout.trimEnd().split('\n');
+    const infos = files.filter((f) => f.endsWith('.info'));
+    const changing = files.filter((f) => !f.endsWith('.info'));
+    // Immutable files first, then lists and @latest (one commit rank) in path order, then the index.
+    assert.deepEqual(entries, [...infos, ...changing].map((f) => `tree/${f}`).concat('gomirror-index.json'));
   });
 });
 

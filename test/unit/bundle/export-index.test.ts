@@ -89,10 +89,10 @@ describe('bundle export, streamed', () => {
     sums.want('example.com/B', 'v1.0.0', false);
     sums.want('example.com/d', 'v1.0.0', false);
     await sums.fill(goSum);
-    assert.deepEqual([...sums.missing()], [{ path: 'example.com/d', version: 'v1.0.0', goMod: false }]);
+    assert.deepEqual(await collect(sums.missing()), [{ path: 'example.com/d', version: 'v1.0.0', goMod: false }]);
     sums.set({ path: 'example.com/d', version: 'v1.0.0', goMod: false, hash: h1('d') });
     const want = formatGoSum([...lines.filter((l) => l.path !== 'example.com/c'), { path: 'example.com/d', version: 'v1.0.0', goMod: false, hash: h1('d') }]);
-    assert.deepEqual([...sums.lines()], want.split('\n').filter((l) => l !== ''));
+    assert.deepEqual(await collect(sums.lines()), want.split('\n').filter((l) => l !== ''));
   });
 
   it('names the line of a malformed go.sum record, and takes no hashes from a missing file', async () => {
@@ -104,6 +104,12 @@ describe('bundle export, streamed', () => {
     const none = new BundledSums();
     none.want('example.com/a', 'v1.0.0', false);
     await none.fill(path.join(dir, 'nope.sum'));
-    assert.equal([...none.missing()].length, 1);
+    assert.equal((await collect(none.missing())).length, 1);
   });
 });
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
