@@ -72,7 +72,8 @@ export function createRenderer(dir: string, precompiled: PrecompiledTemplates | 
         hint: 'The templates/ directory of the gomirror package is missing; reinstall gomirror.',
       });
     }
-    hash.update(file).update(text);
+    // The name inside the templates directory, not where the package is installed: a reinstall elsewhere renders nothing again.
+    hash.update(path.relative(dir, file)).update(text);
     return text;
   };
   // Every text first (the key hashes them in this order), then one way to make them all.

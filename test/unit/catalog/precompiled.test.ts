@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -97,6 +97,18 @@ describe('catalog templates compiled at build time', () => {
     const honest = createRenderer(CATALOG_TEMPLATES_DIR, loaded).render('health', buildHealthView(runs, 'now'));
     assert.equal(honest, createRenderer(CATALOG_TEMPLATES_DIR, undefined).render('health', buildHealthView(runs, 'now')));
     assert.match(honest, /<html/);
+  });
+
+  test('the render key follows the templates, not where the package is installed', async () => {
+    const copy = async (name: string): Promise<string> => {
+      const to = path.join(dir, name);
+      await cp(CATALOG_TEMPLATES_DIR, to, { recursive: true });
+      return to;
+    };
+    const [a, b] = [await copy('install-a'), await copy('elsewhere/install-b')];
+    assert.equal(createRenderer(a, undefined).key, createRenderer(b, undefined).key);
+    await writeFile(path.join(b, 'health.hbs'), (await readFile(path.join(b, 'health.hbs'), 'utf8')) + '\n');
+    assert.notEqual(createRenderer(a, undefined).key, createRenderer(b, undefined).key);
   });
 
   test('the build wrote the compiled form of every current template beside dist/catalog/render.js', async () => {
