@@ -1,8 +1,7 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { open, readFile } from 'node:fs/promises';
 import { GomirrorError } from '../errors.js';
 import { compareGoSumEntries, compareStrings, forEachGoSumLine, formatGoSumLine } from './go-sum.js';
-import { commitTempFile, tempPathFor } from '../tree/index.js';
+import { writeTextAtomic } from '../tree/index.js';
 
 /**
  * The h1: hashes of everything in the tree, kept in go.sum format in
@@ -160,7 +159,7 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
     dirty = false;
     try {
       if (options.write) await options.write(file, [...sortedLines()].join(''));
-      else await writeChunks(file, sortedLines());
+      else await writeTextAtomic(file, sortedLines());
     } catch (err) {
       // Still unwritten: the next flush tries again.
       pending = taken.concat(pending);
@@ -256,36 +255,6 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 /** A flat copy of a string that shares no memory with the one it came from. */
 function flat(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
-}
-
-/** Writes `lines` to a temp file beside `file`, fsyncs it and renames it over `file`. */
-async function writeChunks(file: string, lines: Iterable<string>): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = tempPathFor(file);
-  try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      let buf: string[] = [];
-      let n = 0;
-      for (const line of lines) {
-        buf.push(line);
-        n += line.length;
-        if (n >= 1 << 20) {
-          await fh.write(buf.join(''));
-          buf = [];
-          n = 0;
-        }
-      }
-      if (buf.length > 0) await fh.write(buf.join(''));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await commitTempFile(tmp, file, { synced: true });
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 async function appendDurably(file: string, data: string): Promise<void> {

@@ -5,12 +5,10 @@
  * JSON.stringify(doc, null, 2).
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
-import { commitTempFile, openCreating, tempPathFor } from '../tree/index.js';
+import { writeTextAtomic } from '../tree/index.js';
 import type { DestinationOutcome } from './outcome.js';
-import { ChunkWriter } from './spool.js';
 
 export interface ReportInput {
   readonly ok: boolean;
@@ -43,39 +41,30 @@ export async function writeReport(file: string, r: ReportInput): Promise<void> {
     })),
   };
   const parts = JSON.stringify(doc, null, 2).split(new RegExp(`"${marker}(\\d+)"`));
-  const dest = path.resolve(file);
-  const tmp = tempPathFor(dest);
-  try {
-    const fh = await openCreating(tmp);
-    try {
-      const out = new ChunkWriter((text) => fh.write(text));
-      for (let i = 0; i < parts.length; i++) {
-        // Even parts are JSON text, odd ones a target's index.
-        if (i % 2 === 0) {
-          await out.add(parts[i] as string);
-          continue;
-        }
-        const o = r.outcomes[Number(parts[i])] as DestinationOutcome;
-        if (o.changes.length === 0) {
-          await out.add('[]');
-          continue;
-        }
-        let first = true;
-        for await (const c of o.changes) {
-          await out.add(`${first ? '[\n' : ',\n'}        {\n          "code": ${JSON.stringify(c.code)},\n          "path": ${JSON.stringify(c.path)}\n        }`);
-          first = false;
-        }
-        await out.add('\n      ]');
+  async function* text(): AsyncGenerator<string> {
+    for (let i = 0; i < parts.length; i++) {
+      // Even parts are JSON text, odd ones a target's index.
+      if (i % 2 === 0) {
+        yield parts[i] as string;
+        continue;
       }
-      await out.add('\n');
-      await out.flush();
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const o = r.outcomes[Number(parts[i])] as DestinationOutcome;
+      if (o.changes.length === 0) {
+        yield '[]';
+        continue;
+      }
+      let first = true;
+      for await (const c of o.changes) {
+        yield `${first ? '[\n' : ',\n'}        {\n          "code": ${JSON.stringify(c.code)},\n          "path": ${JSON.stringify(c.path)}\n        }`;
+        first = false;
+      }
+      yield '\n      ]';
     }
-    await commitTempFile(tmp, dest, { synced: true });
+    yield '\n';
+  }
+  try {
+    await writeTextAtomic(path.resolve(file), text());
   } catch (err) {
-    await rm(tmp, { force: true });
     throw new GomirrorError('E_FS', `--report ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

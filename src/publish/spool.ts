@@ -113,24 +113,3 @@ export async function* readLines(file: string, count = 1): AsyncGenerator<string
   const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: CHUNK }), crlfDelay: Infinity });
   for await (const line of rl) yield line;
 }
-
-/** Writes strings to a file handle in chunks. */
-export class ChunkWriter {
-  #parts: string[] = [];
-  #bytes = 0;
-  constructor(private readonly write: (text: string) => Promise<unknown>) {}
-
-  async add(text: string): Promise<void> {
-    this.#parts.push(text);
-    this.#bytes += text.length;
-    if (this.#bytes >= CHUNK) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (this.#parts.length === 0) return;
-    const text = this.#parts.join('');
-    this.#parts = [];
-    this.#bytes = 0;
-    await this.write(text);
-  }
-}

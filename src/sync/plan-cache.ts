@@ -15,11 +15,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { GraphPlanInput, PlanEntry, PlanSource, ZipNeed } from '../graph/index.js';
-import { commitTempFile, tempPathFor } from '../tree/index.js';
+import { writeTextAtomic } from '../tree/index.js';
 import { TOOL_VERSION } from '../version.js';
 
 /** Bumped whenever the closure's rules or this file's layout change: an older file is then ignored. */
@@ -118,35 +117,14 @@ export async function readPlanCache(file: string, key: string): Promise<CachedPl
 
 /** Writes the plan for `key` atomically (a temp file renamed over the old one). */
 export async function writePlanCache(file: string, key: string, plan: CachedPlan): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = tempPathFor(file);
-  try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      let buf: string[] = [JSON.stringify({ format: FORMAT, key, entries: plan.entries.length, modsRead: plan.modsRead, notes: plan.notes })];
-      let n = 0;
-      const flush = async (): Promise<void> => {
-        await fh.write(buf.join('\n') + '\n');
-        buf = [];
-        n = 0;
-      };
-      const add = async (line: string): Promise<void> => {
-        buf.push(line);
-        n += line.length;
-        if (n >= 1 << 20) await flush();
-      };
-      for (const e of plan.entries) await add(JSON.stringify([e.module, e.version, e.zip, e.source, e.from]));
-      for (const g of plan.goLines) await add(JSON.stringify(['go', g.module, g.version, g.go]));
-      await add(JSON.stringify({ end: plan.entries.length }));
-      await flush();
-    } finally {
-      await fh.close();
-    }
-    await commitTempFile(tmp, file, {});
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeTextAtomic(file, planLines(key, plan));
+}
+
+function* planLines(key: string, plan: CachedPlan): Generator<string> {
+  yield JSON.stringify({ format: FORMAT, key, entries: plan.entries.length, modsRead: plan.modsRead, notes: plan.notes }) + '\n';
+  for (const e of plan.entries) yield JSON.stringify([e.module, e.version, e.zip, e.source, e.from]) + '\n';
+  for (const g of plan.goLines) yield JSON.stringify(['go', g.module, g.version, g.go]) + '\n';
+  yield JSON.stringify({ end: plan.entries.length }) + '\n';
 }
 
 /** Removes the cached plan (after a closure with problems: it must not outlive them). */

@@ -9,7 +9,7 @@
  * run, whose plan the CLI prints) are also kept in memory for the caller.
  */
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import { commitTempFile, tempPathFor } from '../tree/index.js';
+import { tempPathFor, writeTextAtomic } from '../tree/index.js';
 import { addToTotals, assembleReport, buildModuleRow, emptyTotals, type ModuleRow, type ReportHeader, type SyncReport } from './report.js';
 import type { ModuleOutcome } from './run.js';
 
@@ -112,38 +112,22 @@ export function createReportRows(options: ReportRowsOptions): ReportRows {
       await flushChunk();
       const all: RowRef[] = [...refs, ...extra.map((r) => ({ path: r.path, text: rowText(r) }))].sort(byPath);
       const [head, tail] = JSON.stringify({ ...report, modules: PLACEHOLDER }, null, 2).split(JSON.stringify(PLACEHOLDER)) as [string, string];
-      const tmp = tempPathFor(file);
-      const out = await open(tmp, 'w', 0o644);
-      try {
-        const src = spill ? await spill : undefined;
-        let buf: string[] = [head, all.length === 0 ? '[]' : '[\n'];
-        let size = 0;
-        const flush = async (): Promise<void> => {
-          await out.write(buf.join(''));
-          buf = [];
-          size = 0;
-        };
+      const src = spill ? await spill : undefined;
+      async function* text(): AsyncGenerator<string> {
+        yield head;
+        yield all.length === 0 ? '[]' : '[\n';
         for (const [i, ref] of all.entries()) {
-          let text: string;
-          if ('text' in ref) text = ref.text;
+          if (i > 0) yield ',\n';
+          if ('text' in ref) yield ref.text;
           else {
             const data = Buffer.alloc(ref.length);
             await (src as FileHandle).read(data, 0, ref.length, ref.offset);
-            text = data.toString('utf8');
+            yield data.toString('utf8');
           }
-          buf.push(i === 0 ? '' : ',\n', text);
-          size += text.length;
-          if (size >= CHUNK) await flush();
         }
-        buf.push(all.length === 0 ? '' : '\n  ]', tail, '\n');
-        await flush();
-        await out.close();
-        await commitTempFile(tmp, file);
-      } catch (err) {
-        await out.close().catch(() => undefined);
-        await rm(tmp, { force: true });
-        throw err;
+        yield `${all.length === 0 ? '' : '\n  ]'}${tail}\n`;
       }
+      await writeTextAtomic(file, text());
     },
     async close() {
       await pending.catch(() => undefined);

@@ -47,6 +47,43 @@ export async function writeFileAtomic(dest: string, data: Uint8Array | string, o
   if (options.syncDir !== false) await syncDir(path.dirname(dest));
 }
 
+/** Bytes of text gathered before one write by writeTextAtomic. */
+const TEXT_WRITE_CHUNK = 1 << 20;
+
+/**
+ * Writes the text `parts` yields to `dest` atomically: a new temp file in the
+ * same directory (made when missing), written in writes of about 1 MiB,
+ * fsynced, renamed into place; the temp file is removed when anything fails.
+ * For files too large to build as one string (records, reports, caches).
+ */
+export async function writeTextAtomic(dest: string, parts: Iterable<string> | AsyncIterable<string>, options: AtomicWriteOptions = {}): Promise<void> {
+  const tmp = tempPathFor(dest);
+  try {
+    const fh = await openCreating(tmp);
+    try {
+      let buf: string[] = [];
+      let size = 0;
+      for await (const part of parts) {
+        buf.push(part);
+        size += part.length;
+        if (size >= TEXT_WRITE_CHUNK) {
+          await fh.write(buf.join(''));
+          buf = [];
+          size = 0;
+        }
+      }
+      if (buf.length > 0) await fh.write(buf.join(''));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await commitTempFile(tmp, dest, { ...options, synced: true });
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
 /** fsyncs a file that was written by a stream, then renames it into place. */
 export async function commitTempFile(tmp: string, dest: string, options: AtomicWriteOptions & { synced?: boolean } = {}): Promise<void> {
   if (!options.synced) await syncFile(tmp);

@@ -2,7 +2,7 @@
  * The GOPROXY tree on disk: its layout (pure paths), atomic writes, the
  * list/@latest index, and the one-writer lock.
  */
-export { commitTempFile, createSyncedFile, openCreating, syncDir, syncFile, tempPathFor, writeFileAtomic } from './atomic.js';
+export { commitTempFile, createSyncedFile, openCreating, syncDir, syncFile, tempPathFor, writeFileAtomic, writeTextAtomic } from './atomic.js';
 export { STATE_DIR, TEMP_FILE_PATTERN, treeLayout, describeUnstorable } from './layout.js';
 export { acquireTreeLock, isAlive, readTreeLock, type AcquiredLock } from './lock.js';
 export { pathExists } from './path-exists.js';
