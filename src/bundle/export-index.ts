@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { compareGoStrings, formatGoSum, type GoSumEntry } from '../gosum/index.js';
-import { openSumsByModule, type SumsByModule } from '../module-sums.js';
+import { compareGoStrings, formatGoSum, openSumsByModule, type GoSumEntry, type SumsByModule } from '../gosum/index.js';
 import type { BundleFile, BundleIndex } from './index-format.js';
 
 const FLUSH_AT = 1 << 16;

@@ -2,7 +2,7 @@ import { isGomirrorError } from '../errors.js';
 import { checkModuleVersion, escapeVersion, unescapePath, unescapeVersion } from '../module/index.js';
 import { parseInfo } from '../mirror/index.js';
 import type { TreeStore } from '../tree/index.js';
-import type { ModuleSums } from '../module-sums.js';
+import type { ModuleSums } from '../gosum/index.js';
 import { checkModuleZip } from '../modzip/index.js';
 import { hashGoMod } from '../dirhash/index.js';
 import { readToolchainPlatforms } from '../tree/index.js';

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import type { Logger } from '../logger.js';
 import { createTreeStore } from '../tree/index.js';
-import { openSumsByModule } from '../module-sums.js';
+import { openSumsByModule } from '../gosum/index.js';
 import { createStagePool } from '../mirror/index.js';
 import { checkModuleDir, type ModuleCheckContext } from './check-module.js';
 import { sortProblems, type TreeProblem, type TreeWarning } from './problems.js';

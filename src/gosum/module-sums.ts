@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { GomirrorError, ProblemList } from './errors.js';
-import { parseGoSum, type SumStore } from './gosum/index.js';
+import { GomirrorError, ProblemList } from '../errors.js';
+import { parseGoSum } from './go-sum.js';
+import type { SumStore } from './sums.js';
 
 /** The recorded hashes of one module: what checkModuleDir asks of the tree's go.sum. */
 export type ModuleSums = Pick<SumStore, 'get'>;

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openSumsByModule } from '../../../src/module-sums.js';
+import { openSumsByModule } from '../../../src/gosum/index.js';
 
 const h1 = (c: string): string => `h1:${Buffer.alloc(32, c).toString('base64')}`;
 
