@@ -54,6 +54,7 @@ describe('WebAssembly of the HTTP parser', () => {
         tier: m[2]!,
         bodySize: Number(m[3]),
       }));
+      assert.ok(compiled.length > 0, `V8 traced no WebAssembly compilation; its output was:\n${r.stdout.slice(0, 2000)}`);
       // llhttp is the module with the largest function: its parser's state machine.
       const largest = compiled.reduce((a, b) => (b.bodySize > a.bodySize ? b : a));
       assert.ok(largest.bodySize > 10_000, `the HTTP parser was compiled (largest function body: ${largest.bodySize} bytes)`);
