@@ -69,9 +69,8 @@ export async function stageBundle(
         if (name === INDEX_ENTRY) {
           // To a file, not memory: 76 MB at 100,000 versions.
           const file = path.join(stagingDir, 'index.json');
-          const id = await writeEntry(entry, file, limit).catch((err: unknown) => {
-            throw err instanceof TooLarge ? err.cause : localDiskError(err, file);
-          });
+          // A tar that ends inside the index is the bundle's fault (as when it was read to memory), a failed write the disk's.
+          const id = await writeEntry(entry, file, limit, (err) => localDiskError(err, file));
           index = { file, id };
         } else {
           sigText = (await readEntry(entry, limit)).toString('utf8');
@@ -119,13 +118,6 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** An entry over its limit while it was written (readEntry's error, passed on as it was). */
-class TooLarge extends Error {
-  constructor(override readonly cause: Error) {
-    super(cause.message);
-  }
-}
-
 /** A failed write to this machine's disk (ENOSPC, EACCES...): the bundle is not to blame. */
 export function localDiskError(err: unknown, file: string): GomirrorError {
   return new GomirrorError('E_FS', `${file}: ${(err as Error).message}`, {
@@ -157,20 +149,25 @@ function sizeLimit(rel: string): number {
   return MAX_OTHER_FILE;
 }
 
-/** Writes an entry's data to `file` (created exclusively), fsynced, and returns its SHA-256. */
-async function writeEntry(entry: TarEntry, file: string, limit = Infinity): Promise<string> {
-  await mkdir(path.dirname(file), { recursive: true });
+/**
+ * Writes an entry's data to `file` (created exclusively), fsynced, and returns
+ * its SHA-256. With `diskError`, only the file system's errors are passed
+ * through it; the entry's own (a tar cut short) are thrown as they are.
+ */
+async function writeEntry(entry: TarEntry, file: string, limit = Infinity, diskError?: (err: unknown) => Error): Promise<string> {
+  const disk = <T>(p: Promise<T>): Promise<T> => (diskError ? p.catch((err: unknown) => Promise.reject(diskError(err))) : p);
+  await disk(mkdir(path.dirname(file), { recursive: true }));
   const hash = createHash('sha256');
-  const fh = await open(file, 'wx', 0o644);
+  const fh = await disk(open(file, 'wx', 0o644));
   let n = 0;
   try {
     for await (const chunk of entry) {
       n += chunk.length;
-      if (n > limit) throw new TooLarge(new Error(`entry is larger than ${limit} bytes`));
+      if (n > limit) throw new Error(`entry is larger than ${limit} bytes`);
       hash.update(chunk);
-      await fh.write(chunk);
+      await disk(fh.write(chunk));
     }
-    await fh.sync();
+    await disk(fh.sync());
   } finally {
     await fh.close();
   }

@@ -193,13 +193,13 @@ async function checkStagedAgainstIndex(source: BundleSource, staged: StagedBundl
       unnamed ??= next.value;
       next = await it.next();
     }
-    if (problem !== undefined) continue;
     const s = !next.done && next.value.rel === f.path ? next.value : undefined;
+    if (s !== undefined) next = await it.next();
+    if (problem !== undefined) continue;
     if (s === undefined) {
       problem = refusal(TREE_PREFIX + f.path, 'index', 'named by the index but missing from the bundle');
       continue;
     }
-    next = await it.next();
     const where = s.volume === source.name ? '' : ` (data in ${s.volume})`;
     if (s.size !== f.size) problem = refusal(f.path, 'entry size', `${s.size} bytes, the index says ${f.size}${where}`);
     else if (s.sha256 !== f.sha256) problem = refusal(f.path, 'sha256', `sha256 ${s.sha256}, the index says ${f.sha256}${where}`);
