@@ -286,3 +286,46 @@ describe('bundle import of a delta bundle whose index names a large tree (issue 
     assert.deepEqual((await readFile(path.join(dest, '.gomirror', 'go.sum'), 'utf8')).trimEnd().split('\n'), sums);
   });
 });
+
+describe('bundle export --since an index naming a large tree (issue 17)', () => {
+  // The earlier index names 150,000 files: export looks each walked file up in it as the walk reaches it, reading it
+  // a line at a time. Loading it whole (with a map of its files) died of heap exhaustion at this limit.
+  const NAMED = 150_000;
+  it('reads the earlier index a line at a time and leaves out what it already carried (old space 24 MB)', async () => {
+    const { BUNDLE_FORMAT, serializeIndex } = await import('../../src/bundle/index.js');
+    const prefix = 'scale.example.com/org2/mod2/';
+    const small = path.join(work, 'since-tree');
+    const rels = (await treeFiles(root)).filter((f) => f.startsWith(prefix));
+    for (const rel of rels) {
+      await mkdir(path.dirname(path.join(small, ...rel.split('/'))), { recursive: true });
+      await writeFile(path.join(small, ...rel.split('/')), await readFile(path.join(root, ...rel.split('/'))));
+    }
+    await mkdir(path.join(small, '.gomirror'));
+    const sums = (await readFile(path.join(root, '.gomirror', 'go.sum'), 'utf8')).split('\n').filter((l) => l.startsWith('scale.example.com/org2/mod2 '));
+    await writeFile(path.join(small, '.gomirror', 'go.sum'), `${sums.join('\n')}\n`);
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    // Carried before: the list (same bytes) and the first version's zip (same size: immutable files never change).
+    const list = `${prefix}@v/list`;
+    const zip = `${prefix}@v/v1.0.0.zip`;
+    const earlier = await Promise.all([list, zip].map(async (rel) => {
+      const b = await readFile(path.join(small, ...rel.split('/')));
+      return { path: rel, size: b.length, sha256: sha(b), bundled: true };
+    }));
+    const named = Array.from({ length: NAMED }, (_, i) => {
+      const rel = `named.example.com/g${i % 100}/m${Math.floor(i / 3)}/@v/v1.0.0.${['info', 'mod', 'zip'][i % 3] as string}`;
+      return { path: rel, size: 1000 + i, sha256: sha(Buffer.from(rel)), bundled: true };
+    });
+    const files = [...named, ...earlier].sort((a, b) => (a.path < b.path ? -1 : 1));
+    const prevFile = path.join(work, 'since-prev.index.json');
+    await writeFile(prevFile, serializeIndex({ format: BUNDLE_FORMAT, tool: 'gomirror test', created: '2024-01-01T00:00:00.000Z', since: null, files, sums: [] }));
+    const out = path.join(work, 'since-bundle', 'delta.tar');
+    await mkdir(path.dirname(out));
+    const r = await runCapped(24, ['bundle', 'export', '--root', small, '--since', prevFile, '--out', out, '--log-format', 'json']);
+    assert.equal(r.code, 0, describeCli(r));
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { bundled: number; leftOut: number };
+    assert.deepEqual({ bundled: result.bundled, leftOut: result.leftOut }, { bundled: rels.length - 2, leftOut: 2 });
+    const index = JSON.parse(await readFile(path.join(work, 'since-bundle', 'delta.index.json'), 'utf8')) as { files: { path: string; bundled: boolean }[] };
+    assert.deepEqual(index.files.map((f) => f.path), [...rels].sort());
+    assert.deepEqual(index.files.filter((f) => !f.bundled).map((f) => f.path), [list, zip]);
+  });
+});
