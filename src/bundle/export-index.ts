@@ -19,6 +19,7 @@ export class TextFileWriter {
   private pending = 0;
   private size = 0;
   private readonly hash = createHash('sha256');
+  private closed: Promise<{ size: number; sha256: string }> | undefined;
 
   private constructor(private readonly fh: FileHandle) {}
 
@@ -32,11 +33,17 @@ export class TextFileWriter {
     if (this.pending >= FLUSH_AT) await this.flush();
   }
 
-  /** Flushes and closes; the file's size and SHA-256. */
-  async close(): Promise<{ size: number; sha256: string }> {
-    await this.flush();
-    await this.fh.close();
-    return { size: this.size, sha256: this.hash.digest('hex') };
+  /** Flushes and closes (once; later calls give the same answer); the file's size and SHA-256. */
+  close(): Promise<{ size: number; sha256: string }> {
+    this.closed ??= (async () => {
+      try {
+        await this.flush();
+      } finally {
+        await this.fh.close();
+      }
+      return { size: this.size, sha256: this.hash.digest('hex') };
+    })();
+    return this.closed;
   }
 
   private async flush(): Promise<void> {
@@ -91,6 +98,11 @@ export class JsonLinesSpool<T> {
 
   add(record: T): Promise<void> {
     return this.w.write(`${JSON.stringify(record)}\n`);
+  }
+
+  /** Closes the work file without reading it (after a failure). */
+  async close(): Promise<void> {
+    await this.w.close();
   }
 
   async *read(): AsyncGenerator<T> {

@@ -15,7 +15,7 @@ import { checkModuleZip } from '../modzip/index.js';
 import { hashGoMod } from '../dirhash/index.js';
 import { BUNDLE_FORMAT, INDEX_ENTRY, SIGNATURE_ENTRY, TREE_PREFIX } from './index-format.js';
 import { BundleFileSpool, BundledSums, JsonLinesSpool, mergeByPath, writeIndexFile } from './export-index.js';
-import { indexFileFor, loadIndex } from './read-index.js';
+import { indexFileFor, openPrevIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
 import { readTreeSumdbKeys } from './sumdb-keys.js';
@@ -79,8 +79,9 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
   const out = path.resolve(opts.out);
   if (!opts.force) await refuseExisting(out, opts.split !== undefined);
   const key = opts.signKey === undefined ? undefined : parsePrivateKey(await readKey(opts.signKey), opts.signKey);
-  const prev = opts.since === undefined ? undefined : await loadIndex(opts.since);
-  const prevByPath = new Map((prev?.index.files ?? []).map((f) => [f.path, f]));
+  // Looked up as each walk (in path order) reaches a file: the earlier index is never held whole.
+  const prev = opts.since === undefined ? undefined : await openPrevIndex(opts.since);
+  const noPrev = async (): Promise<undefined> => undefined;
   const warnStray = (rel: string, why: string): void => logger.warn(`skipping ${rel}: ${why}`);
   const work = await mkdtemp(path.join(path.dirname(out), `.${path.basename(out)}.export-`));
   const writer = new VolumeWriter(out, opts.split);
@@ -101,13 +102,14 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
     let indexFiles = 0;
     let packing = 0;
     let offset = 0;
+    const prevOfIndexFile = prev?.lookup() ?? noPrev;
     for await (const ref of walkTree(root, warnStray)) {
       if (isImmutable(ref.tree)) continue;
       const read = await readIfPresent(ref.abs);
       if (!read) continue;
       await snap.write(read.data, 0, read.data.length, offset);
       const sha256 = createHash('sha256').update(read.data).digest('hex');
-      const same = prevByPath.get(ref.rel)?.sha256 === sha256;
+      const same = (await prevOfIndexFile(ref.rel))?.sha256 === sha256;
       await indexEntries.add({ path: ref.rel, size: read.data.length, sha256, bundled: !same });
       indexFiles++;
       if (!same) {
@@ -136,6 +138,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
     let leftOut = 0;
     const producer = (async () => {
       // Immutable files (commit rank 0) go first, in path order, as the walk yields them.
+      const prevOfImmutable = prev?.lookup() ?? noPrev;
       for await (const ref of walkTree(root, () => undefined)) {
         if (!isImmutable(ref.tree)) continue;
         const fh = await open(ref.abs, 'r').catch((err: NodeJS.ErrnoException) => {
@@ -146,7 +149,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
         });
         try {
           const st = await fh.stat();
-          const before = prevByPath.get(ref.rel);
+          const before = await prevOfImmutable(ref.rel);
           // Immutable files never change once written: the same path and size is the same file.
           if (before !== undefined && before.size === st.size) {
             await spool.add({ ...before, bundled: false });
@@ -192,7 +195,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
           format: BUNDLE_FORMAT,
           tool: `gomirror ${TOOL_VERSION}`,
           created: created.toISOString(),
-          since: prev ? { id: prev.id, created: prev.index.created } : null,
+          since: prev ? { id: prev.id, created: prev.created } : null,
           ...(sumdbKeys.length > 0 ? { sumdbKeys } : {}),
         },
         mergeByPath(spool.read(), indexEntries.read()),

@@ -4,7 +4,7 @@
  * before a byte of it is written and hashing its data on the way.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
+import { lstat, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_GO_MOD, MAX_ZIP_FILE } from '../modzip/index.js';
 import { GomirrorError } from '../errors.js';
@@ -13,22 +13,24 @@ import { INDEX_ENTRY, MAX_INDEX_SIZE, SIGNATURE_ENTRY, TREE_PREFIX } from './ind
 import { readEntry, tarEntries, type TarEntry } from './tar-io.js';
 import { classifyTreePath, describeBadTreePath } from './tree-paths.js';
 import { openVolumes, type BundleSource } from './volumes.js';
+import type { PathSet } from './path-set.js';
+import { StagedRecords } from './staged-records.js';
 
-/** A tree file written to staging. */
-export interface StagedFile {
-  readonly rel: string;
-  /** Where it lies in staging. */
-  readonly file: string;
-  readonly size: number;
-  readonly sha256: string;
-  /** The volume its data started in, for messages. */
-  readonly volume: string;
-}
+export type { StagedRecord } from './staged-records.js';
 
 export interface StagedBundle {
-  readonly files: ReadonlyMap<string, StagedFile>;
-  readonly indexBytes: Buffer | undefined;
+  /** Where the tree files lie: `<tree>/<rel>`. */
+  readonly tree: string;
+  /** What was staged, in tar order; read back in path order. */
+  readonly records: StagedRecords;
+  /** The index entry, written to a file, with its id (SHA-256). */
+  readonly index: { readonly file: string; readonly id: string } | undefined;
   readonly sigText: string | undefined;
+}
+
+/** Where staging puts the tree file `rel`. */
+export function stagedFile(staged: Pick<StagedBundle, 'tree'>, rel: string): string {
+  return path.join(staged.tree, ...rel.split('/'));
 }
 
 // Files of other kinds (lists, tiles, lookups) are small; this only stops a
@@ -46,11 +48,12 @@ export async function stageBundle(
   source: BundleSource,
   stagingDir: string,
   /** The files the index (read first) says the bundle carries: any other entry is refused before it is written. */
-  carried?: ReadonlySet<string>,
+  carried?: PathSet,
 ): Promise<StagedBundle> {
   const volumes = await openVolumes(source);
-  const files = new Map<string, StagedFile>();
-  let indexBytes: Buffer | undefined;
+  const tree = path.join(stagingDir, 'tree');
+  const records = await StagedRecords.create(path.join(stagingDir, 'staged.jsonl'));
+  let index: StagedBundle['index'];
   let sigText: string | undefined;
   const refuse = (file: string | undefined, check: 'entry name' | 'entry type' | 'entry size', detail: string): never => {
     throw new BundleRefusedError(source.name, file, check, detail);
@@ -60,12 +63,18 @@ export async function stageBundle(
       const { name, type, size } = entry.header;
       if (type !== 'file') refuse(name, 'entry type', `a ${type} entry; bundles hold regular files only`);
       if (name === INDEX_ENTRY || name === SIGNATURE_ENTRY) {
-        if ((name === INDEX_ENTRY ? indexBytes : sigText) !== undefined) refuse(name, 'entry name', 'appears twice');
+        if ((name === INDEX_ENTRY ? index : sigText) !== undefined) refuse(name, 'entry name', 'appears twice');
         const limit = name === INDEX_ENTRY ? MAX_INDEX_SIZE : MAX_SIGNATURE;
         if (size > limit) refuse(name, 'entry size', `${size} bytes, more than the ${limit} allowed`);
-        const data = await readEntry(entry, limit);
-        if (name === INDEX_ENTRY) indexBytes = data;
-        else sigText = data.toString('utf8');
+        if (name === INDEX_ENTRY) {
+          // To a file, not memory: 76 MB at 100,000 versions.
+          const file = path.join(stagingDir, 'index.json');
+          // A tar that ends inside the index is the bundle's fault (as when it was read to memory), a failed write the disk's.
+          const id = await writeEntry(entry, file, limit, (err) => localDiskError(err, file));
+          index = { file, id };
+        } else {
+          sigText = (await readEntry(entry, limit)).toString('utf8');
+        }
         continue;
       }
       const problem = name.startsWith(TREE_PREFIX)
@@ -73,28 +82,40 @@ export async function stageBundle(
         : (describeBadTreePath(name) ?? `not under ${TREE_PREFIX}`);
       if (problem !== undefined) refuse(name, 'entry name', problem);
       const rel = name.slice(TREE_PREFIX.length);
-      if (files.has(rel)) refuse(name, 'entry name', 'appears twice');
+      const file = path.join(tree, ...rel.split('/'));
+      // Staging starts empty: a file already there is this entry's second appearance.
+      if (await exists(file)) refuse(name, 'entry name', 'appears twice');
       if (carried && !carried.has(rel)) {
         throw new BundleRefusedError(source.name, name, 'index', 'the index does not name this file');
       }
       const limit = sizeLimit(rel);
       if (size > limit) refuse(name, 'entry size', `${size} bytes, more than the ${limit} allowed for this kind of file`);
       const volume = volumes.current();
-      const file = path.join(stagingDir, ...rel.split('/'));
       const sha256 = await writeEntry(entry, file).catch((err: unknown) => {
         throw localDiskError(err, file);
       });
-      files.set(rel, { rel, file, size, sha256, volume });
+      await records.add({ rel, size, sha256, volume });
     }
     if (!volumes.endsWithEndOfArchive()) throw truncated(source, volumes.current(), 'without the tar end-of-archive marker');
+    await records.close();
   } catch (err) {
     volumes.stream.destroy();
+    await records.close().catch(() => undefined);
     if (err instanceof BundleRefusedError || (err instanceof GomirrorError && err.code === 'E_FS')) throw err;
     if (volumes.ended()) throw truncated(source, volumes.current(), 'in the middle of an entry');
     // tar-stream's own errors: a bad header checksum, an unknown format.
     throw new BundleRefusedError(source.name, volumes.current(), 'tar format', (err as Error).message, describeTarHint(source));
   }
-  return { files, indexBytes, sigText };
+  return { tree, records, index, sigText };
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A failed write to this machine's disk (ENOSPC, EACCES...): the bundle is not to blame. */
@@ -128,17 +149,25 @@ function sizeLimit(rel: string): number {
   return MAX_OTHER_FILE;
 }
 
-/** Writes an entry's data to `file` (created exclusively), fsynced, and returns its SHA-256. */
-async function writeEntry(entry: TarEntry, file: string): Promise<string> {
-  await mkdir(path.dirname(file), { recursive: true });
+/**
+ * Writes an entry's data to `file` (created exclusively), fsynced, and returns
+ * its SHA-256. With `diskError`, only the file system's errors are passed
+ * through it; the entry's own (a tar cut short) are thrown as they are.
+ */
+async function writeEntry(entry: TarEntry, file: string, limit = Infinity, diskError?: (err: unknown) => Error): Promise<string> {
+  const disk = <T>(p: Promise<T>): Promise<T> => (diskError ? p.catch((err: unknown) => Promise.reject(diskError(err))) : p);
+  await disk(mkdir(path.dirname(file), { recursive: true }));
   const hash = createHash('sha256');
-  const fh = await open(file, 'wx', 0o644);
+  const fh = await disk(open(file, 'wx', 0o644));
+  let n = 0;
   try {
     for await (const chunk of entry) {
+      n += chunk.length;
+      if (n > limit) throw new Error(`entry is larger than ${limit} bytes`);
       hash.update(chunk);
-      await fh.write(chunk);
+      await disk(fh.write(chunk));
     }
-    await fh.sync();
+    await disk(fh.sync());
   } finally {
     await fh.close();
   }

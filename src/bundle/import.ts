@@ -11,7 +11,7 @@
  * finishes the job (files already present with the right bytes are skipped).
  */
 import type { KeyObject } from 'node:crypto';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, rmdir, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
@@ -20,14 +20,14 @@ import { treeLayout, acquireTreeLock, isAlive, pathExists, sweepDeadTemps } from
 import { openSumStore } from '../gosum/index.js';
 import { recordSumdbKeys } from './sumdb-keys.js';
 import { readKey } from './keygen.js';
-import { INDEX_ENTRY, indexId, indexSums, parseIndex, type BundleIndex } from './index-format.js';
+import { INDEX_ENTRY } from './index-format.js';
+import { openIndex, type IndexReader } from './index-stream.js';
+import { PathSet } from './path-set.js';
 import { BundleRefusedError } from './errors.js';
-import { readBundleTrailer, type BundleTrailer } from './tar-trailer.js';
+import { joinedRange, readBundleTrailer, type BundleTrailer } from './tar-trailer.js';
 import { stageBundle } from './import-stage.js';
-import { planCommit, type CommitAction } from './import-plan.js';
-import { verifyStaged, type VerifiedBundle } from './import-verify.js';
-import { classifyTreePath } from './tree-paths.js';
-import type { GoSumLine } from '../gosum/index.js';
+import { planCommit, type CommitAction, type CommitPlan } from './import-plan.js';
+import { verifyStaged } from './import-verify.js';
 import { parsePublicKey, verifyIndexSignature } from './signature.js';
 import { discoverVolumes, groupBundleArgs, type BundleSource } from './volumes.js';
 
@@ -92,21 +92,16 @@ async function importOne(
   if (swept.length > 0) logger.info(`removed ${swept.length} temp files left by runs that died`);
   const staging = path.join(layout.stateDir(), `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
   let committed = false;
+  let plan: CommitPlan | undefined;
   try {
     // The index and signature come last in the tar: read them first, so a
     // bundle that cannot be imported is refused before a byte is staged.
     // Only the trailer index's id is kept, not its bytes: staging reads them again.
-    let trailerId: string | undefined;
-    let carried: ReadonlySet<string> | undefined;
-    {
-      const trailer = await readBundleTrailer(source);
-      carried = await checkBeforeStaging(source, trailer, key, layout.stateDir(), freeBytes);
-      trailerId = trailer.indexBytes && indexId(trailer.indexBytes);
-    }
+    const trailer = await readBundleTrailer(source);
+    const before = await checkBeforeStaging(source, trailer, key, layout.stateDir(), freeBytes);
     await mkdir(staging, { recursive: true });
-    const staged = await stageBundle(source, staging, carried);
-    carried = undefined;
-    if (trailerId !== undefined && !(staged.indexBytes && indexId(staged.indexBytes) === trailerId)) {
+    const staged = await stageBundle(source, staging, before.carried);
+    if (before.id !== undefined && staged.index?.id !== before.id) {
       throw new BundleRefusedError(source.name, INDEX_ENTRY, 'index', 'the index changed while the bundle was read', 'Copy the bundle again.');
     }
     const sums = await openSumStore(layout.sumsFile());
@@ -117,8 +112,15 @@ async function importOne(
         return undefined;
       }
     };
-    const verified = await verifyStaged(source, staged, { verifyKey: key, sums, readExisting, logger });
-    const plan = await planCommit(source, root, staged, verified);
+    const verified = await verifyStaged(source, staged, {
+      verifyKey: key,
+      signatureChecked: before.signatureChecked,
+      sums,
+      readExisting,
+      logger,
+      workDir: staging,
+    });
+    plan = await planCommit(source, root, staged, verified, staging);
 
     committed = true;
     // Hashes first: a recorded hash without its file is harmless (sync fills
@@ -126,13 +128,14 @@ async function importOne(
     // Only the hashes of files this bundle carries (each checked against
     // them): a line for anything else is a claim nothing here backs.
     let sumsAdded = 0;
-    for (const l of carriedSums(verified)) {
+    for await (const l of verified.index.sumLines()) {
+      if (!verified.carriedSumKeys.get(l.path)?.includes(`\n${l.version}${l.goMod ? '/go.mod' : ''}\n`)) continue;
       if (sums.get(l.path, l.version, l.goMod) === undefined) sumsAdded++;
       sums.set(l.path, l.version, l.goMod, l.hash);
     }
     await sums.flush();
-    await recordSumdbKeys(root, verified.index.sumdbKeys ?? [], key !== undefined, logger);
-    for (const a of plan.actions) {
+    await recordSumdbKeys(root, verified.index.head.sumdbKeys ?? [], key !== undefined, logger);
+    for await (const a of plan.actions()) {
       await applyAction(root, a).catch((err: unknown) => {
         throw new GomirrorError('E_FS', `${path.join(root, ...a.rel.split('/'))}: ${(err as Error).message}`, {
           cause: err,
@@ -140,18 +143,18 @@ async function importOne(
         });
       });
     }
-    await (await import('../catalog/index.js')).refreshCatalog(root, logger, { changed: modulesOf(plan.actions) });
-    const count = (kind: CommitAction['kind']): number => plan.actions.filter((a) => a.kind === kind).length;
+    await (await import('../catalog/index.js')).refreshCatalog(root, logger, { changed: [...plan.changedModules] });
     return {
       bundle: source.name,
       id: verified.id,
-      added: count('add'),
-      updated: count('replace'),
-      removed: count('remove'),
+      added: plan.added,
+      updated: plan.updated,
+      removed: plan.removed,
       unchanged: plan.unchanged,
       sumsAdded,
     };
   } finally {
+    await plan?.close();
     await rm(staging, { recursive: true, force: true });
     await lock.release();
     if (!committed) {
@@ -160,26 +163,6 @@ async function importOne(
       if (!rootExisted) await rmdir(root).catch(() => undefined);
     }
   }
-}
-
-/** The sums lines of the bundle's index that belong to a .mod or .zip it carries. */
-function carriedSums(verified: VerifiedBundle): GoSumLine[] {
-  const carried = new Set<string>();
-  for (const f of verified.carried) {
-    const t = classifyTreePath(f.path);
-    if (t?.kind === 'version' && t.ext !== 'info') carried.add(`${t.modulePath} ${t.version}${t.ext === 'mod' ? '/go.mod' : ''}`);
-  }
-  return indexSums(verified.index).filter((l) => carried.has(`${l.path} ${l.version}${l.goMod ? '/go.mod' : ''}`));
-}
-
-/** The modules whose files an import changed. */
-function modulesOf(actions: readonly CommitAction[]): string[] {
-  const out = new Set<string>();
-  for (const a of actions) {
-    const t = classifyTreePath(a.rel);
-    if (t && t.kind !== 'sumdb' && t.kind !== 'catalog' && t.kind !== 'vulndb') out.add(t.modulePath);
-  }
-  return [...out];
 }
 
 async function applyAction(root: string, a: CommitAction): Promise<void> {
@@ -210,9 +193,9 @@ async function applyAction(root: string, a: CommitAction): Promise<void> {
 /**
  * Checks made before staging, from the index read off the end of the tar:
  * with --verify-key, the signature (an unsigned or altered bundle stages
- * nothing); the free space the bundled files need. Returns the paths the
- * index says the bundle carries, so staging refuses any other entry before
- * writing it. Without an index (a damaged bundle), staging reports the damage.
+ * nothing); the free space the bundled files need. Returns the index's id and
+ * the paths it says the bundle carries, so staging refuses any other entry
+ * before writing it. Without an index (a damaged bundle), staging reports the damage.
  */
 async function checkBeforeStaging(
   source: BundleSource,
@@ -220,33 +203,45 @@ async function checkBeforeStaging(
   key: KeyObject | undefined,
   stateDir: string,
   freeBytes: (dir: string) => Promise<number>,
-): Promise<ReadonlySet<string> | undefined> {
-  if (trailer.indexBytes === undefined) return undefined;
+): Promise<{ id?: string; carried?: PathSet; signatureChecked: boolean }> {
+  if (trailer.index === undefined) return { signatureChecked: false };
+  const bytes = joinedRange(source.volumes, trailer.index.offset, trailer.index.size);
   if (key !== undefined) {
+    // Ed25519 signs the whole message: the index is read whole only to check it, and dropped.
+    const chunks: Buffer[] = [];
+    for await (const c of bytes()) chunks.push(c);
     try {
-      verifyIndexSignature(trailer.indexBytes, trailer.sigText, key, source.name);
+      verifyIndexSignature(Buffer.concat(chunks), trailer.sigText, key, source.name);
     } catch (err) {
       const e = err as GomirrorError;
       throw new GomirrorError(e.code, e.message, { hint: `${e.hint ?? ''} Nothing was imported; the root is unchanged.`.trim(), cause: e });
     }
   }
-  let index: BundleIndex;
+  const hash = createHash('sha256');
+  for await (const c of bytes()) hash.update(c);
+  const id = hash.digest('hex');
+  let index: IndexReader;
   try {
-    index = parseIndex(trailer.indexBytes, `${source.name}: ${INDEX_ENTRY}`);
+    index = await openIndex(bytes, `${source.name}: ${INDEX_ENTRY}`);
   } catch {
     // Refused after staging, once each entry's own name was judged (verifyStaged).
-    return undefined;
+    return { id, signatureChecked: key !== undefined };
   }
-  const carried = index.files.filter((f) => f.bundled);
+  const carried = new PathSet();
   // Staged files are linked into the root, not copied: the bundled bytes plus a margin for directories.
-  const need = carried.reduce((n, f) => n + f.size, 0) + carried.length * 4096;
+  let need = 0;
+  for await (const f of index.files()) {
+    if (!f.bundled) continue;
+    carried.add(f.path);
+    need += f.size + 4096;
+  }
   const free = await freeBytes(stateDir);
   if (need > free) {
     throw new GomirrorError('E_FS', `${stateDir}: importing ${source.name} needs about ${need} bytes, but only ${free} are free there`, {
       hint: 'Free some space on that file system (or import into a root on a larger one), then import again. Nothing was imported.',
     });
   }
-  return new Set(carried.map((f) => f.path));
+  return { id, carried, signatureChecked: key !== undefined };
 }
 
 async function freeBytesAt(dir: string): Promise<number> {

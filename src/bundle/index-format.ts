@@ -74,7 +74,7 @@ export function serializeIndex(index: BundleIndex): Buffer {
   return Buffer.from(`${headText},\n  "files": ${list(files)},\n  "sums": ${list(index.sums)}${keys}\n}\n`, 'utf8');
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Parses and validates index bytes read from `source` (for messages). Throws
@@ -145,7 +145,8 @@ export function parseIndex(bytes: Uint8Array, source: string): BundleIndex {
   };
 }
 
-function isVerifierKey(k: string): boolean {
+/** Whether `k` is a checksum database verifier key (`name+hash+key`). */
+export function isVerifierKey(k: string): boolean {
   try {
     parseVerifierKey(k);
     return true;

@@ -7,6 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -232,5 +235,97 @@ describe(`catalog in flat memory (${FLAT_VERSIONS} versions written straight to 
     assert.ok(search.modules.every(([, latest, n]) => latest === `v1.0.${FLAT_PER_MODULE - 1}` && n === FLAT_PER_MODULE));
     const all = await readFile(path.join(flat, '_catalog/all.html'), 'utf8');
     assert.equal(all.match(/<li><a href="/g)?.length, FLAT_MODULES, 'a row per module on the all-modules page');
+  });
+});
+
+describe('bundle import of a delta bundle whose index names a large tree (issue 17)', () => {
+  // A nightly --since bundle carries a few files but its index names the whole tree: 76 MB and 344,000 entries at
+  // 100,000 versions. Here one module of the 5,000-version tree is carried and 150,000 files carried by earlier
+  // bundles are named. Reading the index whole (its bytes, their text and an object per entry) died of heap
+  // exhaustion at this limit; it is read a line at a time, and only the carried files are held.
+  const NAMED = 150_000;
+  it('reads the index a line at a time and imports the carried module byte for byte (old space 24 MB)', async () => {
+    const { classifyTreePath, commitRank, INDEX_ENTRY, serializeIndex, TREE_PREFIX, BUNDLE_FORMAT } = await import('../../src/bundle/index.js');
+    const tar = (await import('tar-stream')).default;
+    const prefix = 'scale.example.com/org1/mod1/';
+    const rank = (rel: string): number => commitRank(classifyTreePath(rel) as NonNullable<ReturnType<typeof classifyTreePath>>);
+    const carried = (await treeFiles(root)).filter((f) => f.startsWith(prefix)).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+    const bytes = new Map<string, Buffer>();
+    for (const rel of carried) bytes.set(rel, await readFile(path.join(root, ...rel.split('/'))));
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    const named = Array.from({ length: NAMED }, (_, i) => {
+      const rel = `named.example.com/g${i % 100}/m${Math.floor(i / 3)}/@v/v1.0.0.${['info', 'mod', 'zip'][i % 3] as string}`;
+      return { path: rel, size: 1000 + i, sha256: sha(Buffer.from(rel)), bundled: false };
+    });
+    const files = [...named, ...carried.map((rel) => ({ path: rel, size: (bytes.get(rel) as Buffer).length, sha256: sha(bytes.get(rel) as Buffer), bundled: true }))].sort((a, b) =>
+      a.path < b.path ? -1 : 1,
+    );
+    const sums = (await readFile(path.join(root, '.gomirror', 'go.sum'), 'utf8')).split('\n').filter((l) => l.startsWith('scale.example.com/org1/mod1 '));
+    assert.equal(sums.length, 2 * PER_MODULE);
+    const index = serializeIndex({ format: BUNDLE_FORMAT, tool: 'gomirror test', created: '2024-01-02T00:00:00.000Z', since: { id: 'a'.repeat(64), created: '2024-01-01T00:00:00.000Z' }, files, sums });
+    const pack = tar.pack();
+    const out = path.join(work, 'delta.tar');
+    const written = pipeline(pack, createWriteStream(out));
+    const entry = (name: string, data: Buffer): Promise<void> =>
+      new Promise((resolve, reject) => pack.entry({ name, size: data.length, mtime: new Date(0) }, data, (err) => (err ? reject(err) : resolve())));
+    for (const rel of carried) await entry(TREE_PREFIX + rel, bytes.get(rel) as Buffer);
+    await entry(INDEX_ENTRY, index);
+    pack.finalize();
+    await written;
+
+    const dest = path.join(work, 'delta-root');
+    const r = await runCapped(24, ['bundle', 'import', '--root', dest, out, '--log-format', 'json']);
+    assert.equal(r.code, 0, describeCli(r));
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { bundles: { added: number; updated: number; removed: number; unchanged: number; sumsAdded: number }[] };
+    assert.deepEqual(result.bundles.map(({ added, updated, removed, unchanged, sumsAdded }) => ({ added, updated, removed, unchanged, sumsAdded })), [
+      { added: carried.length, updated: 0, removed: 0, unchanged: 0, sumsAdded: 2 * PER_MODULE },
+    ]);
+    const imported = (await treeFiles(dest)).filter((f) => !f.startsWith('.gomirror/') && !f.startsWith('_catalog/') && f !== 'index.html');
+    assert.deepEqual(imported, [...carried].sort());
+    for (const rel of carried) assert.deepEqual(await readFile(path.join(dest, ...rel.split('/'))), bytes.get(rel), rel);
+    assert.deepEqual((await readFile(path.join(dest, '.gomirror', 'go.sum'), 'utf8')).trimEnd().split('\n'), sums);
+  });
+});
+
+describe('bundle export --since an index naming a large tree (issue 17)', () => {
+  // The earlier index names 150,000 files: export looks each walked file up in it as the walk reaches it, reading it
+  // a line at a time. Loading it whole (with a map of its files) died of heap exhaustion at this limit.
+  const NAMED = 150_000;
+  it('reads the earlier index a line at a time and leaves out what it already carried (old space 24 MB)', async () => {
+    const { BUNDLE_FORMAT, serializeIndex } = await import('../../src/bundle/index.js');
+    const prefix = 'scale.example.com/org2/mod2/';
+    const small = path.join(work, 'since-tree');
+    const rels = (await treeFiles(root)).filter((f) => f.startsWith(prefix));
+    for (const rel of rels) {
+      await mkdir(path.dirname(path.join(small, ...rel.split('/'))), { recursive: true });
+      await writeFile(path.join(small, ...rel.split('/')), await readFile(path.join(root, ...rel.split('/'))));
+    }
+    await mkdir(path.join(small, '.gomirror'));
+    const sums = (await readFile(path.join(root, '.gomirror', 'go.sum'), 'utf8')).split('\n').filter((l) => l.startsWith('scale.example.com/org2/mod2 '));
+    await writeFile(path.join(small, '.gomirror', 'go.sum'), `${sums.join('\n')}\n`);
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    // Carried before: the list (same bytes) and the first version's zip (same size: immutable files never change).
+    const list = `${prefix}@v/list`;
+    const zip = `${prefix}@v/v1.0.0.zip`;
+    const earlier = await Promise.all([list, zip].map(async (rel) => {
+      const b = await readFile(path.join(small, ...rel.split('/')));
+      return { path: rel, size: b.length, sha256: sha(b), bundled: true };
+    }));
+    const named = Array.from({ length: NAMED }, (_, i) => {
+      const rel = `named.example.com/g${i % 100}/m${Math.floor(i / 3)}/@v/v1.0.0.${['info', 'mod', 'zip'][i % 3] as string}`;
+      return { path: rel, size: 1000 + i, sha256: sha(Buffer.from(rel)), bundled: true };
+    });
+    const files = [...named, ...earlier].sort((a, b) => (a.path < b.path ? -1 : 1));
+    const prevFile = path.join(work, 'since-prev.index.json');
+    await writeFile(prevFile, serializeIndex({ format: BUNDLE_FORMAT, tool: 'gomirror test', created: '2024-01-01T00:00:00.000Z', since: null, files, sums: [] }));
+    const out = path.join(work, 'since-bundle', 'delta.tar');
+    await mkdir(path.dirname(out));
+    const r = await runCapped(24, ['bundle', 'export', '--root', small, '--since', prevFile, '--out', out, '--log-format', 'json']);
+    assert.equal(r.code, 0, describeCli(r));
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { bundled: number; leftOut: number };
+    assert.deepEqual({ bundled: result.bundled, leftOut: result.leftOut }, { bundled: rels.length - 2, leftOut: 2 });
+    const index = JSON.parse(await readFile(path.join(work, 'since-bundle', 'delta.index.json'), 'utf8')) as { files: { path: string; bundled: boolean }[] };
+    assert.deepEqual(index.files.map((f) => f.path), [...rels].sort());
+    assert.deepEqual(index.files.filter((f) => !f.bundled).map((f) => f.path), [list, zip]);
   });
 });
