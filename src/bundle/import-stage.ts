@@ -15,6 +15,7 @@ import { classifyTreePath, describeBadTreePath } from './tree-paths.js';
 import { openVolumes, type BundleSource } from './volumes.js';
 import type { PathSet } from './path-set.js';
 import { StagedRecords } from './staged-records.js';
+import { BackgroundSync } from './background-sync.js';
 
 export type { StagedRecord } from './staged-records.js';
 
@@ -37,6 +38,8 @@ export function stagedFile(staged: Pick<StagedBundle, 'tree'>, rel: string): str
 // hostile bundle from filling the disk through one of them.
 const MAX_OTHER_FILE = 64 * 2 ** 20;
 const MAX_SIGNATURE = 4096;
+/** Staged files waiting for their fsync at once. */
+const SYNCS_IN_FLIGHT = 16;
 
 /**
  * Writes the tree files of `source` under `stagingDir` and returns them with
@@ -53,6 +56,7 @@ export async function stageBundle(
   const volumes = await openVolumes(source);
   const tree = path.join(stagingDir, 'tree');
   const records = await StagedRecords.create(path.join(stagingDir, 'staged.jsonl'));
+  const syncs = new BackgroundSync(SYNCS_IN_FLIGHT);
   let index: StagedBundle['index'];
   let sigText: string | undefined;
   const refuse = (file: string | undefined, check: 'entry name' | 'entry type' | 'entry size', detail: string): never => {
@@ -70,7 +74,7 @@ export async function stageBundle(
           // To a file, not memory: 76 MB at 100,000 versions.
           const file = path.join(stagingDir, 'index.json');
           // A tar that ends inside the index is the bundle's fault (as when it was read to memory), a failed write the disk's.
-          const id = await writeEntry(entry, file, limit, (err) => localDiskError(err, file));
+          const id = await writeEntry(entry, file, { limit, diskError: (err) => localDiskError(err, file) });
           index = { file, id };
         } else {
           sigText = (await readEntry(entry, limit)).toString('utf8');
@@ -91,15 +95,16 @@ export async function stageBundle(
       const limit = sizeLimit(rel);
       if (size > limit) refuse(name, 'entry size', `${size} bytes, more than the ${limit} allowed for this kind of file`);
       const volume = volumes.current();
-      const sha256 = await writeEntry(entry, file).catch((err: unknown) => {
-        throw localDiskError(err, file);
-      });
+      const sha256 = await writeEntry(entry, file, { syncs, diskError: (err) => localDiskError(err, file) });
       await records.add({ rel, size, sha256, volume });
     }
     if (!volumes.endsWithEndOfArchive()) throw truncated(source, volumes.current(), 'without the tar end-of-archive marker');
+    await syncs.drain();
     await records.close();
   } catch (err) {
     volumes.stream.destroy();
+    // No descriptor is left open behind a refusal.
+    await syncs.drain().catch(() => undefined);
     await records.close().catch(() => undefined);
     if (err instanceof BundleRefusedError || (err instanceof GomirrorError && err.code === 'E_FS')) throw err;
     if (volumes.ended()) throw truncated(source, volumes.current(), 'in the middle of an entry');
@@ -150,15 +155,23 @@ function sizeLimit(rel: string): number {
 }
 
 /**
- * Writes an entry's data to `file` (created exclusively), fsynced, and returns
- * its SHA-256. With `diskError`, only the file system's errors are passed
- * through it; the entry's own (a tar cut short) are thrown as they are.
+ * Writes an entry's data to `file` (created exclusively) and returns its
+ * SHA-256. The file is fsynced before this returns, or, with `syncs`, handed
+ * to it to be fsynced in the background (drained before anything commits).
+ * With `diskError`, only the file system's errors are passed through it; the
+ * entry's own (a tar cut short) are thrown as they are.
  */
-async function writeEntry(entry: TarEntry, file: string, limit = Infinity, diskError?: (err: unknown) => Error): Promise<string> {
-  const disk = <T>(p: Promise<T>): Promise<T> => (diskError ? p.catch((err: unknown) => Promise.reject(diskError(err))) : p);
+async function writeEntry(
+  entry: TarEntry,
+  file: string,
+  opts: { limit?: number; diskError: (err: unknown) => Error; syncs?: BackgroundSync },
+): Promise<string> {
+  const { limit = Infinity, diskError, syncs } = opts;
+  const disk = <T>(p: Promise<T>): Promise<T> => p.catch((err: unknown) => Promise.reject(diskError(err)));
   await disk(mkdir(path.dirname(file), { recursive: true }));
   const hash = createHash('sha256');
   const fh = await disk(open(file, 'wx', 0o644));
+  let handedOver = false;
   let n = 0;
   try {
     for await (const chunk of entry) {
@@ -167,9 +180,12 @@ async function writeEntry(entry: TarEntry, file: string, limit = Infinity, diskE
       hash.update(chunk);
       await disk(fh.write(chunk));
     }
-    await disk(fh.sync());
+    if (syncs) {
+      await syncs.add(fh, diskError);
+      handedOver = true;
+    } else await disk(fh.sync());
   } finally {
-    await fh.close();
+    if (!handedOver) await fh.close();
   }
   return hash.digest('hex');
 }
