@@ -22,6 +22,7 @@ import { type SyncReport, upstreamUnreachable } from './report.js';
 import { createReportRows, type ReportRows } from './report-rows.js';
 import { runSync, type Expansion, type ResolvedRoot, type SyncTarget, type ModuleOutcome } from './run.js';
 import { onInterrupt } from './interrupt.js';
+import { tightenHeapGrowth } from './heap-growth.js';
 import { prepareVulnerable } from './vulnerable.js';
 import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
 import { DEFAULT_SUMDB } from '../config/index.js';
@@ -53,6 +54,7 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   // Every input is read and checked before the lock: an input error (exit 2)
   // does no work and creates neither --out nor its .gomirror.
   const inputs = await readSyncInputs(config, options);
+  tightenHeapGrowth(options.env);
   // A run that may need version control checks the go command before any work (exit 2 without it).
   // Loaded only when needed, like the checksum database client: start-up is a large part of a short run.
   const go = config.vcs ? await (await import('../vcs/index.js')).locateGo(config.go, options.env ?? process.env) : undefined;
