@@ -118,7 +118,8 @@ async function syncLocked(
   const { project, sumdbSpec } = inputs;
   const env = inputs.upstreamSetup.env;
   const startedAt = new Date();
-  const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: [...m.queries] }));
+  // The manifest's own query arrays: runSync never changes a target.
+  const targets: SyncTarget[] = config.modules.map((m) => ({ module: m.path, queries: m.queries }));
   const expected = project.expected;
   if (!config.dryRun) await mkdir(config.out, { recursive: true });
   const moduleRetries = new Map<string, number>();
