@@ -50,10 +50,19 @@ export function parseGoSum(text: string, fileName: string): GoSumLine[] {
  * so a reader of a large file (the tree's record of 200,000 hashes) keeps
  * only what it wants. Throws as parseGoSum does, after every line was seen.
  */
-export function forEachGoSumLine(text: string, fileName: string, fn: (line: GoSumLine) => void): void {
+export function forEachGoSumLine(
+  text: string,
+  fileName: string,
+  fn: (line: GoSumLine) => void,
+  /**
+   * For a file read piece by piece: the number of lines before `text`, and
+   * the list its problems go to (thrown by the caller once the file is read, not here).
+   */
+  piece?: { linesBefore: number; problems: ProblemList },
+): void {
   // Every malformed line is reported (up to a limit), not only the first.
-  const problems = new ProblemList();
-  for (let start = 0, i = 0; start < text.length; i++) {
+  const problems = piece?.problems ?? new ProblemList();
+  for (let start = 0, i = piece?.linesBefore ?? 0; start < text.length; i++) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const row = text.slice(start, end);
@@ -63,7 +72,7 @@ export function forEachGoSumLine(text: string, fileName: string, fn: (line: GoSu
   // The last regular expression match keeps its subject, here a slice of the
   // whole text (18 MB at 100,000 versions), alive until the next match: end on one of nothing.
   EMPTY.exec('');
-  problems.throwIfAny();
+  if (!piece) problems.throwIfAny();
 
   function parseRow(row: string, i: number): void {
     const fields = row.split(FIELD_SEPARATOR).filter((f) => f !== '');

@@ -1,5 +1,7 @@
-import { open, readFile } from 'node:fs/promises';
-import { GomirrorError } from '../errors.js';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { GomirrorError, ProblemList } from '../errors.js';
+import type { GoSumLine } from './go-sum.js';
 import { compareGoSumEntries, compareStrings, forEachGoSumLine, formatGoSumLine } from './go-sum.js';
 import { writeTextAtomic } from '../tree/index.js';
 
@@ -100,30 +102,12 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
     return [val.slice(0, i), val.slice(i + 1)];
   };
   let size = 0;
-  let text = '';
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new GomirrorError('E_FS', `${file}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  const onDisk = text !== '';
-  // A crash during an append can leave a torn last line: every whole line
-  // is kept, and a torn one dropped (its version's files are checked again,
-  // as for a crash before any record). The next write rewrites the file.
-  let needsRewrite = false;
-  const cut = text.lastIndexOf('\n') + 1;
-  if (cut < text.length) {
-    needsRewrite = true;
-    try {
-      forEachGoSumLine(text, file, () => undefined);
-    } catch {
-      text = text.slice(0, cut);
-    }
-  }
-  forEachGoSumLine(text, file, (l) => put(l.path, l.version, l.goMod, l.hash));
-  text = '';
+  // Read a piece at a time, not whole: the record of 100,000 versions is 19 MB
+  // of text (and as much again of bytes while it is decoded).
+  const { onDisk, tornTail } = await readSumFile(file, (l) => put(l.path, l.version, l.goMod, l.hash));
+  // A crash during an append can leave a torn last line (the file does not end
+  // in a newline): the next write rewrites the file.
+  let needsRewrite = tornTail;
 
   function put(p: string, v: string, goMod: boolean, hash: string): 'same' | 'new' | 'changed' {
     const k = `${p} ${v}`;
@@ -265,4 +249,69 @@ async function appendDurably(file: string, data: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** Bytes of the record read at a time. */
+const READ_CHUNK = 1 << 20;
+
+/**
+ * Reads the record a piece at a time, calling `fn` for each hash line in
+ * file order. Every malformed whole line is reported (one error, as
+ * parseGoSum throws); a last line without its newline is kept when it
+ * parses and dropped when not (a torn append: its version's files are
+ * checked again, as for a crash before any record).
+ */
+async function readSumFile(file: string, fn: (line: GoSumLine) => void): Promise<{ onDisk: boolean; tornTail: boolean }> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { onDisk: false, tornTail: false };
+    throw new GomirrorError('E_FS', `${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const problems = new ProblemList();
+  const decoder = new StringDecoder('utf8');
+  const buf = Buffer.alloc(READ_CHUNK);
+  let carry = '';
+  let linesBefore = 0;
+  let any = false;
+  try {
+    for (;;) {
+      let n;
+      try {
+        ({ bytesRead: n } = await fh.read(buf, 0, buf.length, null));
+      } catch (err) {
+        throw new GomirrorError('E_FS', `${file}: ${(err as Error).message}`, { cause: err });
+      }
+      if (n === 0) break;
+      any = true;
+      const text = carry + decoder.write(buf.subarray(0, n));
+      const cut = text.lastIndexOf('\n') + 1;
+      // A flat copy: a slice would keep the whole piece alive.
+      carry = flat(text.slice(cut));
+      if (cut === 0) continue;
+      const whole = text.slice(0, cut);
+      forEachGoSumLine(whole, file, fn, { linesBefore, problems });
+      linesBefore += countLines(whole);
+    }
+  } finally {
+    await fh.close();
+  }
+  carry += decoder.end();
+  const tornTail = carry !== '';
+  if (tornTail) {
+    // Kept only when it parses on its own (its problems are not the file's).
+    const tail: GoSumLine[] = [];
+    const own = new ProblemList();
+    forEachGoSumLine(carry, file, (l) => tail.push(l), { linesBefore, problems: own });
+    if (own.count === 0) tail.forEach(fn);
+  }
+  problems.throwIfAny();
+  return { onDisk: any, tornTail };
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

@@ -107,9 +107,13 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
   const loaded = new Map<string, Loaded | undefined>();
   // The modes each module version was enqueued with (a bit per mode).
   const enqueued = new Map<string, number>();
-  let queue: [ModuleVersion, LoadMode][] = [];
+  // The queue as two parallel arrays, not a [module, mode] pair per item: the
+  // compatibility graph of 100,000 roots queues them all in its first round.
+  let queue: ModuleVersion[] = [];
+  let queueModes: LoadMode[] = [];
   // Items whose go.mod was missing in the last round.
-  let waiting: [ModuleVersion, LoadMode][] = [];
+  let waiting: ModuleVersion[] = [];
+  let waitingModes: LoadMode[] = [];
   const workspace = { paths: new Set(spec.mains.map((m) => m.path)), seen: new Set<string>() };
 
   const select = (m: ModuleVersion): void => {
@@ -159,16 +163,18 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
     const bit = MODE_BIT[mode];
     if (modes & bit) return;
     enqueued.set(key, modes | bit);
-    queue.push([m, mode]);
+    queue.push(m);
+    queueModes.push(mode);
   };
   const drain = (lookup: SummaryLookup, missing: Map<string, Target>): void => {
     // Breadth-first, so requiredBy names a shortest path from the roots.
     for (let i = 0; i < queue.length; i++) {
-      const item = queue[i] as [ModuleVersion, LoadMode];
-      const [m, mode] = item;
+      const m = queue[i] as ModuleVersion;
+      const mode = queueModes[i] as LoadMode;
       const summary = loadOne(m, lookup, missing);
       if (summary === 'missing') {
-        waiting.push(item);
+        waiting.push(m);
+        waitingModes.push(mode);
         continue;
       }
       if (!summary) continue;
@@ -180,6 +186,7 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
       }
     }
     queue = [];
+    queueModes = [];
   };
 
   // Go: the graph's roots are the main modules, at version "", above all others.
@@ -192,8 +199,10 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
   return {
     advance(lookup) {
       const missing = new Map<string, Target>();
-      queue = [...waiting, ...queue];
+      queue = waiting.concat(queue);
+      queueModes = waitingModes.concat(queueModes);
       waiting = [];
+      waitingModes = [];
       drain(lookup, missing);
       while (spec.workspace && waiting.length === 0 && enqueueWorkspaceSelections(workspace, selected, loaded, enqueue)) {
         drain(lookup, missing);

@@ -38,16 +38,25 @@ export type Target =
 /** Maps a required module version to its target (itself unless replaced). */
 export type Replacer = (m: ModuleVersion) => Target;
 
-/** The identity replacer, for graphs without a main module. */
-export const noReplacement: Replacer = (m) => ({ kind: 'module', path: m.path, version: m.version });
+/**
+ * The identity replacer, for graphs without a main module. A VersionTable's
+ * object is its own target (no new object, and its key, per lookup: the
+ * compatibility graph of 100,000 roots looks each one up every round).
+ */
+export const noReplacement: Replacer = (m) =>
+  (m as Partial<KeyedVersion>).kind === 'module' ? (m as KeyedVersion) : { kind: 'module', path: m.path, version: m.version };
 
 /** The key under which a target's summary is stored: `path@version`, or `dir:<abs dir>`. */
 export function targetKey(t: Target): string {
-  return t.kind === 'dir' ? `dir:${t.dir}` : `${t.path}@${t.version}`;
+  return t.kind === 'dir' ? `dir:${t.dir}` : ((t as Partial<KeyedVersion>).key ?? `${t.path}@${t.version}`);
 }
 
-/** A module version with its key, as a VersionTable hands it out (one object per module@version). */
+/**
+ * A module version with its key, as a VersionTable hands it out (one object
+ * per module@version); also a Target of itself (kind 'module').
+ */
 export interface KeyedVersion extends ModuleVersion {
+  readonly kind: 'module';
   readonly key: string;
 }
 
@@ -83,7 +92,7 @@ export function createVersionTable(): VersionTable {
     const have = versions.get(key);
     if (have) return have;
     const k = flatten(key);
-    const m: KeyedVersion = { path: intern(path), version: intern(version), key: k };
+    const m: KeyedVersion = { kind: 'module', path: intern(path), version: intern(version), key: k };
     versions.set(k, m);
     return m;
   };

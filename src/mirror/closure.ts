@@ -4,7 +4,7 @@
  * concurrency), then turns the graphs into the mirror plan. The graph rules
  * are pure (graph/); this file only does the fetching.
  */
-import pLimit from 'p-limit';
+import { forEachBounded } from '../bounded.js';
 import { GomirrorError, isGomirrorError } from '../errors.js';
 import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
 import { checkModuleVersion } from '../module/index.js';
@@ -55,7 +55,6 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   let failedSummaries = 0;
   // Failed downloads are reported by the mirroring of that version, not twice.
   const downloadErrors = new WeakSet<GomirrorError>();
-  const limit = pLimit(options.concurrency);
   // An upstream go.mod is data, not input: a malformed requirement fails that dependency only.
   const requireErrors: { module: string; error: GomirrorError }[] = [];
   const lookup = (t: Target): ModSummary | GomirrorError | undefined =>
@@ -108,7 +107,9 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
       }
       builder.add(i, graph);
     }
-    await Promise.all([...missing.values()].map((t) => limit(() => fetchSummary(t))));
+    // Bounded, not a Promise.all over a limiter: the first round of 100,000 roots asks for 100,000 go.mod files,
+    // and a promise and a closure made up front for each were a large part of the closure's peak.
+    await forEachBounded(missing.values(), options.concurrency, fetchSummary);
   }
   for (const e of requireErrors) errors.set(e.error.message, e);
   const goLineOf = (p: string, v: string): string | null | undefined => {

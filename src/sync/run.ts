@@ -230,6 +230,17 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
     if (options.beforeIndex && (options.waitsForIndex?.(module) ?? true)) deferredIndexes.set(module, index);
     else await index();
   }
+  /**
+   * Every target's resolution, in target order. A function of its own: no
+   * variable of planModules holds the array once planModules lets it go.
+   */
+  async function resolveAll(merged: SyncTarget[]): Promise<{ target: SyncTarget; resolution: Resolution }[]> {
+    const into: { target: SyncTarget; resolution: Resolution }[] = new Array(merged.length);
+    await forEachBounded(merged.keys(), options.concurrency, async (i) => {
+      into[i] = await resolveTarget(merged[i] as SyncTarget);
+    });
+    return into;
+  }
   // Modules whose list waits for beforeIndex: they are done only after it.
   const deferredIndexes = new Map<string, () => Promise<void>>();
 
@@ -245,12 +256,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
    */
   async function planModules(): Promise<Map<string, Slot>> {
     // Bounded, not a Promise.all over the limiter: 25,000 pending chains (a promise and closures each) were a large part of a no-op's heap.
-    const merged = mergeTargets(options.targets);
-    let resolved: { target: SyncTarget; resolution: Resolution }[] | undefined = new Array(merged.length);
-    const into = resolved;
-    await forEachBounded(merged.keys(), options.concurrency, async (i) => {
-      into[i] = await resolveTarget(merged[i] as SyncTarget);
-    });
+    let resolved: { target: SyncTarget; resolution: Resolution }[] | undefined = await resolveAll(mergeTargets(options.targets));
     const roots = resolved.flatMap(({ target, resolution }) => {
       const where = entryOf(target);
       return resolution.versions.map((version) => ({ module: target.module, version, where }));
@@ -364,8 +370,9 @@ function mergeTargets(targets: SyncTarget[]): SyncTarget[] {
   const byModule = new Map<string, SyncTarget>();
   for (const t of targets) {
     const have = byModule.get(t.module);
-    if (have) have.queries.push(...t.queries);
-    else byModule.set(t.module, { module: t.module, queries: [...t.queries] });
+    // A new target only for a module named twice: one copy of 25,000 targets is memory the run keeps.
+    if (have) byModule.set(t.module, { module: t.module, queries: [...have.queries, ...t.queries] });
+    else byModule.set(t.module, t);
   }
   return [...byModule.values()];
 }

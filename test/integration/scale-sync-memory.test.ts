@@ -6,6 +6,11 @@
  * space capped, takes the plan from .gomirror/plan-cache.jsonl instead of
  * reading 20,000 go.mod files into one closure. The code before needed more
  * than this heap for the no-op (it died of heap exhaustion here).
+ *
+ * And a sync of one module into a tree whose hash record holds 150,000
+ * versions (21 MB of go.sum), in a heap the record's text does not fit in
+ * beside its entries: the record is read a piece at a time (the code before
+ * read it whole, and died here).
  */
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -72,5 +77,56 @@ describe(`sync no-op of ${VERSIONS} versions in a ${HEAP_MB} MB heap`, { timeout
     const [first, capped] = summaries as [Record<string, unknown>, Record<string, unknown>];
     assert.deepEqual([first.fetched, first.present, first.failed, first.modules], [0, VERSIONS, 0, MODULES]);
     assert.deepEqual(capped, first, 'the cached plan gives the same summary');
+  });
+});
+
+const RECORD_VERSIONS = 150_000;
+/** Old space for the sync over the large record (MB): its entries fit, its whole text beside them does not. */
+const RECORD_HEAP_MB = 34;
+
+describe(`sync over a hash record of ${RECORD_VERSIONS} versions in a ${RECORD_HEAP_MB} MB heap`, { timeout: 300_000 }, () => {
+  let work: string;
+  let server: FixtureServer;
+
+  before(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'gomirror-scale-record-'));
+    await writeFlatTree(path.join(work, 'upstream'), 1, 1);
+    server = await startFixtureServer({ root: path.join(work, 'upstream') });
+  });
+  after(async () => {
+    await server?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('opens the record a piece at a time: the sync succeeds and leaves the record as it was', async () => {
+    const tree = path.join(work, 'tree');
+    await cp(path.join(work, 'upstream'), tree, { recursive: true });
+    await mkdir(path.join(tree, '.gomirror'), { recursive: true });
+    const h = (n: number): string => 'h1:' + Buffer.alloc(32, n % 256).toString('base64');
+    // Versions of modules the manifest does not name, then the one it names (in the tree already: nothing to fetch), in go.sum order.
+    const chunks: string[] = [];
+    let lines: string[] = [];
+    for (let n = 0; n < RECORD_VERSIONS; n++) {
+      const [j, i] = [Math.floor(n / 10), n % 10];
+      lines.push(`a.example/m${String(j).padStart(5, '0')} v1.0.${i} ${h(n)}`, `a.example/m${String(j).padStart(5, '0')} v1.0.${i}/go.mod ${h(n + 1)}`);
+      if (lines.length >= 10_000) {
+        chunks.push(lines.join('\n') + '\n');
+        lines = [];
+      }
+    }
+    lines.push(`flat.example.com/m0 v1.0.0 ${h(1)}`, `flat.example.com/m0 v1.0.0/go.mod ${h(2)}`);
+    chunks.push(lines.join('\n') + '\n');
+    const record = chunks.join('');
+    await writeFile(path.join(tree, '.gomirror', 'go.sum'), record);
+    const manifest = path.join(work, 'mirror.json');
+    await writeFile(manifest, JSON.stringify({ upstream: server.url, sumdb: 'off', deps: true, modules: [{ path: 'flat.example.com/m0', versions: ['all'] }] }));
+    const report = path.join(work, 'report.json');
+    const r = await runCli(['sync', '--manifest', manifest, '--out', tree, '--report', report, '--log-format', 'json'], {
+      env: { NODE_OPTIONS: `--max-old-space-size=${RECORD_HEAP_MB}` },
+    });
+    assert.equal(r.code, 0, describeCli(r));
+    const rep = JSON.parse(await readFile(report, 'utf8')) as { summary: Record<string, unknown> };
+    assert.deepEqual([rep.summary.fetched, rep.summary.present, rep.summary.failed], [0, 1, 0]);
+    assert.equal(await readFile(path.join(tree, '.gomirror', 'go.sum'), 'utf8'), record, 'the record is as it was');
   });
 });

@@ -160,6 +160,28 @@ describe('sum store flush', () => {
     await writeFile(file, `example.com/a v1.0.0 ${H1}`);
     assert.equal((await openSumStore(file)).get('example.com/a', 'v1.0.0', false), H1);
   });
+
+  it('reads a record of several pieces (lines across piece ends, multi-byte paths) and names malformed lines by their number in the file', async () => {
+    const file = path.join(dir, 'go6.sum');
+    // About 2.5 MiB: three pieces of 1 MiB, with lines cut at both piece ends.
+    const lines: string[] = [];
+    for (let i = 0; i < 30000; i++) lines.push(`example.com/é${i} v1.0.${i % 7} ${'h1:' + Buffer.alloc(32, i % 256).toString('base64')}`);
+    await writeFile(file, lines.join('\n') + '\n');
+    const sums = await openSumStore(file);
+    assert.equal(sums.size, 30000);
+    for (const i of [0, 11000, 11001, 29999]) assert.equal(sums.get(`example.com/é${i}`, `v1.0.${i % 7}`, false), 'h1:' + Buffer.alloc(32, i % 256).toString('base64'));
+    // Two malformed lines, in different pieces: both named, with their line numbers.
+    const bad = [...lines];
+    bad[3] = 'example.com/x v1.0.0';
+    bad[25000] = 'example.com/y v1.0.0 h1:short';
+    await writeFile(file, bad.join('\n') + '\n');
+    await assert.rejects(openSumStore(file), (err: unknown) => {
+      assert.ok(err instanceof GomirrorError && err.code === 'E_GOSUM', String(err));
+      assert.match(err.message, new RegExp(`${file}:4: malformed go.sum line: wrong number of fields 2`));
+      assert.match(err.message, new RegExp(`${file}:25001: malformed go.sum line: invalid hash`));
+      return true;
+    });
+  });
 });
 
 describe('sum store packing', () => {
