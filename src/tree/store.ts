@@ -81,7 +81,10 @@ export function createTreeStore(root: string, options: TreeStoreOptions = {}): T
   };
 
   // Directories this store made or found: one mkdir per directory, not per file.
-  const madeDirs = new Set<string>();
+  // One mkdir per directory: the versions of a module ask for their @v
+  // directory at once, and each asking before the first mkdir finished made
+  // its own (3,000 mkdir calls, 2,400 failing, for 640 versions).
+  const madeDirs = new Map<string, Promise<void>>();
 
   async function completeVersions(modulePath: string): Promise<string[]> {
     return versionsIn(await namesIn(layout.versionDir(modulePath)));
@@ -94,10 +97,14 @@ export function createTreeStore(root: string, options: TreeStoreOptions = {}): T
     writeAtomic: writeFileAtomic,
     async tempFor(dest) {
       const dir = path.dirname(dest);
-      if (!madeDirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        madeDirs.add(dir);
+      let made = madeDirs.get(dir);
+      if (!made) {
+        made = mkdir(dir, { recursive: true }).then(() => undefined);
+        madeDirs.set(dir, made);
+        // A failure is not remembered: the next version tries again.
+        made.catch(() => madeDirs.delete(dir));
       }
+      await made;
       return tempPathFor(dest);
     },
     commit: commitTempFile,

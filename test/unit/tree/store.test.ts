@@ -111,4 +111,31 @@ describe('tree store index rebuild', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('makes one mkdir for the @v directory that many versions of a module ask for at once', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'gomirror-store-mkdir-'));
+    const { createRequire, syncBuiltinESMExports } = await import('node:module');
+    const fsp = createRequire(import.meta.url)('node:fs/promises') as { mkdir: (...a: unknown[]) => Promise<unknown> };
+    const original = fsp.mkdir;
+    const made: string[] = [];
+    fsp.mkdir = (...a: unknown[]) => {
+      made.push(String(a[0]));
+      return original(...a);
+    };
+    syncBuiltinESMExports();
+    try {
+      const store = createTreeStore(root);
+      const m = 'example.com/m';
+      const dests = ['v1.0.0', 'v1.0.1', 'v1.1.0', 'v2.0.0+incompatible'].flatMap((v) => (['info', 'mod', 'zip'] as const).map((k) => store.layout.versionFile(m, v, k)));
+      const temps = await Promise.all(dests.map((d) => store.tempFor(d)));
+      assert.equal(new Set(temps).size, dests.length);
+      assert.deepEqual(made, [store.layout.versionDir(m)]);
+      await store.tempFor(store.layout.versionFile(m, 'v3.0.0+incompatible', 'mod'));
+      assert.equal(made.length, 1, 'a directory made once is not made again');
+    } finally {
+      fsp.mkdir = original;
+      syncBuiltinESMExports();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });
