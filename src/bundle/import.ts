@@ -12,11 +12,11 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, rmdir, statfs, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rmdir, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { treeLayout, acquireTreeLock, isAlive, pathExists, sweepDeadTemps } from '../tree/index.js';
+import { treeLayout, acquireTreeLock, isAlive, pathExists, removeTree, sweepDeadTemps } from '../tree/index.js';
 import { openSumStore } from '../gosum/index.js';
 import { recordSumdbKeys } from './sumdb-keys.js';
 import { readKey } from './keygen.js';
@@ -155,7 +155,8 @@ async function importOne(
     };
   } finally {
     await plan?.close();
-    await rm(staging, { recursive: true, force: true });
+    // Bounded: Node's recursive rm of a 100,000-version staging tree took 660 MB.
+    await removeTree(staging);
     await lock.release();
     if (!committed) {
       // Leave the root exactly as it was: remove the directories this import made.
@@ -260,6 +261,6 @@ async function sweepStaleStaging(stateDir: string): Promise<void> {
   for (const n of names) {
     const m = new RegExp(`^${STAGING_PREFIX}(\\d+)-`).exec(n);
     if (!m || isAlive(Number(m[1]))) continue;
-    await rm(path.join(stateDir, n), { recursive: true, force: true });
+    await removeTree(path.join(stateDir, n));
   }
 }
