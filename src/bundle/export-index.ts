@@ -118,18 +118,23 @@ export const BundleFileSpool = {
   create: (file: string): Promise<JsonLinesSpool<BundleFile>> => JsonLinesSpool.create<BundleFile>(file),
 };
 
-/** Merges two sequences, each sorted by path, into one. */
-export async function* mergeByPath(a: AsyncIterable<BundleFile>, b: Iterable<BundleFile> | AsyncIterable<BundleFile>): AsyncGenerator<BundleFile> {
+/** Merges two sequences, each sorted by `key`, into one (on a tie, `a`'s item first). */
+export async function* mergeSorted<T>(a: AsyncIterable<T>, b: Iterable<T> | AsyncIterable<T>, key: (item: T) => string): AsyncGenerator<T> {
   const rest = Symbol.asyncIterator in b ? b[Symbol.asyncIterator]() : b[Symbol.iterator]();
   let next = await rest.next();
-  for await (const f of a) {
-    while (!next.done && next.value.path < f.path) {
+  for await (const item of a) {
+    while (!next.done && key(next.value) < key(item)) {
       yield next.value;
       next = await rest.next();
     }
-    yield f;
+    yield item;
   }
   for (; !next.done; next = await rest.next()) yield next.value;
+}
+
+/** Merges two sequences of index entries, each sorted by path, into one. */
+export function mergeByPath(a: AsyncIterable<BundleFile>, b: Iterable<BundleFile> | AsyncIterable<BundleFile>): AsyncGenerator<BundleFile> {
+  return mergeSorted(a, b, (f) => f.path);
 }
 
 /**

@@ -13,7 +13,7 @@ import { GomirrorError } from '../errors.js';
 import { escapePath, escapeVersion } from '../module/index.js';
 import { carriedGroups } from './carried-groups.js';
 import { BundleRefusedError } from './errors.js';
-import { JsonLinesSpool } from './export-index.js';
+import { JsonLinesSpool, mergeSorted } from './export-index.js';
 import { stagedFile, type StagedBundle } from './import-stage.js';
 import type { VerifiedBundle } from './import-verify.js';
 import { listVersions, mergeListText, pickLatest, pickSumdbFile } from './merge.js';
@@ -194,7 +194,7 @@ export async function planCommit(
       for (const rank of ranks) {
         const spool = byRank.get(rank);
         const main: AsyncIterable<Change> = spool ? spool.read() : none();
-        for await (const c of rank === 1 ? mergeByRel(main, latestAdds.read()) : main) {
+        for await (const c of rank === 1 ? mergeSorted(main, latestAdds.read(), (c) => c.rel) : main) {
           yield { kind: c.kind, rel: c.rel, from: stagedFile(staged, c.rel), rank, immutable: c.immutable };
         }
         if (rank === 1) for (const rel of removes) yield { kind: 'remove', rel, rank: 1 };
@@ -210,20 +210,6 @@ function noteModule(changed: Set<string>, rel: string): void {
 
  
 async function* none<T>(): AsyncGenerator<T> {}
-
-/** Merges two sequences of changes, each in path order. */
-async function* mergeByRel(a: AsyncIterable<Change>, b: AsyncIterable<Change>): AsyncGenerator<Change> {
-  const rest = b[Symbol.asyncIterator]();
-  let next = await rest.next();
-  for await (const c of a) {
-    while (!next.done && next.value.rel < c.rel) {
-      yield next.value;
-      next = await rest.next();
-    }
-    yield c;
-  }
-  for (; !next.done; next = await rest.next()) yield next.value;
-}
 
 /**
  * A bundled list may name only versions whose files the bundle carries or the
