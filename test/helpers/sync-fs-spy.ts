@@ -5,6 +5,7 @@
  * seen too.
  */
 import fs from 'node:fs';
+import fsPromises from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 
 export interface SyncFsSpy {
@@ -39,6 +40,7 @@ export function spySyncFsCalls(): SyncFsSpy {
 /** The same spy as source text, for a worker thread's entry file. */
 export const SYNC_FS_SPY_SOURCE = `
 import fs from 'node:fs';
+import fsPromises from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 const calls = [];
 for (const name of Object.keys(fs)) {
@@ -48,3 +50,22 @@ for (const name of Object.keys(fs)) {
 }
 syncBuiltinESMExports();
 `;
+
+/**
+ * Replaces one function of node:fs/promises for the code under test (its
+ * named ESM imports included, through syncBuiltinESMExports) with
+ * `wrap(original)`; call the returned function to put the original back.
+ */
+export function replaceFsPromise<K extends 'open' | 'mkdir' | 'unlink'>(
+  name: K,
+  wrap: (original: (...args: unknown[]) => Promise<unknown>) => (...args: unknown[]) => Promise<unknown>,
+): () => void {
+  const table = fsPromises as unknown as Record<K, (...args: unknown[]) => Promise<unknown>>;
+  const original = table[name];
+  table[name] = wrap(original);
+  syncBuiltinESMExports();
+  return () => {
+    table[name] = original;
+    syncBuiltinESMExports();
+  };
+}

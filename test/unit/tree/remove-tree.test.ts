@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { removeTree } from '../../../src/tree/index.js';
+import { replaceFsPromise } from '../../helpers/sync-fs-spy.js';
 
 describe('removeTree', () => {
   let work: string;
@@ -40,13 +41,10 @@ describe('removeTree', () => {
     const dir = path.join(work, 'wide');
     await mkdir(dir);
     for (let i = 0; i < 200; i++) await writeFile(path.join(dir, `f${i}`), '');
-    const { createRequire, syncBuiltinESMExports } = await import('node:module');
-    const fsp = createRequire(import.meta.url)('node:fs/promises') as { unlink: (...a: unknown[]) => Promise<void> };
-    const original = fsp.unlink;
     let inFlight = 0;
     let most = 0;
     let calls = 0;
-    fsp.unlink = async (...a: unknown[]) => {
+    const restore = replaceFsPromise('unlink', (original) => async (...a) => {
       calls++;
       most = Math.max(most, ++inFlight);
       try {
@@ -55,13 +53,11 @@ describe('removeTree', () => {
       } finally {
         inFlight--;
       }
-    };
-    syncBuiltinESMExports();
+    });
     try {
       await removeTree(dir);
     } finally {
-      fsp.unlink = original;
-      syncBuiltinESMExports();
+      restore();
     }
     assert.equal(calls, 200);
     assert.equal(most, 16);

@@ -8,6 +8,7 @@ import { treeLayout } from '../../../src/tree/layout.js';
 import { createTreeStore, sweepStaleTemps } from '../../../src/tree/store.js';
 import { openSumStore } from '../../../src/gosum/sums.js';
 import { tempPathFor, writeFileAtomic } from '../../../src/tree/atomic.js';
+import { replaceFsPromise } from '../../helpers/sync-fs-spy.js';
 
 describe('tree store', () => {
   let root: string;
@@ -81,15 +82,11 @@ describe('tree store', () => {
 describe('tree store index rebuild', () => {
   it("fsyncs the @v directory only when this run renamed files into it or an index changes", async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'gomirror-store-sync-'));
-    const { createRequire, syncBuiltinESMExports } = await import('node:module');
-    const fsp = createRequire(import.meta.url)('node:fs/promises') as { open: (...a: unknown[]) => Promise<unknown> };
-    const original = fsp.open;
     const opened: string[] = [];
-    fsp.open = (...a: unknown[]) => {
+    const restore = replaceFsPromise('open', (original) => (...a) => {
       opened.push(String(a[0]));
       return original(...a);
-    };
-    syncBuiltinESMExports();
+    });
     try {
       const store = createTreeStore(root);
       const m = 'example.com/m';
@@ -106,23 +103,18 @@ describe('tree store index rebuild', () => {
       assert.equal(await store.rebuildIndex(m), false);
       assert.equal(dirOpens(), 2, 'callers that do not say are assumed to have renamed');
     } finally {
-      fsp.open = original;
-      syncBuiltinESMExports();
+      restore();
       await rm(root, { recursive: true, force: true });
     }
   });
 
   it('makes one mkdir for the @v directory that many versions of a module ask for at once', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'gomirror-store-mkdir-'));
-    const { createRequire, syncBuiltinESMExports } = await import('node:module');
-    const fsp = createRequire(import.meta.url)('node:fs/promises') as { mkdir: (...a: unknown[]) => Promise<unknown> };
-    const original = fsp.mkdir;
     const made: string[] = [];
-    fsp.mkdir = (...a: unknown[]) => {
+    const restore = replaceFsPromise('mkdir', (original) => (...a) => {
       made.push(String(a[0]));
       return original(...a);
-    };
-    syncBuiltinESMExports();
+    });
     try {
       const store = createTreeStore(root);
       const m = 'example.com/m';
@@ -133,8 +125,7 @@ describe('tree store index rebuild', () => {
       await store.tempFor(store.layout.versionFile(m, 'v3.0.0+incompatible', 'mod'));
       assert.equal(made.length, 1, 'a directory made once is not made again');
     } finally {
-      fsp.mkdir = original;
-      syncBuiltinESMExports();
+      restore();
       await rm(root, { recursive: true, force: true });
     }
   });
