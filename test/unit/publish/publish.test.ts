@@ -53,7 +53,12 @@ describe('publishTree', () => {
       assert.ok(calls[1]?.includes('--include=@v/list'), 'index pass second');
       assert.ok(calls[2]?.includes('--delete'), 'delete pass last');
     }
-    assert.equal(logger.lines[0], 'info: /m1: modules pass: 2 files changed');
+    // Each destination says its passes in order; which destination speaks first follows the I/O.
+    for (const dest of ['/m1', 'host:/m2']) {
+      const mine = logger.lines.filter((l) => l.startsWith(`info: ${dest}: `));
+      assert.equal(mine[0], `info: ${dest}: modules pass: 2 files changed`, logger.lines.join('\n'));
+      assert.equal(mine.length, 3, logger.lines.join('\n'));
+    }
     // The changes, spooled pass by pass, read back in order.
     assert.deepEqual(
       (await r.outcomes[1]?.changes.array())?.map((c) => `${c.code} ${c.path}`),
