@@ -23,6 +23,7 @@ import { buildFrontView, buildHealthView } from './front-view.js';
 import { writeListing } from './listing.js';
 import { CATALOG_DIR, modulePagePath } from './module-view.js';
 import { feedPass, modulesPass, removePage } from './passes.js';
+import type { PreparedModules } from './prepare.js';
 import { ASSETS, catalogRenderer, type CatalogRenderer } from './render.js';
 import { readRuns } from './reports.js';
 import { findModules } from './scan.js';
@@ -39,6 +40,8 @@ export interface CatalogOptions {
   /** Walk the tree, read every module and render every page (the feed keeps its order). */
   full?: boolean;
   now?: () => Date;
+  /** What the sync read ahead for the pages of the modules it changed (prepare.ts). */
+  prepared?: PreparedModules;
 }
 
 export interface CatalogResult {
@@ -56,6 +59,7 @@ export interface CatalogResult {
 
 export async function regenerateCatalog(rootDir: string, options: CatalogOptions = {}): Promise<CatalogResult> {
   const root = path.resolve(rootDir);
+  options.prepared?.stop();
   const renderer = catalogRenderer();
   const changed = options.changed === undefined ? undefined : [...new Set(options.changed)].sort();
   // Nothing changed (a no-op sync): the front and health pages from the small summary, without the state.
@@ -105,7 +109,7 @@ async function generate(root: string, renderer: CatalogRenderer, options: Catalo
   const prev = peek ? await openState(file) : undefined;
   try {
     await out.write(stateHeader(renderer.key));
-    const p1 = await modulesPass({ root, renderer, renderAll, walk, candidates, guess, prev, out, pages });
+    const p1 = await modulesPass({ root, renderer, renderAll, walk, candidates, guess, prev, out, pages, prepared: options.prepared });
     const p2 = await feedPass(root, prev, out, p1, pages);
     await out.write(stateTrailer(p1.lines + p2.lines));
     const stateChanged = await out.finish();

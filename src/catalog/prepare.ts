@@ -1,0 +1,99 @@
+/**
+ * Reading a module for its page while the sync still runs: as soon as a
+ * module's new versions are listed, what its page shows (the version files,
+ * the latest go.mod, README and licenses from the latest zip) is read in the
+ * background, one module at a time, while the sync waits on the network for
+ * other modules. The catalog refresh after the sync takes it instead of
+ * reading the module again (the largest part of its work), provided the
+ * module's `@v` directory still has the stamp it had then; otherwise it reads
+ * the module as before. The pages are the same bytes either way.
+ *
+ * Kept in memory until the refresh, so bounded: past MAX_BYTES of texts or
+ * MAX_MODULES modules, nothing more is read ahead (a big sync's refresh reads
+ * the rest as before). Light to import: the reading code is loaded on first use.
+ */
+import type { ModuleData } from './module-view.js';
+
+/** Bytes of README, license and go.mod text held at most. */
+const MAX_BYTES = 8 << 20;
+const MAX_MODULES = 1024;
+
+interface Prepared {
+  stamp: string;
+  data: ModuleData;
+}
+
+export class PreparedModules {
+  private readonly ready = new Map<string, Promise<Prepared | undefined>>();
+  private bytes = 0;
+  private full = false;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly root: string) {}
+
+  /** The sync listed new versions of `modulePath`: read its page's data in the background. */
+  moduleDone(modulePath: string): void {
+    if (this.full || this.ready.has(modulePath)) return;
+    if (this.ready.size >= MAX_MODULES) {
+      this.full = true;
+      return;
+    }
+    // One at a time, after the ones before: the sync's own work goes first.
+    const next = this.chain.then(() => this.read(modulePath));
+    this.chain = next;
+    this.ready.set(modulePath, next);
+  }
+
+  /** What was read for `modulePath`, when its `@v` directory still has `stamp`; else undefined (read it again). */
+  async take(modulePath: string, stamp: string): Promise<ModuleData | undefined> {
+    const p = this.ready.get(modulePath);
+    if (!p) return undefined;
+    this.ready.delete(modulePath);
+    const got = await p;
+    if (got) this.bytes -= textBytes(got.data);
+    return got?.stamp === stamp ? got.data : undefined;
+  }
+
+  /** The refresh began: reads not started yet are left to it (it reads several modules at once). */
+  stop(): void {
+    this.full = true;
+  }
+
+  /** Settles when every read asked for so far has ended. */
+  async idle(): Promise<void> {
+    await this.chain;
+  }
+
+  /** Modules read ahead and not taken yet. */
+  get size(): number {
+    return this.ready.size;
+  }
+
+  private async read(modulePath: string): Promise<Prepared | undefined> {
+    if (this.full) return undefined;
+    try {
+      const { moduleStamp, readModule, withZipTexts } = await import('./scan.js');
+      // The stamp before the read: a change during the read makes it stale, never the other way round.
+      const stamp = moduleStamp(this.root, modulePath);
+      if (stamp === undefined) return undefined;
+      const data = await withZipTexts(this.root, await readModule(this.root, modulePath));
+      const size = textBytes(data);
+      if (this.bytes + size > MAX_BYTES) {
+        this.full = true;
+        return undefined;
+      }
+      this.bytes += size;
+      return { stamp, data };
+    } catch {
+      // The refresh reads it again and reports what is wrong.
+      return undefined;
+    }
+  }
+}
+
+function textBytes(d: ModuleData): number {
+  let n = (d.latestMod?.length ?? 0) + d.versions.length * 128;
+  if (d.zip?.readme) n += d.zip.readme.text.length;
+  for (const l of d.zip?.licenses ?? []) n += l.text.length;
+  return n;
+}
