@@ -83,7 +83,7 @@ export async function modulesPass(a: ModulesPassArgs): Promise<ModulesPassResult
 
   const readAndRender = async (p: string, stamp: string, old: ModuleLine | undefined): Promise<ModuleLine> => {
     const ahead = await a.prepared?.take(p, stamp);
-    const d = ahead ?? (await readModule(a.root, p));
+    const d = ahead?.data ?? (await readModule(a.root, p));
     // An @v directory with no version left (pruned) is no module of the catalog.
     if (d.versions.length === 0) {
       if (old?.kind === 'm') gone(p);
@@ -94,7 +94,10 @@ export async function modulesPass(a: ModulesPassArgs): Promise<ModulesPassResult
     for (const v of split.removed) r.removed.add(`${p}\0${v}`);
     for (const f of split.fresh) r.arrivals.add(p, f.version, f.writtenMs);
     r.readNow.add(p);
-    await renderModulePage(a.root, a.renderer, a.pages, d, (q) => a.guess.has(q), ahead !== undefined);
+    const mirrored = (q: string): boolean => a.guess.has(q);
+    // Rendered ahead: valid when every module it linked, or not, is linked the same way now.
+    if (ahead?.html !== undefined && [...ahead.links].every(([q, linked]) => mirrored(q) === linked)) await a.pages.put(modulePagePath(p), ahead.html);
+    else await renderModulePage(a.root, a.renderer, a.pages, d, mirrored, ahead !== undefined);
     return { kind: 'm', path: p, rec: moduleRecord(d, stamp, present.map((v) => v.version)) };
   };
 
@@ -203,7 +206,12 @@ export async function renderModulePage(
   withTexts = false,
 ): Promise<void> {
   const full = withTexts ? d : await withZipTexts(root, d);
-  await pages.put(modulePagePath(d.path), renderer.render('module', { ...buildModuleView(full, mirrored), title: d.path }));
+  await pages.put(modulePagePath(d.path), moduleHtml(renderer, full, mirrored));
+}
+
+/** A module's page, from `d` with its zip's texts. */
+export function moduleHtml(renderer: CatalogRenderer, d: ModuleData, mirrored: (p: string) => boolean): string {
+  return renderer.render('module', { ...buildModuleView(d, mirrored), title: d.path });
 }
 
 /** Re-reads and renders a module whose links changed. */

@@ -1,12 +1,15 @@
 /**
- * Reading a module for its page while the sync still runs: as soon as a
- * module's new versions are listed, what its page shows (the version files,
- * the latest go.mod, README and licenses from the latest zip) is read in the
- * background, one module at a time, while the sync waits on the network for
- * other modules. The catalog refresh after the sync takes it instead of
- * reading the module again (the largest part of its work), provided the
- * module's `@v` directory still has the stamp it had then; otherwise it reads
- * the module as before. The pages are the same bytes either way.
+ * Reading and rendering a module's page while the sync still runs: as soon
+ * as a module's new versions are listed, what its page shows (the version
+ * files, the latest go.mod, README and licenses from the latest zip) is read
+ * and the page rendered in the background, one module at a time, while the
+ * sync waits on the network for other modules. The catalog refresh after the
+ * sync takes them instead of reading and rendering the module again (the
+ * largest part of its work), provided the module's `@v` directory still has
+ * the stamp it had then (else it reads the module as before), and the page
+ * when every requirement it links (a module in the tree then) is linked the
+ * same way by the refresh (else it renders the page again). The pages are the
+ * same bytes either way.
  *
  * Kept in memory until the refresh, so bounded: past MAX_BYTES of texts or
  * MAX_MODULES modules, nothing more is read ahead (a big sync's refresh reads
@@ -14,13 +17,22 @@
  */
 import type { ModuleData } from './module-view.js';
 
-/** Bytes of README, license and go.mod text held at most. */
+/** Bytes of README, license and go.mod text and of rendered pages held at most. */
 const MAX_BYTES = 8 << 20;
 const MAX_MODULES = 1024;
 
 interface Prepared {
   stamp: string;
   data: ModuleData;
+  /** The page, and for each module it requires whether it linked it. */
+  html: string;
+  links: Map<string, boolean>;
+}
+
+export interface ReadAhead {
+  data: ModuleData;
+  html: string;
+  links: ReadonlyMap<string, boolean>;
 }
 
 export class PreparedModules {
@@ -45,13 +57,13 @@ export class PreparedModules {
   }
 
   /** What was read for `modulePath`, when its `@v` directory still has `stamp`; else undefined (read it again). */
-  async take(modulePath: string, stamp: string): Promise<ModuleData | undefined> {
+  async take(modulePath: string, stamp: string): Promise<ReadAhead | undefined> {
     const p = this.ready.get(modulePath);
     if (!p) return undefined;
     this.ready.delete(modulePath);
     const got = await p;
-    if (got) this.bytes -= textBytes(got.data);
-    return got?.stamp === stamp ? got.data : undefined;
+    if (got) this.bytes -= textBytes(got.data) + got.html.length;
+    return got?.stamp === stamp ? got : undefined;
   }
 
   /** The refresh began: reads not started yet are left to it (it reads several modules at once). */
@@ -72,18 +84,28 @@ export class PreparedModules {
   private async read(modulePath: string): Promise<Prepared | undefined> {
     if (this.full) return undefined;
     try {
-      const { moduleStamp, readModule, withZipTexts } = await import('./scan.js');
+      const [{ moduleStamp, readModule, withZipTexts }, { moduleHtml }, { catalogRenderer }] = await Promise.all([
+        import('./scan.js'),
+        import('./passes.js'),
+        import('./render.js'),
+      ]);
       // The stamp before the read: a change during the read makes it stale, never the other way round.
       const stamp = moduleStamp(this.root, modulePath);
       if (stamp === undefined) return undefined;
       const data = await withZipTexts(this.root, await readModule(this.root, modulePath));
-      const size = textBytes(data);
+      const links = new Map<string, boolean>();
+      const html = moduleHtml(catalogRenderer(), data, (q) => {
+        const linked = moduleStamp(this.root, q) !== undefined;
+        links.set(q, linked);
+        return linked;
+      });
+      const size = textBytes(data) + html.length;
       if (this.bytes + size > MAX_BYTES) {
         this.full = true;
         return undefined;
       }
       this.bytes += size;
-      return { stamp, data };
+      return { stamp, data, html, links };
     } catch {
       // The refresh reads it again and reports what is wrong.
       return undefined;

@@ -4,7 +4,7 @@
  * directory changed after it was read ahead is read again.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -35,6 +35,8 @@ describe('catalog: modules read ahead during the sync', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'gomirror-cat-prepare-'));
     plain = path.join(dir, 'plain');
     await writeFlatTree(plain, MODULES, 3);
+    // m0's latest go.mod requires m5: its page links m5's page when the tree holds m5.
+    await writeFile(path.join(plain, 'flat.example.com', 'm0', '@v', 'v1.0.2.mod'), 'module flat.example.com/m0\n\nrequire flat.example.com/m5 v1.0.0\n');
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -84,5 +86,21 @@ describe('catalog: modules read ahead during the sync', () => {
     }
     assert.deepEqual([...infoReads(spy.calls)], [2]);
     assert.match(await readFile(page(root, 2), 'utf8'), /v1\.1\.0/);
+  });
+
+  it('a page rendered ahead that linked a requirement differently (not in the tree then) is rendered again', async () => {
+    const root = path.join(dir, 'links');
+    await cp(plain, root, { recursive: true, preserveTimestamps: true });
+    const m5 = path.join(root, 'flat.example.com', 'm5');
+    await rename(m5, `${m5}.away`);
+    const prepared = new PreparedModules(root);
+    prepared.moduleDone(mod(0));
+    await prepared.idle();
+    await rename(`${m5}.away`, m5);
+    await regenerateCatalog(plain, { now });
+    await regenerateCatalog(root, { now, prepared });
+    const html = await readFile(page(root, 0), 'utf8');
+    assert.match(html, /href="[^"]*m5\/@index\.html"/);
+    assert.equal(html, await readFile(page(plain, 0), 'utf8'));
   });
 });
