@@ -7,7 +7,7 @@
  * sync takes them instead of reading and rendering the module again (the
  * largest part of its work), provided the module's `@v` directory still has
  * the stamp it had then (else it reads the module as before), and the page
- * when every requirement it links (a module in the tree then) is linked the
+ * when every requirement it links (in the tree then, or mirrored by the sync) is linked the
  * same way by the refresh (else it renders the page again). The pages are the
  * same bytes either way.
  *
@@ -20,6 +20,8 @@ import type { ModuleData } from './module-view.js';
 /** Bytes of README, license and go.mod text and of rendered pages held at most. */
 const MAX_BYTES = 8 << 20;
 const MAX_MODULES = 1024;
+/** Module paths the sync mirrors kept at most (for links). */
+const MAX_EXPECTED = 16384;
 
 interface Prepared {
   stamp: string;
@@ -40,8 +42,20 @@ export class PreparedModules {
   private bytes = 0;
   private full = false;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly expected = new Set<string>();
 
-  constructor(private readonly root: string) {}
+  /** `expected`: modules the sync mirrors, as expect() takes them. */
+  constructor(
+    private readonly root: string,
+    expected: Iterable<string> = [],
+  ) {
+    for (const m of expected) this.expect(m);
+  }
+
+  /** The sync mirrors versions of `modulePath`: pages rendered ahead link it, as the refresh will. */
+  expect(modulePath: string): void {
+    if (!this.full && this.expected.size < MAX_EXPECTED) this.expected.add(modulePath);
+  }
 
   /** The sync listed new versions of `modulePath`: read its page's data in the background. */
   moduleDone(modulePath: string): void {
@@ -69,6 +83,7 @@ export class PreparedModules {
   /** The refresh began: reads not started yet are left to it (it reads several modules at once). */
   stop(): void {
     this.full = true;
+    this.expected.clear();
   }
 
   /** Settles when every read asked for so far has ended. */
@@ -95,7 +110,7 @@ export class PreparedModules {
       const data = await withZipTexts(this.root, await readModule(this.root, modulePath));
       const links = new Map<string, boolean>();
       const html = moduleHtml(catalogRenderer(), data, (q) => {
-        const linked = moduleStamp(this.root, q) !== undefined;
+        const linked = this.expected.has(q) || moduleStamp(this.root, q) !== undefined;
         links.set(q, linked);
         return linked;
       });

@@ -67,10 +67,15 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
     : (): void => undefined;
   // The catalog reads each module this run changed for its page while other modules download; its
   // code (handlebars, marked) loads with the first such module, not at start-up.
-  const loadReadAhead = async () => new (await import('../catalog/index.js')).PreparedModules(config.out);
+  // Modules this run mirrors (the pages rendered ahead link them), gathered here until then.
+  const expected: string[] = [];
+  const loadReadAhead = async () => new (await import('../catalog/index.js')).PreparedModules(config.out, expected.splice(0));
   let prepared: ReturnType<typeof loadReadAhead> | undefined;
   const readAhead = lock
-    ? (m: string): void => void (prepared ??= loadReadAhead()).then((p) => p.moduleDone(m)).catch(() => undefined)
+    ? {
+        expect: (m: string): void => void (prepared ? prepared.then((p) => p.expect(m)).catch(() => undefined) : expected.push(m)),
+        indexed: (m: string): void => void (prepared ??= loadReadAhead()).then((p) => p.moduleDone(m)).catch(() => undefined),
+      }
     : undefined;
   try {
     const result = await syncLocked(config, logger, inputs, soFar, go?.goBin, readAhead);
@@ -123,7 +128,7 @@ async function syncLocked(
   inputs: SyncInputs,
   soFar: RunSoFar,
   goBin?: string,
-  onIndexed?: (module: string) => void,
+  readAhead?: { expect(module: string): void; indexed(module: string): void },
 ): Promise<{ report: SyncReport; changed: readonly string[] }> {
   const { project, sumdbSpec } = inputs;
   const env = inputs.upstreamSetup.env;
@@ -255,7 +260,8 @@ async function syncLocked(
           }
         : {}),
       events: {
-        onResolved: (_m, versions) => {
+        onResolved: (m, versions) => {
+          if (versions.length > 0) readAhead?.expect(m);
           total += versions.length;
           logger.progress({ done, total, failed, bytes });
         },
@@ -276,7 +282,7 @@ async function syncLocked(
           logger.error(e.message, { module: m, code: e.code, hint: e.hint });
         },
         onNote: (m, note) => logger.info(note, { module: m }),
-        ...(onIndexed ? { onIndexed } : {}),
+        ...(readAhead ? { onIndexed: readAhead.indexed } : {}),
       },
     });
     if (direct && direct.stats.runs > 0) {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PreparedModules, regenerateCatalog } from '../../../src/catalog/index.js';
 import { modulePagePath } from '../../../src/catalog/module-view.js';
+import { moduleStamp } from '../../../src/catalog/scan.js';
 import { writeFlatTree } from '../../helpers/flat-tree.js';
 import { spySyncFsCalls } from '../../helpers/sync-fs-spy.js';
 
@@ -102,5 +103,18 @@ describe('catalog: modules read ahead during the sync', () => {
     const html = await readFile(page(root, 0), 'utf8');
     assert.match(html, /href="[^"]*m5\/@index\.html"/);
     assert.equal(html, await readFile(page(plain, 0), 'utf8'));
+  });
+
+  it('links a requirement the sync mirrors (expect) though it is not in the tree yet', async () => {
+    const root = path.join(dir, 'expect');
+    await cp(plain, root, { recursive: true, preserveTimestamps: true });
+    const m5 = path.join(root, 'flat.example.com', 'm5');
+    await rename(m5, `${m5}.away`);
+    const prepared = new PreparedModules(root, [mod(5)]);
+    prepared.moduleDone(mod(0));
+    await prepared.idle();
+    const got = await prepared.take(mod(0), moduleStamp(root, mod(0)) as string);
+    assert.deepEqual([...(got?.links ?? [])], [[mod(5), true]]);
+    assert.match(got?.html ?? '', /href="[^"]*m5\/@index\.html"/);
   });
 });
