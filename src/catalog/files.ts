@@ -6,6 +6,10 @@
  * each directory is fsynced once, instead of one fsync-rename-fsync round
  * after another. Nothing is half-written at any moment: a crash leaves the
  * old file or the new one, and temp files that sweepStaleTemps removes.
+ *
+ * With `deferSync` the batch is only renamed in (still atomic for every
+ * reader of the running system) and made durable later, all at once, by
+ * durable.ts; see there why that is safe for pages derived from the tree.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -94,7 +98,11 @@ export class PageWriter {
   written = 0;
   private queue: [tmp: string, dest: string][] = [];
 
-  constructor(private readonly root: string) {}
+  /** `deferSync`: no fsync per batch; the caller syncs the file system once at the end (durable.ts). */
+  constructor(
+    private readonly root: string,
+    private readonly options: { deferSync?: boolean } = {},
+  ) {}
 
   /** Writes `text` at `rel` (a slash path under the root) unless the file holds exactly it. */
   async put(rel: string, text: string): Promise<void> {
@@ -122,11 +130,15 @@ export class PageWriter {
     if (this.queue.length >= BATCH) await this.flush();
   }
 
-  /** fsyncs every temp file of the batch, renames them in, then fsyncs each directory once. */
+  /** fsyncs every temp file of the batch, renames them in, then fsyncs each directory once (only renames with `deferSync`). */
   async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    if (this.options.deferSync) {
+      for (const [tmp, dest] of batch) await rename(tmp, dest);
+      return;
+    }
     try {
       await Promise.all(batch.map(([tmp]) => limit(() => syncFile(tmp))));
     } catch (err) {

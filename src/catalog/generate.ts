@@ -17,11 +17,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { beginUnsyncedPages, endUnsyncedPages, recoverUnsyncedPages, syncPages } from './durable.js';
 import { PageWriter, StreamedFile } from './files.js';
 import { buildFrontView, buildHealthView } from './front-view.js';
 import { writeListing } from './listing.js';
 import { CATALOG_DIR, modulePagePath } from './module-view.js';
 import { feedPass, modulesPass, removePage } from './passes.js';
+import type { PreparedModules } from './prepare.js';
 import { ASSETS, catalogRenderer, type CatalogRenderer } from './render.js';
 import { readRuns } from './reports.js';
 import { findModules } from './scan.js';
@@ -38,6 +40,8 @@ export interface CatalogOptions {
   /** Walk the tree, read every module and render every page (the feed keeps its order). */
   full?: boolean;
   now?: () => Date;
+  /** What the sync read ahead for the pages of the modules it changed (prepare.ts). */
+  prepared?: PreparedModules;
 }
 
 export interface CatalogResult {
@@ -55,10 +59,13 @@ export interface CatalogResult {
 
 export async function regenerateCatalog(rootDir: string, options: CatalogOptions = {}): Promise<CatalogResult> {
   const root = path.resolve(rootDir);
+  options.prepared?.stop();
   const renderer = catalogRenderer();
   const changed = options.changed === undefined ? undefined : [...new Set(options.changed)].sort();
   // Nothing changed (a no-op sync): the front and health pages from the small summary, without the state.
-  if (!options.full && changed?.length === 0) {
+  // A regeneration cut short by a power cut may have left damaged pages: render them all again (durable.ts).
+  const lost = await recoverUnsyncedPages(root);
+  if (!options.full && changed?.length === 0 && !lost) {
     const front = await loadFrontState(root);
     if (front?.renderKey === renderer.key && (await hasState(root))) {
       const pages = new PageWriter(root);
@@ -68,7 +75,7 @@ export async function regenerateCatalog(rootDir: string, options: CatalogOptions
     }
   }
   try {
-    return await generate(root, renderer, options, changed, true);
+    return await generate(root, renderer, { ...options, ...(lost ? { full: true } : {}) }, changed, true);
   } catch (err) {
     if (!(err instanceof StateUnreadable)) throw err;
     // A damaged state costs one regeneration of everything; the feed's order starts again from file times.
@@ -95,12 +102,14 @@ async function generate(root: string, renderer: CatalogRenderer, options: Catalo
   // Which modules the pages rendered this run take as mirrored (links); pass 3 fixes the guesses that were wrong.
   const guess = walk ? new Set(candidates) : new Set([...before, ...candidates]);
 
-  const pages = new PageWriter(root);
+  // Pages are made durable all at once at the end (durable.ts).
+  await beginUnsyncedPages(root);
+  const pages = new PageWriter(root, { deferSync: true });
   const out = await StreamedFile.create(file);
   const prev = peek ? await openState(file) : undefined;
   try {
     await out.write(stateHeader(renderer.key));
-    const p1 = await modulesPass({ root, renderer, renderAll, walk, candidates, guess, prev, out, pages });
+    const p1 = await modulesPass({ root, renderer, renderAll, walk, candidates, guess, prev, out, pages, prepared: options.prepared });
     const p2 = await feedPass(root, prev, out, p1, pages);
     await out.write(stateTrailer(p1.lines + p2.lines));
     const stateChanged = await out.finish();
@@ -114,6 +123,7 @@ async function generate(root: string, renderer: CatalogRenderer, options: Catalo
     await writeRunPages(pages, root, renderer, front, generatedAt);
     for (const p of p1.gone) await removePage(root, modulePagePath(p));
     await pages.flush();
+    await syncPages(root);
     // The state last: every page it describes is on disk.
     if (stateChanged) {
       const state = new PageWriter(root);
@@ -121,6 +131,7 @@ async function generate(root: string, renderer: CatalogRenderer, options: Catalo
       await state.flush();
     } else await out.discard();
     await saveFrontState(root, front);
+    await endUnsyncedPages(root);
     return { modules: p1.after.size, versions: front.summary.versions, modulesRead: p1.read, written: pages.written, removed: p1.gone.length, feed: p2.count };
   } catch (err) {
     await out.discard();

@@ -18,6 +18,7 @@ export { healthChart, summarizeReport, type RunSummary } from './health.js';
 export { buildModuleView, modulePagePath, CATALOG_DIR, type ModuleData, type ModulePageView } from './module-view.js';
 export { compactReport, type SyncReportLike } from './reports.js';
 export { stateFile } from './state.js';
+export { PreparedModules } from './prepare.js';
 
 /** One line for the log: what a regeneration did. */
 export function describeCatalog(r: CatalogResult, seconds: number): string {

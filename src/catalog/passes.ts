@@ -11,6 +11,7 @@ import type { PageWriter, StreamedFile } from './files.js';
 import { StreamedFile as Streamed } from './files.js';
 import { SummaryBuilder } from './front-view.js';
 import { buildModuleView, CATALOG_DIR, isDeprecated, modulePagePath, requiredPaths, type ModuleData } from './module-view.js';
+import type { PreparedModules } from './prepare.js';
 import type { CatalogRenderer } from './render.js';
 import { moduleStamp, readModule, withZipTexts } from './scan.js';
 import { encodeLine, type ModuleRecord, type StateLine, type StateReader } from './state.js';
@@ -50,6 +51,8 @@ export interface ModulesPassArgs {
   prev: StateReader | undefined;
   out: StreamedFile;
   pages: PageWriter;
+  /** Modules the sync read ahead for their pages (prepare.ts). */
+  prepared?: PreparedModules | undefined;
 }
 
 type Settled = { line: ModuleLine | undefined } | { error: unknown };
@@ -79,7 +82,8 @@ export async function modulesPass(a: ModulesPassArgs): Promise<ModulesPassResult
   };
 
   const readAndRender = async (p: string, stamp: string, old: ModuleLine | undefined): Promise<ModuleLine> => {
-    const d = await readModule(a.root, p);
+    const ahead = await a.prepared?.take(p, stamp);
+    const d = ahead?.data ?? (await readModule(a.root, p));
     // An @v directory with no version left (pruned) is no module of the catalog.
     if (d.versions.length === 0) {
       if (old?.kind === 'm') gone(p);
@@ -90,7 +94,10 @@ export async function modulesPass(a: ModulesPassArgs): Promise<ModulesPassResult
     for (const v of split.removed) r.removed.add(`${p}\0${v}`);
     for (const f of split.fresh) r.arrivals.add(p, f.version, f.writtenMs);
     r.readNow.add(p);
-    await renderModulePage(a.root, a.renderer, a.pages, d, (q) => a.guess.has(q));
+    const mirrored = (q: string): boolean => a.guess.has(q);
+    // Rendered ahead: valid when every module it linked, or not, is linked the same way now.
+    if (ahead?.html !== undefined && [...ahead.links].every(([q, linked]) => mirrored(q) === linked)) await a.pages.put(modulePagePath(p), ahead.html);
+    else await renderModulePage(a.root, a.renderer, a.pages, d, mirrored, ahead !== undefined);
     return { kind: 'm', path: p, rec: moduleRecord(d, stamp, present.map((v) => v.version)) };
   };
 
@@ -189,10 +196,22 @@ export async function feedPass(
   return { count, lines: count, changed: dropped > 0 || pass1.arrivals.size > 0 };
 }
 
-/** Renders a module's page (the zip's texts are read for it and dropped with it). */
-export async function renderModulePage(root: string, renderer: CatalogRenderer, pages: PageWriter, d: ModuleData, mirrored: (p: string) => boolean): Promise<void> {
-  const full = await withZipTexts(root, d);
-  await pages.put(modulePagePath(d.path), renderer.render('module', { ...buildModuleView(full, mirrored), title: d.path }));
+/** Renders a module's page (the zip's texts are read for it, unless `withTexts` says `d` has them, and dropped with it). */
+export async function renderModulePage(
+  root: string,
+  renderer: CatalogRenderer,
+  pages: PageWriter,
+  d: ModuleData,
+  mirrored: (p: string) => boolean,
+  withTexts = false,
+): Promise<void> {
+  const full = withTexts ? d : await withZipTexts(root, d);
+  await pages.put(modulePagePath(d.path), moduleHtml(renderer, full, mirrored));
+}
+
+/** A module's page, from `d` with its zip's texts. */
+export function moduleHtml(renderer: CatalogRenderer, d: ModuleData, mirrored: (p: string) => boolean): string {
+  return renderer.render('module', { ...buildModuleView(d, mirrored), title: d.path });
 }
 
 /** Re-reads and renders a module whose links changed. */

@@ -38,6 +38,8 @@ export interface SyncEvents {
   onVersion?(outcome: VersionOutcome): void;
   onModuleError?(module: string, error: GomirrorError): void;
   onNote?(module: string, note: string): void;
+  /** A module's list was rewritten naming versions this run renamed in (the catalog reads it ahead). */
+  onIndexed?(module: string): void;
 }
 
 export interface SyncOptions {
@@ -221,6 +223,7 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
         const renamed = outcome.versions.some((v) => v.status !== 'present');
         // Nothing renamed: the directory is as listed when the module started.
         await store.rebuildIndex(module, async () => latestInfoFor(store, module, latestInfo), renamed ? { renamed } : { renamed, names: onDisk });
+        if (renamed) events?.onIndexed?.(module);
       } catch (err) {
         const e = asError(err, module);
         outcome.errors.push(e);

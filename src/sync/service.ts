@@ -65,12 +65,26 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   const stopWatching = lock
     ? onInterrupt((signal) => endInterruptedRun({ config, logger, lock, started, soFar }, signal), options.exit)
     : (): void => undefined;
+  // The catalog reads each module this run changed for its page while other modules download; its
+  // code (handlebars, marked) loads with the first such module, not at start-up.
+  // Modules this run mirrors (the pages rendered ahead link them), gathered here until then.
+  const expected: string[] = [];
+  const loadReadAhead = async () => new (await import('../catalog/index.js')).PreparedModules(config.out, expected.splice(0));
+  let prepared: ReturnType<typeof loadReadAhead> | undefined;
+  const readAhead = lock
+    ? {
+        expect: (m: string): void => void (prepared ? prepared.then((p) => p.expect(m)).catch(() => undefined) : expected.push(m)),
+        indexed: (m: string): void => void (prepared ??= loadReadAhead()).then((p) => p.moduleDone(m)).catch(() => undefined),
+      }
+    : undefined;
   try {
-    const result = await syncLocked(config, logger, inputs, soFar, go?.goBin);
+    const result = await syncLocked(config, logger, inputs, soFar, go?.goBin, readAhead);
     report = result.report;
     if (report.fatal) fatalCode = report.fatal.code;
-    // Loaded here, not at start-up (handlebars, marked): start-up is a large part of a short run.
-    if (lock) await (await import('../catalog/index.js')).refreshCatalog(config.out, logger, { report, changed: [...result.changed] });
+    if (lock) {
+      const ahead = await prepared?.catch(() => undefined);
+      await (await import('../catalog/index.js')).refreshCatalog(config.out, logger, { report, changed: [...result.changed], ...(ahead ? { prepared: ahead } : {}) });
+    }
     return report;
   } catch (err) {
     fatalCode = toGomirrorError(err, 'sync', 'E_INTERNAL').code;
@@ -114,6 +128,7 @@ async function syncLocked(
   inputs: SyncInputs,
   soFar: RunSoFar,
   goBin?: string,
+  readAhead?: { expect(module: string): void; indexed(module: string): void },
 ): Promise<{ report: SyncReport; changed: readonly string[] }> {
   const { project, sumdbSpec } = inputs;
   const env = inputs.upstreamSetup.env;
@@ -245,7 +260,8 @@ async function syncLocked(
           }
         : {}),
       events: {
-        onResolved: (_m, versions) => {
+        onResolved: (m, versions) => {
+          if (versions.length > 0) readAhead?.expect(m);
           total += versions.length;
           logger.progress({ done, total, failed, bytes });
         },
@@ -266,6 +282,7 @@ async function syncLocked(
           logger.error(e.message, { module: m, code: e.code, hint: e.hint });
         },
         onNote: (m, note) => logger.info(note, { module: m }),
+        ...(readAhead ? { onIndexed: readAhead.indexed } : {}),
       },
     });
     if (direct && direct.stats.runs > 0) {
