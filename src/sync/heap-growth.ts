@@ -23,11 +23,31 @@ const GROWTH_PERCENT = 20;
  * it, so setting it now takes effect (the maximum size is not: V8 fixed it
  * at start-up). Scavenges then come more often; each one is as short.
  *
+ * Node sets V8's flags again as a worker thread starts (the staging
+ * workers), which undid both: they are set again then.
+ *
  * A flag the user gave (NODE_OPTIONS or the command line) is left as it is.
  */
 export function tightenHeapGrowth(env: NodeJS.ProcessEnv = process.env): void {
   const given = [...process.execArgv, env.NODE_OPTIONS ?? ''];
   const has = (flag: RegExp): boolean => given.some((a) => flag.test(a));
-  if (!has(/--heap[-_]growing[-_]percent/)) setFlagsFromString(`--heap-growing-percent=${GROWTH_PERCENT}`);
-  if (!has(/--(semi[-_]space[-_]growth[-_]factor|max[-_]semi[-_]space[-_]size)/)) setFlagsFromString('--semi-space-growth-factor=1');
+  const flags = [
+    ...(has(/--heap[-_]growing[-_]percent/) ? [] : [`--heap-growing-percent=${GROWTH_PERCENT}`]),
+    ...(has(/--(semi[-_]space[-_]growth[-_]factor|max[-_]semi[-_]space[-_]size)/) ? [] : ['--semi-space-growth-factor=1']),
+  ];
+  const apply = (): void => {
+    for (const f of flags) setFlagsFromString(f);
+  };
+  apply();
+  reapply = apply;
+  if (!watchingWorkers) {
+    watchingWorkers = true;
+    process.on('worker', (worker) => {
+      reapply();
+      worker.once('online', () => reapply());
+    });
+  }
 }
+
+let watchingWorkers = false;
+let reapply = (): void => undefined;

@@ -14,11 +14,16 @@ import { fileURLToPath } from 'node:url';
 const module = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/sync/heap-growth.ts');
 
 /** The young generation's size (MB) after the churn, in a process started with `execArgv`, tightened first when `tighten`. */
-function newSpaceMb(tighten: boolean, execArgv: string[] = []): number {
+function newSpaceMb(tighten: boolean, execArgv: string[] = [], worker = false): number {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
+    import { Worker } from 'node:worker_threads';
     const { tightenHeapGrowth } = await import(${JSON.stringify(module)});
     if (${tighten}) tightenHeapGrowth({});
+    if (${worker}) {
+      const w = new Worker('setTimeout(() => undefined, 200)', { eval: true });
+      await new Promise((resolve) => w.on('exit', resolve));
+    }
     const keep = [];
     for (let i = 0; i < 3e6; i++) {
       keep.push({ n: i, s: 'v' + i });
@@ -35,6 +40,10 @@ describe('tightenHeapGrowth', () => {
   it('keeps the young generation small where V8 would grow it to its largest', () => {
     assert.ok(newSpaceMb(false) >= 16, 'the churn grows an untouched young generation');
     assert.ok(newSpaceMb(true) <= 8, 'tightened, it stays near its starting size');
+  });
+
+  it('keeps it small after a worker thread started (Node sets the flags again then)', () => {
+    assert.ok(newSpaceMb(true, [], true) <= 8);
   });
 
   it('leaves a young generation size the user chose as it is', () => {
