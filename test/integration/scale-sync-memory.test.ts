@@ -7,6 +7,12 @@
  * reading 20,000 go.mod files into one closure. The code before needed more
  * than this heap for the no-op (it died of heap exhaustion here).
  *
+ * Both runs, and a first sync that stages its downloads in worker threads,
+ * keep V8's young generation near its starting size (a probe preloaded into
+ * the gomirror process records its largest size): reading the manifest, or
+ * a worker starting (Node sets V8's flags again then), grew it to 32 MB of
+ * RSS in the code before.
+ *
  * And a sync of one module into a tree whose hash record holds 150,000
  * versions (21 MB of go.sum), in a heap the record's text does not fit in
  * beside its entries: the record is read a piece at a time (the code before
@@ -20,6 +26,31 @@ import { after, before, describe, it } from 'node:test';
 import { describeCli, runCli } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { writeFlatTree } from '../helpers/flat-tree.js';
+import { buildUpstream } from '../helpers/fixture-upstream.js';
+import { scaleSpec } from '../helpers/scale-tree.js';
+
+/** Largest young generation (MB) V8 held (its size only grows in practice): sampled, and at exit. */
+const PROBE = `
+import { getHeapSpaceStatistics } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
+import { writeFileSync } from 'node:fs';
+if (isMainThread) {
+  let max = 0;
+  const sample = () => { max = Math.max(max, getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size); };
+  setInterval(sample, 20).unref();
+  process.on('exit', () => { sample(); writeFileSync(process.env.GOMIRROR_TEST_PROBE, String(max / 1048576)); });
+}
+`;
+/** The young generation may stay at or below this (MB); V8's own largest is 32. */
+const YOUNG_MB = 8;
+
+/** NODE_OPTIONS that preload the probe, and the file it writes. */
+async function youngProbe(dir: string, name: string): Promise<{ env: Record<string, string>; read: () => Promise<number> }> {
+  const probe = path.join(dir, 'young-probe.mjs');
+  await writeFile(probe, PROBE);
+  const out = path.join(dir, `young-${name}.txt`);
+  return { env: { NODE_OPTIONS: `--import=${probe}`, GOMIRROR_TEST_PROBE: out }, read: async () => Number(await readFile(out, 'utf8')) };
+}
 
 const MODULES = 2000;
 const PER_MODULE = 10;
@@ -61,8 +92,9 @@ describe(`sync no-op of ${VERSIONS} versions in a ${HEAP_MB} MB heap`, { timeout
 
   it('re-syncs with nothing to fetch, the capped run from the cached plan, with the same report', async () => {
     const summaries = [];
+    const probe = await youngProbe(work, 'no-op');
     for (const [name, env] of [
-      ['first', {}],
+      ['first', probe.env],
       ['capped', { NODE_OPTIONS: `--max-old-space-size=${HEAP_MB}` }],
     ] as const) {
       const report = path.join(work, `${name}.json`);
@@ -77,6 +109,38 @@ describe(`sync no-op of ${VERSIONS} versions in a ${HEAP_MB} MB heap`, { timeout
     const [first, capped] = summaries as [Record<string, unknown>, Record<string, unknown>];
     assert.deepEqual([first.fetched, first.present, first.failed, first.modules], [0, VERSIONS, 0, MODULES]);
     assert.deepEqual(capped, first, 'the cached plan gives the same summary');
+    const young = await probe.read();
+    assert.ok(young <= YOUNG_MB, `the closure walk's young generation grew to ${young} MB`);
+  });
+});
+
+describe('a first sync keeps the young generation small while workers stage its downloads', { timeout: 300_000 }, () => {
+  let work: string;
+  let server: FixtureServer;
+  const [modules, perModule] = [40, 5];
+
+  before(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'gomirror-scale-young-'));
+    const upstream = await buildUpstream(scaleSpec(modules, perModule), path.join(work, 'upstream'));
+    server = await startFixtureServer({ root: upstream.dir });
+  });
+  after(async () => {
+    await server?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('fetches every version with the young generation at most its limit', async () => {
+    const spec = scaleSpec(modules, perModule);
+    const manifest = path.join(work, 'mirror.json');
+    await writeFile(manifest, JSON.stringify({ upstream: server.url, sumdb: 'off', modules: spec.modules.map((m) => ({ path: m.path, versions: ['all'] })) }));
+    const probe = await youngProbe(work, 'full');
+    const report = path.join(work, 'report.json');
+    const r = await runCli(['sync', '--manifest', manifest, '--out', path.join(work, 'tree'), '--report', report, '--log-format', 'json'], { env: probe.env });
+    assert.equal(r.code, 0, describeCli(r));
+    const rep = JSON.parse(await readFile(report, 'utf8')) as { summary: Record<string, unknown> };
+    assert.deepEqual([rep.summary.fetched, rep.summary.failed], [modules * perModule, 0]);
+    const young = await probe.read();
+    assert.ok(young <= YOUNG_MB, `the first sync's young generation grew to ${young} MB`);
   });
 });
 
