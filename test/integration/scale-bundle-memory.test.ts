@@ -9,6 +9,10 @@
  * whose only file is the go.mod, the cheapest file export and import handle,
  * each with its h1 line. Module paths are long, as they are in the wild, so
  * what is kept per file weighs as it does there.
+ *
+ * Limits as measured: export, old code out of memory at 12 MB (passed at 16),
+ * new passes at 10; import, old out of memory at 14, new passes at 13 (at 12
+ * it runs out in the final rewrite of go.sum, the SumStore's sort).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
