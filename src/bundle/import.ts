@@ -53,6 +53,8 @@ export interface BundleImportResult {
 }
 
 const STAGING_PREFIX = 'staging-';
+/** Hash lines recorded between appends to the root's go.sum. */
+const SUMS_BATCH = 1024;
 
 /**
  * Imports each bundle in turn. Each is all-or-nothing; a refused bundle stops
@@ -128,11 +130,19 @@ async function importOne(
     // Only the hashes of files this bundle carries (each checked against
     // them): a line for anything else is a claim nothing here backs.
     let sumsAdded = 0;
+    let unwritten = 0;
     for await (const l of verified.index.sumLines()) {
       if (!verified.carriedSumKeys.get(l.path)?.includes(`\n${l.version}${l.goMod ? '/go.mod' : ''}\n`)) continue;
       if (sums.get(l.path, l.version, l.goMod) === undefined) sumsAdded++;
       sums.set(l.path, l.version, l.goMod, l.hash);
+      // Appended a batch at a time: the store keeps each line it has not
+      // written, with the index line it was cut from (some 80 MB at 100,000 versions).
+      if (++unwritten === SUMS_BATCH) {
+        await sums.checkpoint();
+        unwritten = 0;
+      }
     }
+    // Rewritten whole, in order.
     await sums.flush();
     await recordSumdbKeys(root, verified.index.head.sumdbKeys ?? [], key !== undefined, logger);
     for await (const a of plan.actions()) {

@@ -31,6 +31,9 @@ interface OpenVolume {
   hash: Hash;
 }
 
+/** Bytes of the tar that may wait to be written. */
+const WRITE_BATCH = 1 << 20;
+
 /**
  * A Writable that stores the bundle as `out` or, with `splitSize`, as volumes
  * of at most splitSize bytes. Files are written aside; commit() renames them
@@ -46,11 +49,17 @@ export class VolumeWriter extends Writable {
     private readonly out: string,
     private readonly splitSize?: number,
   ) {
-    super();
+    // tar-stream gives a header, the data and its padding as chunks of their own: three writes a file.
+    // Those that queue while one is written go out in one write (_writev), up to this much.
+    super({ highWaterMark: WRITE_BATCH });
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.writeChunk(chunk).then(() => cb(), cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.writeChunk(Buffer.concat(chunks.map((c) => c.chunk))).then(() => cb(), cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
