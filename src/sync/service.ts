@@ -23,7 +23,7 @@ import { onInterrupt } from './interrupt.js';
 import { finishSumdb } from './sumdb-finish.js';
 import { moduleOfUrl } from './retries.js';
 import { endInterruptedRun, type RunSoFar } from './interrupted-run.js';
-import { tightenHeapGrowth } from './heap-growth.js';
+import { tightenHeapGrowth } from '../heap-growth.js';
 import { prepareVulnerable } from './vulnerable.js';
 import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
 import { DEFAULT_SUMDB } from '../config/index.js';

@@ -19,6 +19,7 @@ import { describeCli, runCli } from '../helpers/cli.js';
 import { writeFlatTree } from '../helpers/flat-tree.js';
 import { buildScaleTree } from '../helpers/scale-tree.js';
 import { treeFiles } from '../helpers/tree.js';
+import { YOUNG_MB, youngProbe } from '../helpers/young-probe.js';
 
 const MODULES = 1250;
 const PER_MODULE = 4;
@@ -58,6 +59,19 @@ describe('whole-tree commands in flat memory (5,000 versions)', () => {
     assert.equal(index.sums.length, 2 * VERSIONS, 'a zip line and a go.mod line per version');
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { bundled: number };
     assert.equal(result.bundled, files.length);
+  });
+
+  it('verify and bundle export keep V8\'s young generation near its starting size (the code before grew it to 32 MB)', async () => {
+    for (const [name, args] of [
+      ['verify', ['verify', '--root', root, '--log-format', 'json']],
+      ['export', ['bundle', 'export', '--root', root, '--out', path.join(work, 'young.tar'), '--log-format', 'json']],
+    ] as const) {
+      const probe = await youngProbe(work, name);
+      const r = await runCli([...args], { env: probe.env });
+      assert.equal(r.code, 0, describeCli(r));
+      const young = await probe.read();
+      assert.ok(young <= YOUNG_MB, `${name}: the young generation grew to ${young} MB`);
+    }
   });
 });
 

@@ -27,30 +27,8 @@ import { describeCli, runCli } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { writeFlatTree } from '../helpers/flat-tree.js';
 import { buildUpstream } from '../helpers/fixture-upstream.js';
+import { YOUNG_MB, youngProbe } from '../helpers/young-probe.js';
 import { scaleSpec } from '../helpers/scale-tree.js';
-
-/** Largest young generation (MB) V8 held (its size only grows in practice): sampled, and at exit. */
-const PROBE = `
-import { getHeapSpaceStatistics } from 'node:v8';
-import { isMainThread } from 'node:worker_threads';
-import { writeFileSync } from 'node:fs';
-if (isMainThread) {
-  let max = 0;
-  const sample = () => { max = Math.max(max, getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size); };
-  setInterval(sample, 20).unref();
-  process.on('exit', () => { sample(); writeFileSync(process.env.GOMIRROR_TEST_PROBE, String(max / 1048576)); });
-}
-`;
-/** The young generation may stay at or below this (MB); V8's own largest is 32. */
-const YOUNG_MB = 8;
-
-/** NODE_OPTIONS that preload the probe, and the file it writes. */
-async function youngProbe(dir: string, name: string): Promise<{ env: Record<string, string>; read: () => Promise<number> }> {
-  const probe = path.join(dir, 'young-probe.mjs');
-  await writeFile(probe, PROBE);
-  const out = path.join(dir, `young-${name}.txt`);
-  return { env: { NODE_OPTIONS: `--import=${probe}`, GOMIRROR_TEST_PROBE: out }, read: async () => Number(await readFile(out, 'utf8')) };
-}
 
 const MODULES = 2000;
 const PER_MODULE = 10;

@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
+import { tightenHeapGrowth } from '../../heap-growth.js';
 
 interface CatalogArgs {
   root: string;
@@ -23,6 +24,7 @@ export const catalogCommand: GomirrorCommand<CatalogArgs> = {
           'Takes the tree lock: exit 3 while a sync, import or prune runs.',
       ),
   handler: async (argv) => {
+    tightenHeapGrowth();
     const { catalogTree, describeCatalog } = await import('../../catalog/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const started = performance.now();

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const module = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/sync/heap-growth.ts');
+const module = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/heap-growth.ts');
 
 /** The young generation's size (MB) after the churn, in a process started with `execArgv`, tightened first when `tighten`. */
 function newSpaceMb(tighten: boolean, execArgv: string[] = [], worker = false): number {

@@ -4,7 +4,10 @@ import { setFlagsFromString } from 'node:v8';
 const GROWTH_PERCENT = 20;
 
 /**
- * Keeps the heap close to what a sync holds.
+ * Keeps the heap close to what a command that walks the tree holds: sync,
+ * and verify, prune, catalog, bundle export and import, publish (issue 17:
+ * each within 200 MB at 100,000 versions). Call it before the command reads
+ * its input.
  *
  * Old space: V8 lets it grow to 1.5 to 4 times what its last full
  * collection kept before it collects again; a sync of 100,000 versions
