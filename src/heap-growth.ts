@@ -4,10 +4,10 @@ import { setFlagsFromString } from 'node:v8';
 const GROWTH_PERCENT = 20;
 
 /**
- * Keeps the heap close to what a command that walks the tree holds: sync,
- * and verify, prune, catalog, bundle export and import, publish (issue 17:
- * each within 200 MB at 100,000 versions). Call it before the command reads
- * its input.
+ * Keeps the heap close to what a command holds: the ones that walk the tree
+ * (sync, verify, prune, catalog, bundle export and import, publish) stay
+ * within 200 MB at 100,000 versions (issue 17). registerCommand (cli/command.ts)
+ * calls it for every command before its handler reads any input.
  *
  * Old space: V8 lets it grow to 1.5 to 4 times what its last full
  * collection kept before it collects again; a sync of 100,000 versions

@@ -10,6 +10,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { compareGoStrings, formatGoSum, openSumsByModule, type GoSumEntry, type SumsByModule } from '../gosum/index.js';
 import type { BundleFile, BundleIndex } from './index-format.js';
+import { flatString } from '../flat-string.js';
 
 const FLUSH_AT = 1 << 16;
 
@@ -171,7 +172,7 @@ export class BundledSums {
     this.currentKeys.push('');
     // join makes one flat string (a module seen again, which a walk in path order never gives, is joined to its first run).
     const keys = [this.wanted.get(this.current) ?? '', this.currentKeys.join('\n')].join('');
-    this.wanted.set(Buffer.from(this.current, 'utf8').toString('utf8'), keys);
+    this.wanted.set(flatString(this.current), keys);
     this.current = undefined;
     this.currentKeys = [];
   }

@@ -24,6 +24,7 @@ import type { StagedRecord } from './staged-records.js';
 import { classifyTreePath } from './tree-paths.js';
 import type { BundleSource } from './volumes.js';
 import { checkBundledVulnDb } from './vulndb-check.js';
+import { flatString } from '../flat-string.js';
 
 export interface VerifiedBundle {
   /** The index, read again by each step that needs it (never held whole). */
@@ -186,7 +187,7 @@ function noteCarriedSums(carried: Map<string, string>, files: readonly BundleFil
   if (modulePath === undefined) return;
   keys.push('');
   // join makes one flat string; the path is copied flat, not kept as a slice of the index line.
-  carried.set(Buffer.from(modulePath, 'utf8').toString('utf8'), keys.join('\n'));
+  carried.set(flatString(modulePath), keys.join('\n'));
 }
 
 /**

@@ -23,6 +23,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { GomirrorError } from '../errors.js';
 import { STATE_DIR, syncDir, writeFileAtomic } from '../tree/index.js';
 
@@ -81,8 +82,4 @@ export async function endUnsyncedPages(root: string): Promise<void> {
   await syncDir(path.dirname(markerFile(root)));
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, (err) => (err ? reject(err) : resolve()));
-  });
-}
+const run = promisify(execFile);

@@ -96,7 +96,7 @@ export async function modulesPass(a: ModulesPassArgs): Promise<ModulesPassResult
     r.readNow.add(p);
     const mirrored = (q: string): boolean => a.guess.has(q);
     // Rendered ahead: valid when every module it linked, or not, is linked the same way now.
-    if (ahead?.html !== undefined && [...ahead.links].every(([q, linked]) => mirrored(q) === linked)) await a.pages.put(modulePagePath(p), ahead.html);
+    if (ahead !== undefined && [...ahead.links].every(([q, linked]) => mirrored(q) === linked)) await a.pages.put(modulePagePath(p), ahead.html);
     else await renderModulePage(a.root, a.renderer, a.pages, d, mirrored, ahead !== undefined);
     return { kind: 'm', path: p, rec: moduleRecord(d, stamp, present.map((v) => v.version)) };
   };

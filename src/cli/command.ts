@@ -5,6 +5,7 @@
  * into the process's.
  */
 import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { tightenHeapGrowth } from '../heap-growth.js';
 
 /** One command: `A` is what its builder's options parse into. */
 export interface GomirrorCommand<A> {
@@ -47,6 +48,9 @@ export function registerCommand<A>(cmd: GomirrorCommand<A> | GomirrorCommandGrou
   }
   return (y, run) =>
     y.command(cmd.command, cmd.describe, cmd.builder, async (argv) => {
-      if (!run.usageFailed()) run.exit(await cmd.handler(argv));
+      if (run.usageFailed()) return;
+      // Before the command reads its input (a sync's 25,000-module manifest alone grew V8's young generation to its largest).
+      tightenHeapGrowth();
+      run.exit(await cmd.handler(argv));
     });
 }

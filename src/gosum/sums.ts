@@ -4,6 +4,7 @@ import { GomirrorError, ProblemList } from '../errors.js';
 import type { GoSumLine } from './go-sum.js';
 import { compareGoSumEntries, compareStrings, forEachGoSumLine, formatGoSumLine } from './go-sum.js';
 import { writeTextAtomic } from '../tree/index.js';
+import { flatString } from '../flat-string.js';
 
 /**
  * The h1: hashes of everything in the tree, kept in go.sum format in
@@ -119,7 +120,7 @@ export async function openSumStore(file: string, options: SumStoreOptions = {}):
     const slot = slots.put(typeof old === 'number' ? old : undefined, z, m);
     // Copied flat: parsed fields are slices of the whole file's text, which
     // a stored slice would keep alive. (A slot once given up for a string is not reused: hand-edited files only.)
-    map.set(old === undefined ? flat(k) : k, slot ?? flat(`${z}${SEP}${m}`));
+    map.set(old === undefined ? flatString(k) : k, slot ?? flatString(`${z}${SEP}${m}`));
     if (was === '') size++;
     return was === '' ? 'new' : 'changed';
   }
@@ -236,11 +237,6 @@ function sortKeys(keys: string[]): string[] {
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
-/** A flat copy of a string that shares no memory with the one it came from. */
-function flat(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
-}
-
 async function appendDurably(file: string, data: string): Promise<void> {
   const fh = await open(file, 'a');
   try {
@@ -288,7 +284,7 @@ async function readSumFile(file: string, fn: (line: GoSumLine) => void): Promise
       const text = carry + decoder.write(buf.subarray(0, n));
       const cut = text.lastIndexOf('\n') + 1;
       // A flat copy: a slice would keep the whole piece alive.
-      carry = flat(text.slice(cut));
+      carry = flatString(text.slice(cut));
       if (cut === 0) continue;
       const whole = text.slice(0, cut);
       forEachGoSumLine(whole, file, fn, { linesBefore, problems });

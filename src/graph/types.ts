@@ -1,4 +1,5 @@
 import { goVersionAtLeast, type ModuleVersion } from '../modfile/index.js';
+import { flatString } from '../flat-string.js';
 
 export type { ModuleVersion };
 
@@ -83,7 +84,7 @@ export function createVersionTable(): VersionTable {
     const have = strings.get(s);
     if (have !== undefined) return have;
     // A fresh flat copy: a string sliced or concatenated from a go.mod keeps the whole text alive.
-    const flat = flatten(s);
+    const flat = flatString(s);
     strings.set(flat, flat);
     return flat;
   };
@@ -91,7 +92,7 @@ export function createVersionTable(): VersionTable {
     const key = `${path}@${version}`;
     const have = versions.get(key);
     if (have) return have;
-    const k = flatten(key);
+    const k = flatString(key);
     const m: KeyedVersion = { kind: 'module', path: intern(path), version: intern(version), key: k };
     versions.set(k, m);
     return m;
@@ -104,11 +105,4 @@ export function createVersionTable(): VersionTable {
       return versions.size;
     },
   };
-}
-
-/** A string V8 holds flat (not a slice of, or a rope over, other strings). */
-function flatten(s: string): string {
-  // V8 copies strings shorter than 13 characters when it slices them; a longer slice or
-  // concatenation keeps its parts (or the whole go.mod text) alive. Decoding makes a flat copy.
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }

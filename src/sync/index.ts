@@ -5,4 +5,3 @@ export { writeSyncMetrics } from './metrics.js';
 export { formatBytes } from '../bytes.js';
 export { formatSyncSummary } from './report.js';
 export { syncTree } from './service.js';
-export { tightenHeapGrowth } from '../heap-growth.js';

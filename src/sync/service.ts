@@ -23,7 +23,6 @@ import { onInterrupt } from './interrupt.js';
 import { finishSumdb } from './sumdb-finish.js';
 import { moduleOfUrl } from './retries.js';
 import { endInterruptedRun, type RunSoFar } from './interrupted-run.js';
-import { tightenHeapGrowth } from '../heap-growth.js';
 import { prepareVulnerable } from './vulnerable.js';
 import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
 import { DEFAULT_SUMDB } from '../config/index.js';
@@ -46,7 +45,6 @@ export async function syncTree(config: SyncConfig, logger: Logger, options: Sync
   // Every input is read and checked before the lock: an input error (exit 2)
   // does no work and creates neither --out nor its .gomirror.
   const inputs = await readSyncInputs(config, options);
-  tightenHeapGrowth(options.env);
   // A run that may need version control checks the go command before any work (exit 2 without it).
   // Loaded only when needed, like the checksum database client: start-up is a large part of a short run.
   const go = config.vcs ? await (await import('../vcs/index.js')).locateGo(config.go, options.env ?? process.env) : undefined;

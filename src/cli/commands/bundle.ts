@@ -2,7 +2,6 @@
 import type { Argv } from 'yargs';
 import { registerCommand, type GomirrorCommand, type GomirrorCommandGroup } from '../command.js';
 import { createOutput } from '../output.js';
-import { tightenHeapGrowth } from '../../heap-growth.js';
 
 interface ExportArgs {
   root: string;
@@ -44,7 +43,6 @@ const exportCommand: GomirrorCommand<ExportArgs> = {
       .example('$0 bundle export --root /srv/goproxy --out full.tar --sign-key mirror.key', 'Everything, signed')
       .example('$0 bundle export --root /srv/goproxy --out nightly.tar --since full.index.json --split fat32', 'Only what is new'),
   handler: async (argv) => {
-    tightenHeapGrowth();
     const { exportBundle, parseSize } = await import('../../bundle/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const split = argv.split === undefined ? undefined : parseSize(argv.split);
@@ -83,7 +81,6 @@ const importCommand: GomirrorCommand<ImportArgs> = {
       .example('$0 bundle import --root /srv/goproxy --verify-key mirror.key.pub full.tar nightly-*.tar', 'Import in order')
       .example('$0 bundle import --root /srv/goproxy big.tar.*', 'The volumes of a split bundle'),
   handler: async (argv) => {
-    tightenHeapGrowth();
     const { importBundles } = await import('../../bundle/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const results = await importBundles(

@@ -2,7 +2,6 @@
 import type { Argv } from 'yargs';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
-import { tightenHeapGrowth } from '../../heap-growth.js';
 
 interface CatalogArgs {
   root: string;
@@ -24,7 +23,6 @@ export const catalogCommand: GomirrorCommand<CatalogArgs> = {
           'Takes the tree lock: exit 3 while a sync, import or prune runs.',
       ),
   handler: async (argv) => {
-    tightenHeapGrowth();
     const { catalogTree, describeCatalog } = await import('../../catalog/index.js');
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const started = performance.now();

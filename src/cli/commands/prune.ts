@@ -6,7 +6,6 @@ import { formatBytes } from '../../bytes.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput, redactSecrets } from '../output.js';
 import { createSpill } from '../spill.js';
-import { tightenHeapGrowth } from '../../heap-growth.js';
 
 interface PruneArgs {
   root: string;
@@ -44,7 +43,6 @@ export const pruneCommand: GomirrorCommand<PruneArgs> = {
           'go.mod files require. prune takes the tree lock (exit 3 while a sync runs), except with --dry-run.',
       ),
   handler: async (argv) => {
-    tightenHeapGrowth();
     const { pruneTree } = await import('../../prune/index.js');
     let manifest: Manifest | undefined;
     if (argv.manifest) {

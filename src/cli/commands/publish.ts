@@ -4,7 +4,6 @@ import type { Argv } from 'yargs';
 import { DEFAULT_CONCURRENCY, parseDuration, publishTree } from '../../publish/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
-import { tightenHeapGrowth } from '../../heap-growth.js';
 
 interface PublishArgs {
   root: string;
@@ -56,7 +55,6 @@ export const publishCommand: GomirrorCommand<PublishArgs> = {
       .example('AWS_ENDPOINT_URL_S3=http://minio:9000 $0 publish --root /srv/goproxy --to s3://goproxy', 'MinIO (path-style)')
       .example('$0 publish --root /srv/goproxy --to /mnt/nfs/goproxy --delete --dry-run', 'See what would change'),
   handler: async (argv) => {
-    tightenHeapGrowth();
     const out = createOutput(argv['log-format'] === 'json' ? 'json' : 'text');
     const r = await publishTree(
       {

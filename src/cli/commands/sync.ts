@@ -6,7 +6,6 @@ import { loadManifest, type Manifest } from '../../manifest/index.js';
 import { requireWritableParent } from '../../tree/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput } from '../output.js';
-import { tightenHeapGrowth } from '../../heap-growth.js';
 
 interface SyncArgs {
   manifest: string | undefined;
@@ -117,8 +116,6 @@ export const syncCommand: GomirrorCommand<SyncArgs> = {
           'whatever the umask. See docs/install.md and docs/operations.md for cron, systemd and alerts.',
       ),
   handler: async (argv) => {
-    // Before the manifest is read: reading 25,000 modules' entries would already grow V8's young generation to its largest.
-    tightenHeapGrowth();
     const { writeSyncMetrics, formatSyncSummary, syncTree } = await import('../../sync/index.js');
     const started = Date.now() / 1000;
     const config = await loadSyncConfig(argv).catch(async (err: unknown) => {

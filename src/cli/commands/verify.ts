@@ -4,7 +4,6 @@ import { formatBytes } from '../../bytes.js';
 import type { VerifyTreeResult } from '../../verify/index.js';
 import type { GomirrorCommand } from '../command.js';
 import { createOutput, type Output } from '../output.js';
-import { tightenHeapGrowth } from '../../heap-growth.js';
 
 interface VerifyArgs {
   root: string;
@@ -40,7 +39,6 @@ export const verifyCommand: GomirrorCommand<VerifyArgs> = {
           '*.tmp-* files; the sumdb mirror. Without --repair verify only reads and takes no lock; --repair takes the lock (exit 3 while a sync runs).',
       ),
   handler: async (argv) => {
-    tightenHeapGrowth();
     const { buildVerifyConfig, verifyTreeService } = await import('../../verify/index.js');
     const config = buildVerifyConfig(
       {

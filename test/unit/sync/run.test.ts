@@ -230,6 +230,25 @@ describe('runSync', () => {
   });
 });
 
+describe('runSync onIndexed', () => {
+  // The catalog reads a module ahead for its page when it fires: once per module whose list was
+  // rewritten naming versions this run renamed in, after that list; never for a module that had nothing new.
+  it('fires after the list of each module with new versions, and not on a re-run that finds them present', async () => {
+    const t = setup({ [A]: served(A, 'v1.0.0', 'v1.1.0'), [B]: served(B, 'v1.0.0') });
+    const indexed: { module: string; at: number }[] = [];
+    const events = { onIndexed: (module: string) => void indexed.push({ module, at: t.world.events.length }) };
+    await t.run([target(A, 'v1.0.0', 'v1.1.0'), target(B, 'v1.0.0')], { events });
+    assert.deepEqual(indexed.map((e) => e.module).sort(), [A, B]);
+    for (const { module, at } of indexed) {
+      const listed = t.world.events.indexOf(`index ${module}`);
+      assert.ok(listed >= 0 && listed < at, `${module}: after its list`);
+    }
+    indexed.length = 0;
+    await t.run([target(A, 'v1.0.0', 'v1.1.0'), target(B, 'v1.0.0')], { events });
+    assert.deepEqual(indexed, []);
+  });
+});
+
 describe('runSync and the staging workers', () => {
   it('tells onDownloadsAhead (staging workers start early) when a module has files to fetch, before they are asked for; a re-run never', async () => {
     const t = setup({ [A]: served(A, 'v1.0.0'), [B]: served(B, 'v1.0.0') });
