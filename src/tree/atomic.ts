@@ -55,24 +55,32 @@ const TEXT_WRITE_CHUNK = 1 << 20;
  * same directory (made when missing), written in writes of about 1 MiB,
  * fsynced, renamed into place; the temp file is removed when anything fails.
  * For files too large to build as one string (records, reports, caches).
+ * Each part is encoded on its own: a surrogate pair must not be split
+ * between two parts.
  */
 export async function writeTextAtomic(dest: string, parts: Iterable<string> | AsyncIterable<string>, options: AtomicWriteOptions = {}): Promise<void> {
   const tmp = tempPathFor(dest);
   try {
     const fh = await openCreating(tmp);
     try {
-      let buf: string[] = [];
-      let size = 0;
+      // Encoded straight into one reused buffer: gathering the parts and
+      // joining them held each chunk twice on the JS heap (the parts and
+      // the joined text), the largest thing a capped-heap import held.
+      const chunk = Buffer.allocUnsafe(TEXT_WRITE_CHUNK);
+      let used = 0;
       for await (const part of parts) {
-        buf.push(part);
-        size += part.length;
-        if (size >= TEXT_WRITE_CHUNK) {
-          await fh.write(buf.join(''));
-          buf = [];
-          size = 0;
+        // A UTF-16 unit is at most 3 bytes of UTF-8.
+        if (used + part.length * 3 > chunk.length) {
+          if (used > 0) await fh.writeFile(chunk.subarray(0, used));
+          used = 0;
+          if (part.length * 3 > chunk.length) {
+            await fh.writeFile(part);
+            continue;
+          }
         }
+        used += chunk.write(part, used);
       }
-      if (buf.length > 0) await fh.write(buf.join(''));
+      if (used > 0) await fh.writeFile(chunk.subarray(0, used));
       await fh.sync();
     } finally {
       await fh.close();
