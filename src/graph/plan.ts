@@ -6,7 +6,7 @@
 import type { ModuleGraph } from './load.js';
 import type { GraphList, PlannedGraph } from './specs.js';
 import { compareSemver } from '../module/index.js';
-import { versionKey, type ModuleVersion, type VersionTable } from './types.js';
+import { createVersionTable, versionKey, type KeyedVersion, type ModuleVersion, type VersionTable } from './types.js';
 
 /** Why a module version is mirrored, strongest first. */
 export type PlanSource = 'root' | 'gosum' | 'dependency';
@@ -71,20 +71,23 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
   finish(): MirrorPlan;
 } {
   const graphs = asList(input.graphs);
-  const keyOf = input.table ? input.table.key : versionKey;
-  const entries = new Map<string, PlanEntry>();
+  // Each entry lives on its version's table object (KeyedVersion.entry), not in a map keyed by version: a map
+  // entry per version was megabytes at 100,000 versions. `planned` lists the objects with an entry, in order.
+  const table = input.table ?? createVersionTable();
+  const planned: KeyedVersion[] = [];
   const notes = new Set<string>();
-  const put = (e: PlanEntry, key = keyOf({ path: e.module, version: e.version })): void => {
-    const have = entries.get(key);
+  const put = (e: PlanEntry, at = table.get(e.module, e.version)): void => {
+    const have = at.entry;
     if (!have) {
-      entries.set(key, e);
+      at.entry = e;
+      planned.push(at);
       return;
     }
     const best = SOURCE_RANK[e.source] < SOURCE_RANK[have.source] ? e : have;
     const zip = ZIP_RANK[e.zip] < ZIP_RANK[have.zip] ? e.zip : have.zip;
     // Unchanged (a root met again in its own graph): no new entry.
     if (best === have && zip === have.zip) return;
-    entries.set(key, entry(best.module, best.version, zip, best.source, best.from));
+    at.entry = entry(best.module, best.version, zip, best.source, best.from);
   };
   for (const r of input.roots) put(entry(r.module.path, r.module.version, 'required', 'root', r.where));
   for (const g of input.gosum) put(entry(g.module.path, g.module.version, g.goMod ? 'no' : 'required', 'gosum', g.where));
@@ -108,21 +111,22 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
   const deferred: [number, ModuleGraph][] = [];
 
   const planGraph = (i: number, graph: ModuleGraph): void => {
-    const planned = graphs.at(i);
-    const zipped = zipSet(planned, graph, relatedOf.get(i));
+    const plannedGraph = graphs.at(i);
+    const zipped = zipSet(plannedGraph, graph, relatedOf.get(i));
     for (const [key, node] of graph.nodes) {
-      if (planned.mains.has(node.module.path) && node.module.version === '') continue;
-      const target = planned.spec.replace(node.module);
+      if (plannedGraph.mains.has(node.module.path) && node.module.version === '') continue;
+      const target = plannedGraph.spec.replace(node.module);
       if (target.kind === 'dir') {
         notes.add(`${node.module.path}@${node.module.version} is replaced by the local directory ${target.dir}: not mirrored`);
         continue;
       }
       const by = node.requiredBy;
-      const isRoot = by === undefined || (by.version === '' && planned.mains.has(by.path));
+      const isRoot = by === undefined || (by.version === '' && plannedGraph.mains.has(by.path));
       // Not replaced (nearly always): the node's key is the entry's.
       const same = target.path === node.module.path && target.version === node.module.version;
-      const e = entry(same ? node.module.path : target.path, same ? node.module.version : target.version, input.allZips || zipped.has(key) ? 'wanted' : 'no', isRoot ? planned.rootSource : 'dependency', isRoot ? planned.rootFrom : keyOf(by));
-      if (same) put(e, key);
+      const e = entry(same ? node.module.path : target.path, same ? node.module.version : target.version, input.allZips || zipped.has(key) ? 'wanted' : 'no', isRoot ? plannedGraph.rootSource : 'dependency', isRoot ? plannedGraph.rootFrom : table.key(by));
+      // Not replaced (nearly always): the node's own object when the graph was loaded with this table (no lookup by key).
+      if (same && input.table && (node.module as Partial<KeyedVersion>).key !== undefined) put(e, node.module as KeyedVersion);
       else put(e);
     }
   };
@@ -135,7 +139,14 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
     },
     finish() {
       for (const [i, graph] of deferred) planGraph(i, graph);
-      const sorted = [...entries.values()].sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : compareKeys(a.version, b.version)));
+      deferred.length = 0;
+      const sorted: PlanEntry[] = new Array(planned.length);
+      planned.forEach((m, i) => {
+        sorted[i] = m.entry as PlanEntry;
+        m.entry = undefined;
+      });
+      planned.length = 0;
+      sorted.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : compareKeys(a.version, b.version)));
       return { entries: sorted, notes: [...notes].sort() };
     },
   };

@@ -1,5 +1,7 @@
+import type { GomirrorError } from '../errors.js';
 import { goVersionAtLeast, type ModuleVersion } from '../modfile/index.js';
 import { flatString } from '../flat-string.js';
+import type { PlanEntry } from './plan.js';
 
 export type { ModuleVersion };
 
@@ -59,6 +61,14 @@ export function targetKey(t: Target): string {
 export interface KeyedVersion extends ModuleVersion {
   readonly kind: 'module';
   readonly key: string;
+  /**
+   * The closure's go.mod summary of this version (or why there is none);
+   * undefined until it is read. Kept here rather than in a map keyed by
+   * version: at 100,000 versions each such map was several megabytes.
+   */
+  summary: ModSummary | GomirrorError | undefined;
+  /** The plan builder's entry for this version, until the plan is finished (see summary). */
+  entry: PlanEntry | undefined;
 }
 
 /**
@@ -70,6 +80,8 @@ export interface KeyedVersion extends ModuleVersion {
 export interface VersionTable {
   /** The table's object for path@version. */
   get(path: string, version: string): KeyedVersion;
+  /** The table's object for path@version when it has one (none is made). */
+  find(path: string, version: string): KeyedVersion | undefined;
   /** The key of m: its own when it came from the table, else the table's (so maps share one string). */
   key(m: ModuleVersion): string;
   /** One string per distinct value (go lines, module lines). */
@@ -93,13 +105,15 @@ export function createVersionTable(): VersionTable {
     const have = versions.get(key);
     if (have) return have;
     const k = flatString(key);
-    const m: KeyedVersion = { kind: 'module', path: intern(path), version: intern(version), key: k };
+    // Every field in one literal: one hidden class, no property array added later.
+    const m: KeyedVersion = { kind: 'module', path: intern(path), version: intern(version), key: k, summary: undefined, entry: undefined };
     versions.set(k, m);
     return m;
   };
   return {
     get,
     key: (m) => (m as Partial<KeyedVersion>).key ?? get(m.path, m.version).key,
+    find: (path, version) => versions.get(`${path}@${version}`),
     intern,
     get size() {
       return versions.size;

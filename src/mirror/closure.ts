@@ -6,7 +6,7 @@
  */
 import { forEachBounded } from '../bounded.js';
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
+import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphLoader, type GraphPlanInput, type KeyedVersion, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
 import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
@@ -51,36 +51,49 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     ? options.input
     : { ...options.input, roots: options.input.roots.map((r) => ({ module: table.get(r.module.path, r.module.version), where: r.where })) };
   const graphs = planGraphList(input);
-  const summaries = new Map<string, ModSummary | GomirrorError>();
+  // A module version's summary lives on its table object (KeyedVersion.summary); only local directories need a map.
+  const dirSummaries = new Map<string, ModSummary | GomirrorError>();
+  let summariesRead = 0;
   let failedSummaries = 0;
   // Failed downloads are reported by the mirroring of that version, not twice.
   const downloadErrors = new WeakSet<GomirrorError>();
   // An upstream go.mod is data, not input: a malformed requirement fails that dependency only.
   const requireErrors: { module: string; error: GomirrorError }[] = [];
+  const versionOf = (t: Target & { kind: 'module' }): KeyedVersion => ((t as Partial<KeyedVersion>).key !== undefined ? (t as KeyedVersion) : table.get(t.path, t.version));
   const lookup = (t: Target): ModSummary | GomirrorError | undefined =>
-    options.deps ? summaries.get(t.kind === 'module' ? table.key(t) : targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
+    options.deps ? (t.kind === 'module' ? versionOf(t).summary : dirSummaries.get(targetKey(t))) : { module: t.kind === 'module' ? t.path : '', require: [] };
+  const setSummary = (t: Target, s: ModSummary | GomirrorError): void => {
+    if (t.kind === 'dir') {
+      if (!dirSummaries.has(targetKey(t))) summariesRead++;
+      dirSummaries.set(targetKey(t), s);
+      return;
+    }
+    const m = versionOf(t);
+    if (m.summary === undefined) summariesRead++;
+    m.summary = s;
+  };
 
   const fetchSummary = async (t: Target): Promise<void> => {
-    const key = t.kind === 'module' ? table.key(t) : targetKey(t);
+    const key = targetKey(t);
     try {
       if (t.kind === 'dir') {
         const text = await options.readLocalGoMod(t.dir);
-        summaries.set(key, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true }), table));
+        setSummary(t, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true }), table));
         return;
       }
       const data = await options.loadMod(t.path, t.version);
       const summary = summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true }), table);
-      summaries.set(key, dropMalformedRequires(summary, `${t.path}@${t.version}`, (error) => requireErrors.push({ module: t.path, error })));
+      setSummary(t, dropMalformedRequires(summary, `${t.path}@${t.version}`, (error) => requireErrors.push({ module: t.path, error })));
     } catch (err) {
       const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `${key}: ${(err as Error).message}`, { cause: err });
       if (e.code === 'E_GOMOD') {
         failedSummaries++;
-        summaries.set(key, new GomirrorError('E_MOD_INVALID', e.message, { cause: e }));
+        setSummary(t, new GomirrorError('E_MOD_INVALID', e.message, { cause: e }));
         return;
       }
       downloadErrors.add(e);
       failedSummaries++;
-      summaries.set(key, e);
+      setSummary(t, e);
     }
   };
 
@@ -113,11 +126,11 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   }
   for (const e of requireErrors) errors.set(e.error.message, e);
   const goLineOf = (p: string, v: string): string | null | undefined => {
-    const s = options.deps ? summaries.get(`${p}@${v}`) : undefined;
+    const s = options.deps ? table.find(p, v)?.summary : undefined;
     return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
   };
   const complete = failedSummaries === 0 && errors.size === 0;
-  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size, complete, goLineOf };
+  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summariesRead, complete, goLineOf };
 }
 
 /**
