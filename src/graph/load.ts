@@ -22,6 +22,12 @@ export interface GraphSpec {
   readonly mains: readonly { readonly path: string; readonly summary: ModSummary }[];
   /** Where loading starts; a main module appears here with version "". */
   readonly roots: readonly { readonly module: ModuleVersion; readonly mode: LoadMode }[];
+  /**
+   * More roots, all with one mode, loaded after `roots`: the compatibility
+   * graph's 100,000 roots as the caller holds them, without an object made
+   * per root to give each its mode.
+   */
+  readonly rootsWithMode?: { readonly roots: readonly { readonly module: ModuleVersion }[]; readonly mode: LoadMode };
   /** Go's workspace rule: also load the selected version of every module reached from the main modules. */
   readonly workspace?: boolean;
   readonly replace: Replacer;
@@ -229,6 +235,13 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
   for (const r of spec.roots) {
     addNode(r.module);
     enqueue(r.module, r.mode);
+  }
+  if (spec.rootsWithMode) {
+    const { roots, mode } = spec.rootsWithMode;
+    for (const r of roots) {
+      addNode(r.module);
+      enqueue(r.module, mode);
+    }
   }
 
   return {
