@@ -1,7 +1,6 @@
 import type { GomirrorError } from '../errors.js';
 import { goVersionAtLeast, type ModuleVersion } from '../modfile/index.js';
 import { flatString } from '../flat-string.js';
-import type { PlanEntry } from './plan.js';
 
 export type { ModuleVersion };
 
@@ -67,8 +66,10 @@ export interface KeyedVersion extends ModuleVersion {
    * version: at 100,000 versions each such map was several megabytes.
    */
   summary: ModSummary | GomirrorError | undefined;
-  /** The plan builder's entry for this version, until the plan is finished (see summary). */
-  entry: PlanEntry | undefined;
+  /** The plan builder's entry for this version until the plan is finished (see summary): 0 for none, else its zip and source, packed. */
+  plan: number;
+  /** The plan entry's `from`. */
+  from: string;
 }
 
 /**
@@ -84,6 +85,8 @@ export interface VersionTable {
   find(path: string, version: string): KeyedVersion | undefined;
   /** The key of m: its own when it came from the table, else the table's (so maps share one string). */
   key(m: ModuleVersion): string;
+  /** Every object of the table. */
+  values(): IterableIterator<KeyedVersion>;
   /** One string per distinct value (go lines, module lines). */
   intern(s: string): string;
   readonly size: number;
@@ -106,7 +109,7 @@ export function createVersionTable(): VersionTable {
     if (have) return have;
     const k = flatString(key);
     // Every field in one literal: one hidden class, no property array added later.
-    const m: KeyedVersion = { kind: 'module', path: intern(path), version: intern(version), key: k, summary: undefined, entry: undefined };
+    const m: KeyedVersion = { kind: 'module', path: intern(path), version: intern(version), key: k, summary: undefined, plan: 0, from: '' };
     versions.set(k, m);
     return m;
   };
@@ -114,6 +117,7 @@ export function createVersionTable(): VersionTable {
     get,
     key: (m) => (m as Partial<KeyedVersion>).key ?? get(m.path, m.version).key,
     find: (path, version) => versions.get(`${path}@${version}`),
+    values: () => versions.values(),
     intern,
     get size() {
       return versions.size;

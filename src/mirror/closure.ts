@@ -130,6 +130,7 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
   };
   const complete = failedSummaries === 0 && errors.size === 0;
+  keepGoLinesOnly(table);
   return { plan: builder.finish(), errors: [...errors.values()], modsRead: summariesRead, complete, goLineOf };
 }
 
@@ -158,6 +159,23 @@ function dropMalformedRequires(summary: ModSummary, at: string, report: (e: Gomi
 }
 
 const NO_REQUIREMENTS: readonly ModuleVersion[] = Object.freeze([]);
+
+/**
+ * Once every graph is loaded, only the go lines of the summaries are asked
+ * for (goLineOf): each summary becomes one shared object per go line, so the
+ * requirements of 100,000 go.mod files are let go before the plan makes an
+ * entry for every version.
+ */
+function keepGoLinesOnly(table: VersionTable): void {
+  const byGo = new Map<string | undefined, ModSummary>();
+  for (const m of table.values()) {
+    const s = m.summary;
+    if (s === undefined || s instanceof GomirrorError || s.require.length === 0) continue;
+    let only = byGo.get(s.go);
+    if (!only) byGo.set(s.go, (only = s.go === undefined ? { require: NO_REQUIREMENTS } : { go: s.go, require: NO_REQUIREMENTS }));
+    m.summary = only;
+  }
+}
 
 /**
  * The parts of a go.mod the graph needs. Literals, not conditional spreads:
