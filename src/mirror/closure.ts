@@ -6,7 +6,7 @@
  */
 import { forEachBounded } from '../bounded.js';
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphLoader, type GraphPlanInput, type KeyedVersion, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
+import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphList, type GraphLoader, type GraphPlanInput, type KeyedVersion, type ModuleGraph, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
 import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
@@ -102,10 +102,40 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   // versions has 100,000 graphs, and holding them all costs more than the
   // plan. The go.mod summaries are shared, so no .mod is read twice.
   const builder = createPlanBuilder({ roots: input.roots, gosum: options.gosum, graphs, allZips: options.allZips, table });
-  const window = Math.max(256, options.concurrency * 32);
+  const errors = new Map<string, { module: string; error: GomirrorError }>();
+  await loadGraphs({ graphs, builder, table, lookup, concurrency: options.concurrency, fetchSummary, onErrors: (graphErrors) => {
+    for (const e of graphErrors) {
+      if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
+    }
+  } });
+  for (const e of requireErrors) errors.set(e.error.message, e);
+  const goLineOf = (p: string, v: string): string | null | undefined => {
+    const s = options.deps ? table.find(p, v)?.summary : undefined;
+    return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
+  };
+  const complete = failedSummaries === 0 && errors.size === 0;
+  keepGoLinesOnly(table);
+  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summariesRead, complete, goLineOf };
+}
+
+/**
+ * Loads every graph and hands each to the builder once complete. A function
+ * of its own: no variable of computeClosure's frame holds the last graph (the
+ * compatibility graph of every root) or its loader while the plan is finished.
+ */
+async function loadGraphs(o: {
+  graphs: GraphList;
+  builder: ReturnType<typeof createPlanBuilder>;
+  table: VersionTable;
+  lookup: (t: Target) => ModSummary | GomirrorError | undefined;
+  concurrency: number;
+  fetchSummary: (t: Target) => Promise<void>;
+  onErrors: (errors: ModuleGraph['errors']) => void;
+}): Promise<void> {
+  const { graphs, builder, table, lookup } = o;
+  const window = Math.max(256, o.concurrency * 32);
   const active = new Map<number, GraphLoader>();
   let next = 0;
-  const errors = new Map<string, { module: string; error: GomirrorError }>();
   for (;;) {
     for (; active.size < window && next < graphs.length; next++) active.set(next, createGraphLoader(graphs.at(next).spec, table));
     if (active.size === 0) break;
@@ -115,23 +145,13 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
       for (const t of graph.missing) missing.set(targetKey(t), t);
       if (graph.missing.length > 0) continue;
       active.delete(i);
-      for (const e of graph.errors) {
-        if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
-      }
+      o.onErrors(graph.errors);
       builder.add(i, graph);
     }
     // Bounded, not a Promise.all over a limiter: the first round of 100,000 roots asks for 100,000 go.mod files,
     // and a promise and a closure made up front for each were a large part of the closure's peak.
-    await forEachBounded(missing.values(), options.concurrency, fetchSummary);
+    await forEachBounded(missing.values(), o.concurrency, o.fetchSummary);
   }
-  for (const e of requireErrors) errors.set(e.error.message, e);
-  const goLineOf = (p: string, v: string): string | null | undefined => {
-    const s = options.deps ? table.find(p, v)?.summary : undefined;
-    return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
-  };
-  const complete = failedSummaries === 0 && errors.size === 0;
-  keepGoLinesOnly(table);
-  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summariesRead, complete, goLineOf };
 }
 
 /**
