@@ -22,6 +22,12 @@ export interface GraphSpec {
   readonly mains: readonly { readonly path: string; readonly summary: ModSummary }[];
   /** Where loading starts; a main module appears here with version "". */
   readonly roots: readonly { readonly module: ModuleVersion; readonly mode: LoadMode }[];
+  /**
+   * More roots, all with one mode, loaded after `roots`: the compatibility
+   * graph's 100,000 roots as the caller holds them, without an object made
+   * per root to give each its mode.
+   */
+  readonly rootsWithMode?: { readonly roots: readonly { readonly module: ModuleVersion }[]; readonly mode: LoadMode };
   /** Go's workspace rule: also load the selected version of every module reached from the main modules. */
   readonly workspace?: boolean;
   readonly replace: Replacer;
@@ -40,7 +46,17 @@ export type SummaryLookup = (target: Target) => ModSummary | GomirrorError | und
 /** A module version in the graph, with the first module found requiring it. */
 export interface GraphNode {
   readonly module: ModuleVersion;
-  readonly requiredBy?: ModuleVersion;
+  readonly requiredBy: ModuleVersion | undefined;
+}
+
+/**
+ * A node as the loader keeps it: with its state (the modes it was enqueued
+ * with, whether its go.mod was read), so one map entry per version serves
+ * the graph, not three (nodes, enqueued, loaded): the compatibility graph of
+ * 100,000 roots holds every version of the closure.
+ */
+interface Node extends GraphNode {
+  state: number;
 }
 
 export interface ModuleGraph {
@@ -80,6 +96,10 @@ export interface GraphLoader {
 type Loaded = { readonly require: readonly ModuleVersion[]; readonly go?: string | undefined };
 
 const MODE_BIT: Record<LoadMode, number> = { pruned: 1, unpruned: 2, root: 4 };
+/** Node.state: its go.mod was read; it was unusable (error, wrong module line); requirements were dropped (see dropped). */
+const LOADED = 8;
+const UNUSABLE = 16;
+const FILTERED = 32;
 
 // pruningFor parses the go line; a few distinct lines cover every go.mod.
 const pruningByGo = new Map<string | undefined, Pruning>();
@@ -94,19 +114,18 @@ function pruningOf(go: string | undefined): Pruning {
 
 /**
  * table: where module versions get their keys. Given, every map of the graph
- * shares the table's key strings (a graph of 100,000 versions keys each one
- * in three maps).
+ * shares the table's key strings.
  */
 export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphLoader {
   const keyOf = table ? table.key : versionKey;
   const mains = new Map(spec.mains.map((m) => [m.path, m.summary]));
-  const nodes = new Map<string, GraphNode>();
+  const nodes = new Map<string, Node>();
+  // Main modules (version ""): loaded and enqueued like the others, never nodes.
+  const mainNodes = new Map<string, Node>();
   const selected = new Map<string, string>();
   const errors: ModuleGraph['errors'] = [];
-  // Requirements of each module version whose go.mod was read (undefined: unusable).
-  const loaded = new Map<string, Loaded | undefined>();
-  // The modes each module version was enqueued with (a bit per mode).
-  const enqueued = new Map<string, number>();
+  // Requirements of a loaded go.mod after some were dropped (excluded or "none"): rare, so a map of its own.
+  const dropped = new Map<string, Loaded>();
   // The queue as two parallel arrays, not a [module, mode] pair per item: the
   // compatibility graph of 100,000 roots queues them all in its first round.
   let queue: ModuleVersion[] = [];
@@ -116,25 +135,44 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
   let waitingModes: LoadMode[] = [];
   const workspace = { paths: new Set(spec.mains.map((m) => m.path)), seen: new Set<string>() };
 
+  const isMain = (m: ModuleVersion): boolean => m.version === '' && mains.has(m.path);
   const select = (m: ModuleVersion): void => {
     const have = selected.get(m.path);
     if (have === undefined || compareVersions(have, m.version) < 0) selected.set(m.path, m.version);
   };
   const addNode = (m: ModuleVersion, by?: ModuleVersion): void => {
     select(m);
-    if (m.version === '' && mains.has(m.path)) return;
+    if (isMain(m)) return;
     const key = keyOf(m);
-    if (!nodes.has(key)) nodes.set(key, by ? { module: m, requiredBy: by } : { module: m });
+    if (!nodes.has(key)) nodes.set(key, { module: m, requiredBy: by, state: 0 });
+  };
+  /** The node holding m's state (a main module's apart; anything else enqueued is a node already). */
+  const nodeOf = (m: ModuleVersion): Node => {
+    const map = isMain(m) ? mainNodes : nodes;
+    const key = keyOf(m);
+    let n = map.get(key);
+    if (!n) map.set(key, (n = { module: m, requiredBy: undefined, state: 0 }));
+    return n;
+  };
+  /** The summary lookup answers for m (a main module's own go.mod for it). */
+  const summaryOf = (m: ModuleVersion, lookup: SummaryLookup): { target: Target | undefined; summary: ModSummary | GomirrorError | undefined } => {
+    const main = m.version === '' ? mains.get(m.path) : undefined;
+    if (main) return { target: undefined, summary: main };
+    const target = spec.replace(m);
+    return { target, summary: lookup(target) };
+  };
+  /** The requirements of a node already loaded (undefined: unusable). */
+  const loadedOf = (n: Node, lookup: SummaryLookup): Loaded | undefined => {
+    if (n.state & UNUSABLE) return undefined;
+    if (n.state & FILTERED) return dropped.get(keyOf(n.module));
+    return summaryOf(n.module, lookup).summary as ModSummary;
   };
 
   /** The module's requirements; 'missing' when its go.mod is not loaded yet. */
-  const loadOne = (m: ModuleVersion, lookup: SummaryLookup, missing: Map<string, Target>): Loaded | undefined | 'missing' => {
-    const key = keyOf(m);
-    const have = loaded.get(key);
-    if (have !== undefined || loaded.has(key)) return have;
-    const main = m.version === '' ? mains.get(m.path) : undefined;
-    const target = main ? undefined : spec.replace(m);
-    const summary = main ?? lookup(target as Target);
+  const loadOne = (n: Node, lookup: SummaryLookup, missing: Map<string, Target>): Loaded | undefined | 'missing' => {
+    if (n.state & LOADED) return loadedOf(n, lookup);
+    const m = n.module;
+    const { target, summary } = summaryOf(m, lookup);
     if (summary === undefined) {
       missing.set(targetKey(target as Target), target as Target);
       return 'missing';
@@ -152,17 +190,20 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
         for (const r of result.require) addNode(r, m);
       }
     }
-    loaded.set(key, result);
+    n.state |= LOADED | (result === undefined ? UNUSABLE : 0);
+    if (result !== undefined && result !== summary) {
+      n.state |= FILTERED;
+      dropped.set(keyOf(m), result);
+    }
     return result;
   };
 
   const enqueue = (m: ModuleVersion, mode: LoadMode): void => {
     if (m.version === 'none') return;
-    const key = keyOf(m);
-    const modes = enqueued.get(key) ?? 0;
+    const n = nodeOf(m);
     const bit = MODE_BIT[mode];
-    if (modes & bit) return;
-    enqueued.set(key, modes | bit);
+    if (n.state & bit) return;
+    n.state |= bit;
     queue.push(m);
     queueModes.push(mode);
   };
@@ -171,7 +212,7 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
     for (let i = 0; i < queue.length; i++) {
       const m = queue[i] as ModuleVersion;
       const mode = queueModes[i] as LoadMode;
-      const summary = loadOne(m, lookup, missing);
+      const summary = loadOne(nodeOf(m), lookup, missing);
       if (summary === 'missing') {
         waiting.push(m);
         waitingModes.push(mode);
@@ -195,6 +236,13 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
     addNode(r.module);
     enqueue(r.module, r.mode);
   }
+  if (spec.rootsWithMode) {
+    const { roots, mode } = spec.rootsWithMode;
+    for (const r of roots) {
+      addNode(r.module);
+      enqueue(r.module, mode);
+    }
+  }
 
   return {
     advance(lookup) {
@@ -204,7 +252,12 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
       waiting = [];
       waitingModes = [];
       drain(lookup, missing);
-      while (spec.workspace && waiting.length === 0 && enqueueWorkspaceSelections(workspace, selected, loaded, enqueue)) {
+      // The workspace rule reads requirements of loaded main modules and nodes.
+      const requirementsOf = (m: ModuleVersion): readonly ModuleVersion[] => {
+        const n = (isMain(m) ? mainNodes : nodes).get(keyOf(m));
+        return n && n.state & LOADED ? (loadedOf(n, lookup)?.require ?? []) : [];
+      };
+      while (spec.workspace && waiting.length === 0 && enqueueWorkspaceSelections(workspace, selected, requirementsOf, enqueue)) {
         drain(lookup, missing);
       }
       return { missing: [...missing.values()], nodes, selected, errors };
@@ -221,7 +274,7 @@ export function createGraphLoader(spec: GraphSpec, table?: VersionTable): GraphL
 function enqueueWorkspaceSelections(
   state: { paths: Set<string>; seen: Set<string> },
   selected: Map<string, string>,
-  loaded: Map<string, { require: readonly ModuleVersion[] } | undefined>,
+  requirementsOf: (m: ModuleVersion) => readonly ModuleVersion[],
   enqueue: (m: ModuleVersion, mode: LoadMode) => void,
 ): boolean {
   const { paths, seen } = state;
@@ -232,7 +285,7 @@ function enqueueWorkspaceSelections(
       needs.set(versionKey(m), m);
       continue;
     }
-    for (const r of loaded.get(versionKey(m))?.require ?? []) {
+    for (const r of requirementsOf(m)) {
       const s = { path: r.path, version: selected.get(r.path) ?? r.version };
       if (compareVersions(s.version, r.version) > 0 && !seen.has(versionKey(s))) needs.set(versionKey(s), s);
     }

@@ -6,7 +6,7 @@
 import type { ModuleGraph } from './load.js';
 import type { GraphList, PlannedGraph } from './specs.js';
 import { compareSemver } from '../module/index.js';
-import { versionKey, type ModuleVersion, type VersionTable } from './types.js';
+import { createVersionTable, versionKey, type KeyedVersion, type ModuleVersion, type VersionTable } from './types.js';
 
 /** Why a module version is mirrored, strongest first. */
 export type PlanSource = 'root' | 'gosum' | 'dependency';
@@ -50,6 +50,16 @@ export interface MirrorPlanInput {
 
 const SOURCE_RANK: Record<PlanSource, number> = { root: 0, gosum: 1, dependency: 2 };
 const ZIP_RANK: Record<ZipNeed, number> = { required: 0, wanted: 1, no: 2 };
+const SOURCES: readonly PlanSource[] = ['root', 'gosum', 'dependency'];
+const ZIPS: readonly ZipNeed[] = ['required', 'wanted', 'no'];
+
+/** KeyedVersion.plan: 0 for none, else the zip and source ranks in one small integer. */
+function packPlan(zip: number, source: number): number {
+  return 1 + zip + source * 4;
+}
+function unpackPlan(plan: number): [zip: number, source: number] {
+  return [(plan - 1) % 4, Math.floor((plan - 1) / 4)];
+}
 
 /** Builds the plan (pure). */
 export function planMirror(input: MirrorPlanInput): MirrorPlan {
@@ -71,23 +81,27 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
   finish(): MirrorPlan;
 } {
   const graphs = asList(input.graphs);
-  const keyOf = input.table ? input.table.key : versionKey;
-  const entries = new Map<string, PlanEntry>();
+  // Each entry lives on its version's table object (KeyedVersion.plan and .from), and becomes a PlanEntry only in
+  // finish(): a map entry and an object per version were megabytes at 100,000 versions, held while the graphs
+  // load. `planned` lists the objects with an entry, in the order they got it.
+  const table = input.table ?? createVersionTable();
+  const planned: KeyedVersion[] = [];
   const notes = new Set<string>();
-  const put = (e: PlanEntry, key = keyOf({ path: e.module, version: e.version })): void => {
-    const have = entries.get(key);
-    if (!have) {
-      entries.set(key, e);
+  const put = (at: KeyedVersion, zip: ZipNeed, source: PlanSource, from: string): void => {
+    if (at.plan === 0) {
+      at.plan = packPlan(ZIP_RANK[zip], SOURCE_RANK[source]);
+      at.from = from;
+      planned.push(at);
       return;
     }
-    const best = SOURCE_RANK[e.source] < SOURCE_RANK[have.source] ? e : have;
-    const zip = ZIP_RANK[e.zip] < ZIP_RANK[have.zip] ? e.zip : have.zip;
-    // Unchanged (a root met again in its own graph): no new entry.
-    if (best === have && zip === have.zip) return;
-    entries.set(key, entry(best.module, best.version, zip, best.source, best.from));
+    const [haveZip, haveSource] = unpackPlan(at.plan);
+    // The stronger source (the first one met on a tie) and its `from`; the strongest zip need of all.
+    const better = SOURCE_RANK[source] < haveSource;
+    at.plan = packPlan(Math.min(ZIP_RANK[zip], haveZip), better ? SOURCE_RANK[source] : haveSource);
+    if (better) at.from = from;
   };
-  for (const r of input.roots) put(entry(r.module.path, r.module.version, 'required', 'root', r.where));
-  for (const g of input.gosum) put(entry(g.module.path, g.module.version, g.goMod ? 'no' : 'required', 'gosum', g.where));
+  for (const r of input.roots) put(table.get(r.module.path, r.module.version), 'required', 'root', r.where);
+  for (const g of input.gosum) put(table.get(g.module.path, g.module.version), g.goMod ? 'no' : 'required', 'gosum', g.where);
 
   // For each graph with a `related` rule: the union of the paths its graphs selected.
   const relatedOf = new Map<number, Set<string>>();
@@ -108,22 +122,23 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
   const deferred: [number, ModuleGraph][] = [];
 
   const planGraph = (i: number, graph: ModuleGraph): void => {
-    const planned = graphs.at(i);
-    const zipped = zipSet(planned, graph, relatedOf.get(i));
+    const plannedGraph = graphs.at(i);
+    const zipped = zipSet(plannedGraph, graph, relatedOf.get(i));
     for (const [key, node] of graph.nodes) {
-      if (planned.mains.has(node.module.path) && node.module.version === '') continue;
-      const target = planned.spec.replace(node.module);
+      if (plannedGraph.mains.has(node.module.path) && node.module.version === '') continue;
+      const target = plannedGraph.spec.replace(node.module);
       if (target.kind === 'dir') {
         notes.add(`${node.module.path}@${node.module.version} is replaced by the local directory ${target.dir}: not mirrored`);
         continue;
       }
       const by = node.requiredBy;
-      const isRoot = by === undefined || (by.version === '' && planned.mains.has(by.path));
+      const isRoot = by === undefined || (by.version === '' && plannedGraph.mains.has(by.path));
       // Not replaced (nearly always): the node's key is the entry's.
       const same = target.path === node.module.path && target.version === node.module.version;
-      const e = entry(same ? node.module.path : target.path, same ? node.module.version : target.version, input.allZips || zipped.has(key) ? 'wanted' : 'no', isRoot ? planned.rootSource : 'dependency', isRoot ? planned.rootFrom : keyOf(by));
-      if (same) put(e, key);
-      else put(e);
+      const zip: ZipNeed = input.allZips || zipped.has(key) ? 'wanted' : 'no';
+      // Not replaced (nearly always): the node's own object when the graph was loaded with this table (no lookup by key).
+      const at = same && input.table && (node.module as Partial<KeyedVersion>).key !== undefined ? (node.module as KeyedVersion) : table.get(target.path, target.version);
+      put(at, zip, isRoot ? plannedGraph.rootSource : 'dependency', isRoot ? plannedGraph.rootFrom : table.key(by));
     }
   };
 
@@ -135,7 +150,17 @@ export function createPlanBuilder(input: Omit<MirrorPlanInput, 'loaded'>): {
     },
     finish() {
       for (const [i, graph] of deferred) planGraph(i, graph);
-      const sorted = [...entries.values()].sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : compareKeys(a.version, b.version)));
+      // The graphs are let go before an entry object is made for every version.
+      deferred.length = 0;
+      const sorted: PlanEntry[] = new Array(planned.length);
+      planned.forEach((m, i) => {
+        const [zip, source] = unpackPlan(m.plan);
+        sorted[i] = entry(m.path, m.version, ZIPS[zip] as ZipNeed, SOURCES[source] as PlanSource, m.from);
+        m.plan = 0;
+        m.from = '';
+      });
+      planned.length = 0;
+      sorted.sort((a, b) => (a.module < b.module ? -1 : a.module > b.module ? 1 : compareKeys(a.version, b.version)));
       return { entries: sorted, notes: [...notes].sort() };
     },
   };

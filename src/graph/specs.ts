@@ -95,13 +95,8 @@ export function planGraphList(input: GraphPlanInput): GraphList {
     // A consumer on go 1.17 also checks the unpruned graph beneath its roots.
     // One graph for all roots: the same go.mod files, at a fraction of the cost.
     rest.push({
-      // Made when the loader asks (once, as it starts), not kept: 100,000 roots at scale, already in input.roots.
-      spec: {
-        ...base,
-        get roots() {
-          return input.roots.map((r) => ({ module: r.module, mode: 'unpruned' as const }));
-        },
-      },
+      // input.roots themselves, with the mode beside them: 100,000 roots at scale.
+      spec: { ...base, roots: [], rootsWithMode: { roots: input.roots, mode: 'unpruned' } },
       zips: { kind: 'related', of: Array.from({ length: named }, (_, i) => i) },
       rootFrom: input.roots.length === 1 ? (input.roots[0]?.where ?? '') : 'the manifest',
       rootSource: 'root',

@@ -1,3 +1,4 @@
+import type { GomirrorError } from '../errors.js';
 import { goVersionAtLeast, type ModuleVersion } from '../modfile/index.js';
 import { flatString } from '../flat-string.js';
 
@@ -59,6 +60,16 @@ export function targetKey(t: Target): string {
 export interface KeyedVersion extends ModuleVersion {
   readonly kind: 'module';
   readonly key: string;
+  /**
+   * The closure's go.mod summary of this version (or why there is none);
+   * undefined until it is read. Kept here rather than in a map keyed by
+   * version: at 100,000 versions each such map was several megabytes.
+   */
+  summary: ModSummary | GomirrorError | undefined;
+  /** The plan builder's entry for this version until the plan is finished (see summary): 0 for none, else its zip and source, packed. */
+  plan: number;
+  /** The plan entry's `from`. */
+  from: string;
 }
 
 /**
@@ -70,8 +81,12 @@ export interface KeyedVersion extends ModuleVersion {
 export interface VersionTable {
   /** The table's object for path@version. */
   get(path: string, version: string): KeyedVersion;
+  /** The table's object for path@version when it has one (none is made). */
+  find(path: string, version: string): KeyedVersion | undefined;
   /** The key of m: its own when it came from the table, else the table's (so maps share one string). */
   key(m: ModuleVersion): string;
+  /** Every object of the table. */
+  values(): IterableIterator<KeyedVersion>;
   /** One string per distinct value (go lines, module lines). */
   intern(s: string): string;
   readonly size: number;
@@ -93,13 +108,16 @@ export function createVersionTable(): VersionTable {
     const have = versions.get(key);
     if (have) return have;
     const k = flatString(key);
-    const m: KeyedVersion = { kind: 'module', path: intern(path), version: intern(version), key: k };
+    // Every field in one literal: one hidden class, no property array added later.
+    const m: KeyedVersion = { kind: 'module', path: intern(path), version: intern(version), key: k, summary: undefined, plan: 0, from: '' };
     versions.set(k, m);
     return m;
   };
   return {
     get,
     key: (m) => (m as Partial<KeyedVersion>).key ?? get(m.path, m.version).key,
+    find: (path, version) => versions.get(`${path}@${version}`),
+    values: () => versions.values(),
     intern,
     get size() {
       return versions.size;

@@ -6,7 +6,7 @@
  */
 import { forEachBounded } from '../bounded.js';
 import { GomirrorError, isGomirrorError } from '../errors.js';
-import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphLoader, type GraphPlanInput, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
+import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList, targetKey, type GraphList, type GraphLoader, type GraphPlanInput, type KeyedVersion, type ModuleGraph, type MirrorPlan, type ModSummary, type ModuleVersion, type Target, type VersionTable } from '../graph/index.js';
 import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
@@ -51,36 +51,49 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
     ? options.input
     : { ...options.input, roots: options.input.roots.map((r) => ({ module: table.get(r.module.path, r.module.version), where: r.where })) };
   const graphs = planGraphList(input);
-  const summaries = new Map<string, ModSummary | GomirrorError>();
+  // A module version's summary lives on its table object (KeyedVersion.summary); only local directories need a map.
+  const dirSummaries = new Map<string, ModSummary | GomirrorError>();
+  let summariesRead = 0;
   let failedSummaries = 0;
   // Failed downloads are reported by the mirroring of that version, not twice.
   const downloadErrors = new WeakSet<GomirrorError>();
   // An upstream go.mod is data, not input: a malformed requirement fails that dependency only.
   const requireErrors: { module: string; error: GomirrorError }[] = [];
+  const versionOf = (t: Target & { kind: 'module' }): KeyedVersion => ((t as Partial<KeyedVersion>).key !== undefined ? (t as KeyedVersion) : table.get(t.path, t.version));
   const lookup = (t: Target): ModSummary | GomirrorError | undefined =>
-    options.deps ? summaries.get(t.kind === 'module' ? table.key(t) : targetKey(t)) : { module: t.kind === 'module' ? t.path : '', require: [] };
+    options.deps ? (t.kind === 'module' ? versionOf(t).summary : dirSummaries.get(targetKey(t))) : { module: t.kind === 'module' ? t.path : '', require: [] };
+  const setSummary = (t: Target, s: ModSummary | GomirrorError): void => {
+    if (t.kind === 'dir') {
+      if (!dirSummaries.has(targetKey(t))) summariesRead++;
+      dirSummaries.set(targetKey(t), s);
+      return;
+    }
+    const m = versionOf(t);
+    if (m.summary === undefined) summariesRead++;
+    m.summary = s;
+  };
 
   const fetchSummary = async (t: Target): Promise<void> => {
-    const key = t.kind === 'module' ? table.key(t) : targetKey(t);
+    const key = targetKey(t);
     try {
       if (t.kind === 'dir') {
         const text = await options.readLocalGoMod(t.dir);
-        summaries.set(key, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true }), table));
+        setSummary(t, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true }), table));
         return;
       }
       const data = await options.loadMod(t.path, t.version);
       const summary = summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true }), table);
-      summaries.set(key, dropMalformedRequires(summary, `${t.path}@${t.version}`, (error) => requireErrors.push({ module: t.path, error })));
+      setSummary(t, dropMalformedRequires(summary, `${t.path}@${t.version}`, (error) => requireErrors.push({ module: t.path, error })));
     } catch (err) {
       const e = isGomirrorError(err) ? err : new GomirrorError('E_INTERNAL', `${key}: ${(err as Error).message}`, { cause: err });
       if (e.code === 'E_GOMOD') {
         failedSummaries++;
-        summaries.set(key, new GomirrorError('E_MOD_INVALID', e.message, { cause: e }));
+        setSummary(t, new GomirrorError('E_MOD_INVALID', e.message, { cause: e }));
         return;
       }
       downloadErrors.add(e);
       failedSummaries++;
-      summaries.set(key, e);
+      setSummary(t, e);
     }
   };
 
@@ -89,10 +102,40 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
   // versions has 100,000 graphs, and holding them all costs more than the
   // plan. The go.mod summaries are shared, so no .mod is read twice.
   const builder = createPlanBuilder({ roots: input.roots, gosum: options.gosum, graphs, allZips: options.allZips, table });
-  const window = Math.max(256, options.concurrency * 32);
+  const errors = new Map<string, { module: string; error: GomirrorError }>();
+  await loadGraphs({ graphs, builder, table, lookup, concurrency: options.concurrency, fetchSummary, onErrors: (graphErrors) => {
+    for (const e of graphErrors) {
+      if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
+    }
+  } });
+  for (const e of requireErrors) errors.set(e.error.message, e);
+  const goLineOf = (p: string, v: string): string | null | undefined => {
+    const s = options.deps ? table.find(p, v)?.summary : undefined;
+    return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
+  };
+  const complete = failedSummaries === 0 && errors.size === 0;
+  keepGoLinesOnly(table);
+  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summariesRead, complete, goLineOf };
+}
+
+/**
+ * Loads every graph and hands each to the builder once complete. A function
+ * of its own: no variable of computeClosure's frame holds the last graph (the
+ * compatibility graph of every root) or its loader while the plan is finished.
+ */
+async function loadGraphs(o: {
+  graphs: GraphList;
+  builder: ReturnType<typeof createPlanBuilder>;
+  table: VersionTable;
+  lookup: (t: Target) => ModSummary | GomirrorError | undefined;
+  concurrency: number;
+  fetchSummary: (t: Target) => Promise<void>;
+  onErrors: (errors: ModuleGraph['errors']) => void;
+}): Promise<void> {
+  const { graphs, builder, table, lookup } = o;
+  const window = Math.max(256, o.concurrency * 32);
   const active = new Map<number, GraphLoader>();
   let next = 0;
-  const errors = new Map<string, { module: string; error: GomirrorError }>();
   for (;;) {
     for (; active.size < window && next < graphs.length; next++) active.set(next, createGraphLoader(graphs.at(next).spec, table));
     if (active.size === 0) break;
@@ -102,22 +145,13 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
       for (const t of graph.missing) missing.set(targetKey(t), t);
       if (graph.missing.length > 0) continue;
       active.delete(i);
-      for (const e of graph.errors) {
-        if (!downloadErrors.has(e.error)) errors.set(e.error.message, { module: e.module.path, error: e.error });
-      }
+      o.onErrors(graph.errors);
       builder.add(i, graph);
     }
     // Bounded, not a Promise.all over a limiter: the first round of 100,000 roots asks for 100,000 go.mod files,
     // and a promise and a closure made up front for each were a large part of the closure's peak.
-    await forEachBounded(missing.values(), options.concurrency, fetchSummary);
+    await forEachBounded(missing.values(), o.concurrency, o.fetchSummary);
   }
-  for (const e of requireErrors) errors.set(e.error.message, e);
-  const goLineOf = (p: string, v: string): string | null | undefined => {
-    const s = options.deps ? summaries.get(`${p}@${v}`) : undefined;
-    return s === undefined || s instanceof GomirrorError ? undefined : (s.go ?? null);
-  };
-  const complete = failedSummaries === 0 && errors.size === 0;
-  return { plan: builder.finish(), errors: [...errors.values()], modsRead: summaries.size, complete, goLineOf };
 }
 
 /**
@@ -145,6 +179,23 @@ function dropMalformedRequires(summary: ModSummary, at: string, report: (e: Gomi
 }
 
 const NO_REQUIREMENTS: readonly ModuleVersion[] = Object.freeze([]);
+
+/**
+ * Once every graph is loaded, only the go lines of the summaries are asked
+ * for (goLineOf): each summary becomes one shared object per go line, so the
+ * requirements of 100,000 go.mod files are let go before the plan makes an
+ * entry for every version.
+ */
+function keepGoLinesOnly(table: VersionTable): void {
+  const byGo = new Map<string | undefined, ModSummary>();
+  for (const m of table.values()) {
+    const s = m.summary;
+    if (s === undefined || s instanceof GomirrorError || s.require.length === 0) continue;
+    let only = byGo.get(s.go);
+    if (!only) byGo.set(s.go, (only = s.go === undefined ? { require: NO_REQUIREMENTS } : { go: s.go, require: NO_REQUIREMENTS }));
+    m.summary = only;
+  }
+}
 
 /**
  * The parts of a go.mod the graph needs. Literals, not conditional spreads:

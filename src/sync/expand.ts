@@ -78,13 +78,23 @@ export function createExpand(ctx: ExpandContext): { expand: (roots: ResolvedRoot
       },
     });
     // The root go lines toolchain switching looks at; any other root's line (or none) asks for nothing.
+    // Roots whose go.mod the closure did not read are kept apart: toolchainEntries reads those itself.
+    const unread = new Set<string>();
     const goLines = config.deps
       ? roots.flatMap((r) => {
           const go = closure.goLineOf(r.module, r.version);
+          if (go === undefined) unread.add(`${r.module}@${r.version}`);
           return go && compareGoVersions(go, FIRST_SWITCHING) > 0 ? [{ module: r.module, version: r.version, go }] : [];
         })
       : [];
-    const result = { entries: closure.plan.entries, notes: closure.plan.notes, modsRead: closure.modsRead, goLines, errors: closure.errors, goLineOf: closure.goLineOf };
+    // Answers as closure.goLineOf does for every root, from the lines kept: the closure's own answer holds an
+    // object per module version it met, for as long as this plan is used.
+    const switching = new Map(goLines.map((g) => [`${g.module}@${g.version}`, g.go]));
+    const goLineOf = (p: string, v: string): string | null | undefined => {
+      const key = `${p}@${v}`;
+      return config.deps ? (switching.get(key) ?? (unread.has(key) ? undefined : null)) : undefined;
+    };
+    const result = { entries: closure.plan.entries, notes: closure.plan.notes, modsRead: closure.modsRead, goLines, errors: closure.errors, goLineOf };
     if (!config.dryRun) {
       // Only a closure without a single problem is kept; one with problems removes the last one.
       const keep = closure.complete && !localDirs;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { forEachBounded } from '../bounded.js';
+import { flatString } from '../flat-string.js';
 import type { GomirrorError } from '../errors.js';
 import { isGomirrorError, toGomirrorError } from '../errors.js';
 import type { PlanEntry } from '../graph/index.js';
@@ -260,10 +261,18 @@ export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   async function planModules(): Promise<Map<string, Slot>> {
     // Bounded, not a Promise.all over the limiter: 25,000 pending chains (a promise and closures each) were a large part of a no-op's heap.
     let resolved: { target: SyncTarget; resolution: Resolution }[] | undefined = await resolveAll(mergeTargets(options.targets));
+    // One string per distinct version (v1.0.0 is in most modules' lists), not one cut from each list.
+    const versions = new Map<string, string>();
+    const one = (v: string): string => {
+      let have = versions.get(v);
+      if (have === undefined) versions.set(v, (have = flatString(v)));
+      return have;
+    };
     const roots = resolved.flatMap(({ target, resolution }) => {
       const where = entryOf(target);
-      return resolution.versions.map((version) => ({ module: target.module, version, where }));
+      return resolution.versions.map((version) => ({ module: target.module, version: one(version), where }));
     });
+    versions.clear();
     const slots = new Map<string, Slot>();
     const slot = (module: string): Slot => {
       let s = slots.get(module);

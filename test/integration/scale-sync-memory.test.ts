@@ -13,6 +13,13 @@
  * a worker starting (Node sets V8's flags again then), grew it to 32 MB of
  * RSS in the code before.
  *
+ * A no-op with no plan cache, over a tree whose go.mod files require each
+ * other, walks the closure (20,000 go.mod files) in a heap the code before
+ * did not fit it in (it died of heap exhaustion at 28 MB; it needs 30 MB):
+ * go.mod summaries and plan entries live on the version table's objects, a
+ * graph keeps one node per version, and the plan's entry objects are made
+ * only once the graphs are let go. (Passes at 26 MB.)
+ *
  * And a sync of one module into a tree whose hash record holds 150,000
  * versions (21 MB of go.sum), in a heap the record's text does not fit in
  * beside its entries: the record is read a piece at a time (the code before
@@ -119,6 +126,58 @@ describe('a first sync keeps the young generation small while workers stage its 
     assert.deepEqual([rep.summary.fetched, rep.summary.failed], [modules * perModule, 0]);
     const young = await probe.read();
     assert.ok(young <= YOUNG_MB, `the first sync's young generation grew to ${young} MB`);
+  });
+});
+
+/** Old space for the no-op that walks the closure (MB). */
+const WALK_HEAP_MB = 28;
+
+describe(`sync no-op that walks the closure of ${VERSIONS} versions in a ${WALK_HEAP_MB} MB heap`, { timeout: 600_000 }, () => {
+  let work: string;
+  let server: FixtureServer;
+  let manifest: string;
+
+  before(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'gomirror-scale-walk-'));
+    const upstream = path.join(work, 'upstream');
+    // Every go.mod requires the same version of the two modules before it: the closure walks real requirements.
+    await writeFlatTree(upstream, MODULES, PER_MODULE, { requires: 2 });
+    await cp(upstream, path.join(work, 'tree'), { recursive: true });
+    const lines: string[] = [];
+    for (let j = 0; j < MODULES; j++) {
+      for (let i = 0; i < PER_MODULE; i++) {
+        const h = (n: number): string => 'h1:' + Buffer.alloc(32, (j * PER_MODULE + i + n) % 256).toString('base64');
+        lines.push(`flat.example.com/m${j} v1.0.${i} ${h(0)}`, `flat.example.com/m${j} v1.0.${i}/go.mod ${h(1)}`);
+      }
+    }
+    await mkdir(path.join(work, 'tree', '.gomirror'), { recursive: true });
+    await writeFile(path.join(work, 'tree', '.gomirror', 'go.sum'), lines.join('\n') + '\n');
+    server = await startFixtureServer({ root: upstream });
+    manifest = path.join(work, 'mirror.json');
+    const modules = Array.from({ length: MODULES }, (_, j) => ({ path: `flat.example.com/m${j}`, versions: ['all'] }));
+    await writeFile(manifest, JSON.stringify({ upstream: server.url, sumdb: 'off', deps: true, modules }));
+  });
+  after(async () => {
+    await server?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('reads every go.mod with no plan cache, finds nothing to fetch, and keeps the plan for the next run', async () => {
+    const tree = path.join(work, 'tree');
+    const cache = path.join(tree, '.gomirror', 'plan-cache.jsonl');
+    await assert.rejects(readFile(cache), 'no plan cache before the run: it walks the closure');
+    const report = path.join(work, 'report.json');
+    const r = await runCli(['sync', '--manifest', manifest, '--out', tree, '--report', report, '--log-format', 'json'], {
+      env: { NODE_OPTIONS: `--max-old-space-size=${WALK_HEAP_MB}` },
+    });
+    assert.equal(r.code, 0, describeCli(r));
+    // Every version is a root and also required by the two modules after it: nothing is added by requirements.
+    assert.match(r.stderr, new RegExp(`dependency closure: ${VERSIONS} go.mod files read, 0 versions added`));
+    const rep = JSON.parse(await readFile(report, 'utf8')) as { summary: Record<string, unknown>; modules: { versions: unknown[] }[] };
+    assert.deepEqual([rep.summary.fetched, rep.summary.present, rep.summary.failed, rep.summary.modules], [0, VERSIONS, 0, MODULES]);
+    assert.equal(rep.modules.reduce((n, m) => n + m.versions.length, 0), VERSIONS, 'a row for every version');
+    const lines = (await readFile(cache, 'utf8')).trimEnd().split('\n');
+    assert.equal(lines.length, VERSIONS + 2, 'the plan cache has an entry for every version');
   });
 });
 
