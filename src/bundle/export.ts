@@ -19,12 +19,11 @@ import { indexFileFor, openPrevIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
 import { readTreeSumdbKeys } from './sumdb-keys.js';
-import { fetchFile, inCallOrder, readAhead, READ_AHEAD, SizeChanged, SMALL_FILE, type FetchedFile } from './read-ahead.js';
-import type { BundleFile } from './index-format.js';
+import { fetchImmutable, inCallOrder, only, readAhead, READ_AHEAD, readIfPresent } from './read-ahead.js';
 import { packBuffer, packFile } from './tar-io.js';
 import { commitRank, isImmutable } from './tree-paths.js';
 import { volumeName, VolumeWriter, type Volume } from './volumes.js';
-import { walkTree, type TreeFileRef } from './walk.js';
+import { walkTree } from './walk.js';
 
 export interface ExportOptions {
   readonly root: string;
@@ -260,47 +259,6 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
 
 /** Bytes of index files gathered before they are written to the snapshot. */
 const SNAP_BATCH = 1 << 18;
-
-/** The refs of `refs` that `keep` accepts. */
-async function* only(refs: AsyncIterable<TreeFileRef>, keep: (ref: TreeFileRef) => boolean): AsyncGenerator<TreeFileRef> {
-  for await (const ref of refs) if (keep(ref)) yield ref;
-}
-
-/**
- * An immutable file ready to bundle: left out (`carried`) when the `--since`
- * bundle had it, else its bytes or open handle. Immutable files never change
- * once written: the same path and size is the same file.
- */
-async function fetchImmutable(
-  ref: TreeFileRef,
-  prevOf: (rel: string) => Promise<BundleFile | undefined>,
-): Promise<{ ref: TreeFileRef; carried: BundleFile; file?: undefined } | { ref: TreeFileRef; carried?: undefined; file: FetchedFile }> {
-  const before = await prevOf(ref.rel);
-  try {
-    if (before !== undefined && before.size === (await stat(ref.abs)).size) return { ref, carried: before };
-    return { ref, file: await fetchFile(ref.abs, SMALL_FILE, true) };
-  } catch (err) {
-    if (err instanceof SizeChanged) {
-      throw new GomirrorError('E_FS', `${ref.rel} changed size while it was bundled (${err.before} → ${err.after} bytes)`, {
-        hint: 'Run the export again when no sync is writing to the tree.',
-      });
-    }
-    throw new GomirrorError('E_FS', `${ref.rel}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); was it removed by a prune?`, {
-      hint: 'Run the export again.',
-      cause: err,
-    });
-  }
-}
-
-async function readIfPresent(file: string): Promise<{ data: Buffer; mtime: Date } | undefined> {
-  try {
-    const { data, mtime } = await fetchFile(file, Infinity, false);
-    return { data: data as Buffer, mtime };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
 
 /**
  * A bundle already at `out` may not have been carried yet: replacing it (with

@@ -8,6 +8,9 @@
  * handed over in the walk's order, so the bundle's bytes do not change.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { GomirrorError } from '../errors.js';
+import type { BundleFile } from './index-format.js';
+import type { TreeFileRef } from './walk.js';
 
 /** How many files are read ahead of the one being written. */
 export const READ_AHEAD = 32;
@@ -67,7 +70,7 @@ export type FetchedFile =
   | { readonly data?: undefined; readonly fh: FileHandle; readonly size: number; readonly mtime: Date };
 
 /** Thrown when a file's length differs from what fstat said as it is read. */
-export class SizeChanged extends Error {
+class SizeChanged extends Error {
   constructor(
     readonly before: number,
     readonly after: number,
@@ -121,11 +124,6 @@ async function readToEnd(fh: FileHandle, size: number): Promise<Buffer> {
   return buf.subarray(0, n);
 }
 
-/** The file's size, or the fs error (ENOENT, ...). */
-export async function sizeOf(file: string): Promise<number> {
-  return (await stat(file)).size;
-}
-
 /**
  * Calls `lookup` one call after another in the order they were made (a
  * lookup in an earlier index reads it forward and must be asked in path
@@ -141,4 +139,46 @@ export function inCallOrder<A, R>(lookup: (arg: A) => Promise<R>): (arg: A) => P
     last = p.catch(() => undefined);
     return p;
   };
+}
+
+/** The refs of `refs` that `keep` accepts. */
+export async function* only(refs: AsyncIterable<TreeFileRef>, keep: (ref: TreeFileRef) => boolean): AsyncGenerator<TreeFileRef> {
+  for await (const ref of refs) if (keep(ref)) yield ref;
+}
+
+/**
+ * An immutable file ready to bundle: left out (`carried`) when the `--since`
+ * bundle had it, else its bytes or open handle. Immutable files never change
+ * once written: the same path and size is the same file.
+ */
+export async function fetchImmutable(
+  ref: TreeFileRef,
+  prevOf: (rel: string) => Promise<BundleFile | undefined>,
+): Promise<{ ref: TreeFileRef; carried: BundleFile; file?: undefined } | { ref: TreeFileRef; carried?: undefined; file: FetchedFile }> {
+  const before = await prevOf(ref.rel);
+  try {
+    if (before !== undefined && before.size === (await stat(ref.abs)).size) return { ref, carried: before };
+    return { ref, file: await fetchFile(ref.abs, SMALL_FILE, true) };
+  } catch (err) {
+    if (err instanceof SizeChanged) {
+      throw new GomirrorError('E_FS', `${ref.rel} changed size while it was bundled (${err.before} → ${err.after} bytes)`, {
+        hint: 'Run the export again when no sync is writing to the tree.',
+      });
+    }
+    throw new GomirrorError('E_FS', `${ref.rel}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); was it removed by a prune?`, {
+      hint: 'Run the export again.',
+      cause: err,
+    });
+  }
+}
+
+/** The file's bytes and time; undefined if it is gone (an index file that sync removed). */
+export async function readIfPresent(file: string): Promise<{ data: Buffer; mtime: Date } | undefined> {
+  try {
+    const { data, mtime } = await fetchFile(file, Infinity, false);
+    return { data: data as Buffer, mtime };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
