@@ -19,6 +19,7 @@ import { indexFileFor, openPrevIndex } from './read-index.js';
 import { readKey } from './keygen.js';
 import { parsePrivateKey, signIndex, keyIdOf } from './signature.js';
 import { readTreeSumdbKeys } from './sumdb-keys.js';
+import { fetchImmutable, inCallOrder, only, readAhead, READ_AHEAD, readIfPresent } from './read-ahead.js';
 import { packBuffer, packFile } from './tar-io.js';
 import { commitRank, isImmutable } from './tree-paths.js';
 import { volumeName, VolumeWriter, type Volume } from './volumes.js';
@@ -102,12 +103,25 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
     let indexFiles = 0;
     let packing = 0;
     let offset = 0;
+    // Written to the snapshot a batch at a time (a catalog page or a list is a few hundred bytes).
+    const snapBatch: Buffer[] = [];
+    let snapWritten = 0;
+    const flushSnap = async (): Promise<void> => {
+      const batch = Buffer.concat(snapBatch.splice(0));
+      if (batch.length > 0) await snap.write(batch, 0, batch.length, snapWritten);
+      snapWritten += batch.length;
+    };
     const prevOfIndexFile = prev?.lookup() ?? noPrev;
-    for await (const ref of walkTree(root, warnStray)) {
-      if (isImmutable(ref.tree)) continue;
-      const read = await readIfPresent(ref.abs);
+    const indexFilesAhead = readAhead(
+      only(walkTree(root, warnStray), (ref) => !isImmutable(ref.tree)),
+      READ_AHEAD,
+      async (ref) => ({ ref, read: await readIfPresent(ref.abs) }),
+      async () => undefined,
+    );
+    for await (const { ref, read } of indexFilesAhead) {
       if (!read) continue;
-      await snap.write(read.data, 0, read.data.length, offset);
+      snapBatch.push(read.data);
+      if (offset + read.data.length - snapWritten >= SNAP_BATCH) await flushSnap();
       const sha256 = createHash('sha256').update(read.data).digest('hex');
       const same = (await prevOfIndexFile(ref.rel))?.sha256 === sha256;
       await indexEntries.add({ path: ref.rel, size: read.data.length, sha256, bundled: !same });
@@ -121,6 +135,7 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
       }
       offset += read.data.length;
     }
+    await flushSnap();
 
     const sumdbKeys = await readTreeSumdbKeys(root);
     consumer = pipeline(async function* () {
@@ -138,31 +153,33 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
     let leftOut = 0;
     const producer = (async () => {
       // Immutable files (commit rank 0) go first, in path order, as the walk yields them.
-      const prevOfImmutable = prev?.lookup() ?? noPrev;
-      for await (const ref of walkTree(root, () => undefined)) {
-        if (!isImmutable(ref.tree)) continue;
-        const fh = await open(ref.abs, 'r').catch((err: NodeJS.ErrnoException) => {
-          throw new GomirrorError('E_FS', `${ref.rel}: cannot read it (${err.code ?? err.message}); was it removed by a prune?`, {
-            hint: 'Run the export again.',
-            cause: err,
-          });
-        });
-        try {
-          const st = await fh.stat();
-          const before = await prevOfImmutable(ref.rel);
-          // Immutable files never change once written: the same path and size is the same file.
-          if (before !== undefined && before.size === st.size) {
-            await spool.add({ ...before, bundled: false });
-            leftOut++;
-            continue;
-          }
-          const sha256 = await packFile(pack, TREE_PREFIX + ref.rel, fh, st.size, st.mtime, abort.signal);
-          await spool.add({ path: ref.rel, size: st.size, sha256, bundled: true });
-          bytes += st.size;
-          bundled++;
-        } finally {
-          await fh.close();
+      const prevOfImmutable = prev === undefined ? noPrev : inCallOrder(prev.lookup());
+      const immutableAhead = readAhead(
+        only(walkTree(root, () => undefined), (ref) => isImmutable(ref.tree)),
+        READ_AHEAD,
+        (ref) => fetchImmutable(ref, prevOfImmutable),
+        async (f) => void (await f.file?.fh?.close()),
+      );
+      for await (const { ref, carried, file } of immutableAhead) {
+        if (carried !== undefined) {
+          await spool.add({ ...carried, bundled: false });
+          leftOut++;
+          continue;
         }
+        let sha256: string;
+        if (file.data !== undefined) {
+          sha256 = createHash('sha256').update(file.data).digest('hex');
+          await packBuffer(pack, TREE_PREFIX + ref.rel, file.data, file.mtime);
+        } else {
+          try {
+            sha256 = await packFile(pack, TREE_PREFIX + ref.rel, file.fh, file.size, file.mtime, abort.signal);
+          } finally {
+            await file.fh.close();
+          }
+        }
+        await spool.add({ path: ref.rel, size: file.size, sha256, bundled: true });
+        bytes += file.size;
+        bundled++;
         if (ref.tree.kind === 'version' && ref.tree.ext !== 'info') sumLines.want(ref.tree.modulePath, ref.tree.version, ref.tree.ext === 'mod');
       }
       // Then the index files, from their snapshot, by commit rank, then path.
@@ -240,15 +257,8 @@ export async function exportBundle(opts: ExportOptions, logger: Logger): Promise
   }
 }
 
-async function readIfPresent(file: string): Promise<{ data: Buffer; mtime: Date } | undefined> {
-  try {
-    const [data, st] = await Promise.all([readFile(file), stat(file)]);
-    return { data, mtime: st.mtime };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
+/** Bytes of index files gathered before they are written to the snapshot. */
+const SNAP_BATCH = 1 << 18;
 
 /**
  * A bundle already at `out` may not have been carried yet: replacing it (with

@@ -34,6 +34,9 @@ interface OpenVolume {
 /** Bytes of the tar that may wait to be written. */
 const WRITE_BATCH = 1 << 20;
 
+/** Bytes gathered before one write: tar-stream gives a header, the data and its padding as chunks of their own. */
+const WRITE_AT = 1 << 18;
+
 /**
  * A Writable that stores the bundle as `out` or, with `splitSize`, as volumes
  * of at most splitSize bytes. Files are written aside; commit() renames them
@@ -44,6 +47,8 @@ export class VolumeWriter extends Writable {
   readonly volumes: Volume[] = [];
   private current: OpenVolume | undefined;
   private readonly temps: { tmp: string; file: string }[] = [];
+  private batch: Buffer[] = [];
+  private batched = 0;
 
   constructor(
     private readonly out: string,
@@ -55,18 +60,36 @@ export class VolumeWriter extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeChunk(chunk).then(() => cb(), cb);
+    this.gather([chunk]).then(() => cb(), cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    this.writeChunk(Buffer.concat(chunks.map((c) => c.chunk))).then(() => cb(), cb);
+    this.gather(chunks.map((c) => c.chunk)).then(() => cb(), cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
     (async () => {
+      await this.flush();
       if (this.current === undefined && this.volumes.length === 0) await this.openNext();
       await this.closeCurrent();
     })().then(() => cb(), cb);
+  }
+
+  /** Small files make chunks of a few hundred bytes: written as they came, each was a write of its own. */
+  private async gather(chunks: Buffer[]): Promise<void> {
+    for (const c of chunks) {
+      this.batch.push(c);
+      this.batched += c.length;
+    }
+    if (this.batched >= WRITE_AT) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.batched === 0) return;
+    const all = Buffer.concat(this.batch, this.batched);
+    this.batch = [];
+    this.batched = 0;
+    await this.writeChunk(all);
   }
 
   private async writeChunk(chunk: Buffer): Promise<void> {
