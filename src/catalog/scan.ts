@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { unescapePath, unescapeVersion } from '../module/index.js';
@@ -186,7 +187,7 @@ async function readZipTexts(file: string, modulePath: string, version: string): 
             zip.readEntry();
             return;
           }
-          readEntryText(zip, e)
+          readEntryText(zip, src, e)
             .then((text) => {
               if (isLicense) licenses.push({ name, text });
               if (rank >= 0 && (!readme || rank < readme.rank)) readme = { name, text, rank };
@@ -208,7 +209,28 @@ async function readZipTexts(file: string, modulePath: string, version: string): 
   return { version, licenses, ...(readme ? { readme: { name: readme.name, text: readme.text } } : {}) };
 }
 
-function readEntryText(zip: ZipFile, e: Entry): Promise<string> {
+/**
+ * An entry's text (its first MAX_TEXT bytes). A small entry (nearly all
+ * READMEs and licenses) is read and inflated in one call, as the zip check
+ * reads entries: a read stream per entry cost most of the catalog's time
+ * reading zips.
+ */
+async function readEntryText(zip: ZipFile, source: ZipSource, e: Entry): Promise<string> {
+  if (e.compressedSize > TEXT_IN_MEMORY || e.uncompressedSize > TEXT_IN_MEMORY || (e.compressionMethod !== 0 && e.compressionMethod !== 8)) return streamEntryText(zip, e);
+  const start = await new Promise<number>((resolve, reject) => {
+    zip.readLocalFileHeader(e, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header.fileDataStart)));
+  });
+  const raw = await source.bytesAt(start, e.compressedSize);
+  const data = e.compressionMethod === 0 ? raw : inflateRawSync(raw, { maxOutputLength: e.uncompressedSize + 1 });
+  // As yauzl's validateEntrySizes: a size that disagrees makes the zip unreadable here.
+  if (data.length !== e.uncompressedSize) throw new Error(`${e.fileName}: ${data.length} bytes, ${e.uncompressedSize} declared`);
+  return data.subarray(0, MAX_TEXT).toString('utf8');
+}
+
+/** Entries whose sizes are both at most this are read whole. */
+const TEXT_IN_MEMORY = 1 << 20;
+
+function streamEntryText(zip: ZipFile, e: Entry): Promise<string> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(e, (err, stream) => {
       if (err) return reject(err);

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import yauzl from 'yauzl';
 import { withZipTexts } from '../../../src/catalog/scan.js';
 import { goTool } from '../../helpers/go-tools.js';
 
@@ -84,6 +85,28 @@ describe('catalog: README and licenses from the latest zip', () => {
     const d = await texts('v0.1.0', size);
     assert.deepEqual(d.zip, { version: 'v0.1.0', licenses: [{ name: 'LICENSE', text: 'MIT License\n' }], readme: { name: 'README.md', text: '# tiny\n' } });
     assert.equal(close.mock.callCount(), 1);
+  });
+
+  it('small texts are read and inflated whole, with no read stream; a text over 1 MiB is still streamed, whole and exact', async (t) => {
+    const size = await zipOf('v1.3.0', { 'go.mod': `module ${MOD}\n`, 'README.md': '# whole\n', LICENSE: 'MIT License\n', 'sub/COPYING': 'GPL\n' });
+    const streams = t.mock.method(yauzl.ZipFile.prototype, 'openReadStream');
+    const d = await texts('v1.3.0', size);
+    assert.deepEqual(d.zip, {
+      version: 'v1.3.0',
+      licenses: [
+        { name: 'LICENSE', text: 'MIT License\n' },
+        { name: 'sub/COPYING', text: 'GPL\n' },
+      ],
+      readme: { name: 'README.md', text: '# whole\n' },
+    });
+    assert.equal(streams.mock.callCount(), 0, 'no read stream for three small entries');
+    // Compressible, so its compressed size stays small while it is over 1 MiB inflated: the page shows its first 256 KiB.
+    const big = `# big\n${'Lorem ipsum dolor sit amet. '.repeat(48 * 1024)}`;
+    assert.ok(big.length > 1 << 20);
+    const bigSize = await zipOf('v1.4.0', { 'go.mod': `module ${MOD}\n`, 'README.md': big });
+    const dBig = await texts('v1.4.0', bigSize);
+    assert.equal(dBig.zip?.readme?.text, big.slice(0, 256 * 1024));
+    assert.equal(streams.mock.callCount(), 1, 'the large one streamed');
   });
 
   it('a damaged zip leaves the page without texts, and its file is released', async (t) => {
