@@ -7,11 +7,10 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { unescapePath, unescapeVersion } from '../module/index.js';
-import { ZipSource } from '../modzip/index.js';
+import { fitsInMemory, inflateEntry, localDataStart, ZipSource } from '../modzip/index.js';
 import { STATE_DIR, TEMP_FILE_PATTERN, treeLayout } from '../tree/index.js';
 import { isLicenseFile } from './license.js';
 import { CATALOG_DIR, pickLatest, type ModuleData, type VersionData } from './module-view.js';
@@ -216,19 +215,12 @@ async function readZipTexts(file: string, modulePath: string, version: string): 
  * reading zips.
  */
 async function readEntryText(zip: ZipFile, source: ZipSource, e: Entry): Promise<string> {
-  if (e.compressedSize > TEXT_IN_MEMORY || e.uncompressedSize > TEXT_IN_MEMORY || (e.compressionMethod !== 0 && e.compressionMethod !== 8)) return streamEntryText(zip, e);
-  const start = await new Promise<number>((resolve, reject) => {
-    zip.readLocalFileHeader(e, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header.fileDataStart)));
-  });
-  const raw = await source.bytesAt(start, e.compressedSize);
-  const data = e.compressionMethod === 0 ? raw : inflateRawSync(raw, { maxOutputLength: e.uncompressedSize + 1 });
+  if (!fitsInMemory(e) || (e.compressionMethod !== 0 && e.compressionMethod !== 8)) return streamEntryText(zip, e);
+  const data = inflateEntry(e, await source.bytesAt(await localDataStart(zip, e), e.compressedSize));
   // As yauzl's validateEntrySizes: a size that disagrees makes the zip unreadable here.
   if (data.length !== e.uncompressedSize) throw new Error(`${e.fileName}: ${data.length} bytes, ${e.uncompressedSize} declared`);
   return data.subarray(0, MAX_TEXT).toString('utf8');
 }
-
-/** Entries whose sizes are both at most this are read whole. */
-const TEXT_IN_MEMORY = 1 << 20;
 
 function streamEntryText(zip: ZipFile, e: Entry): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -4,4 +4,5 @@
  */
 export { checkModuleZip, type ModuleZipSummary } from './zip-check.js';
 export { MAX_GO_MOD, MAX_ZIP_FILE } from './zip-rules.js';
+export { fitsInMemory, inflateEntry, localDataStart } from './entry-data.js';
 export { ZipSource } from './zip-source.js';

@@ -7,12 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
+import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { GomirrorError, ZipInvalidError } from '../errors.js';
 import { checkModuleVersion } from '../module/index.js';
 import { hash1, type HashEntry } from '../dirhash/index.js';
+import { fitsInMemory, inflateEntry, localDataStart } from './entry-data.js';
 import { ZipSource } from './zip-source.js';
 import { checkEntryName, CollisionChecker, describeBadGoMod, describeEntryType, fileSizeLimit, MAX_ZIP_FILE } from './zip-rules.js';
 
@@ -149,7 +150,7 @@ async function walkZip(file: string, zip: ZipFile, source: ZipSource, opts: Chec
 /**
  * Reads one entry's data through SHA-256 and CRC-32, enforcing its declared
  * size (so a deflate bomb is cut off at size + 1 byte), and keeps the content
- * only when asked. Entries up to ENTRY_IN_MEMORY bytes (nearly all of them)
+ * only when asked. Entries up to ENTRY_IN_MEMORY bytes (entry-data.ts) (nearly all of them)
  * are read and inflated in one call, with no stream machinery; larger ones are
  * streamed in chunks.
  */
@@ -174,9 +175,8 @@ async function readEntryData(
     if (keep) chunks.push(Buffer.from(chunk));
   };
   try {
-    if (entry.compressedSize <= ENTRY_IN_MEMORY && declared <= ENTRY_IN_MEMORY) {
-      const raw = await source.bytesAt(start, entry.compressedSize);
-      take(entry.compressionMethod === METHOD_STORE ? raw : inflateRawSync(raw, { maxOutputLength: declared + 1 }));
+    if (fitsInMemory(entry)) {
+      take(inflateEntry(entry, await source.bytesAt(start, entry.compressedSize)));
     } else {
       await streamEntry(source, start, entry.compressedSize, entry.compressionMethod === METHOD_DEFLATE, take);
     }
@@ -207,15 +207,6 @@ async function streamEntry(source: ZipSource, start: number, length: number, def
   });
 }
 
-/** Where an entry's data begins, from its local header. */
-function localDataStart(zip: ZipFile, entry: Entry): Promise<number> {
-  return new Promise((resolve, reject) => {
-    zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header.fileDataStart)));
-  });
-}
-
-/** Entries whose sizes are both at most this are read and inflated whole. */
-const ENTRY_IN_MEMORY = 1 << 20;
 const STREAM_CHUNK = 1 << 20;
 
 function openZip(file: string, source: ZipSource): Promise<ZipFile> {

@@ -43,6 +43,33 @@ const VERSIONS = MODULES * PER_MODULE;
 /** Old space for the capped no-op (MB). */
 const HEAP_MB = 28;
 
+/**
+ * The flat tree written into `work`/upstream and copied to `work`/tree with
+ * both hashes of every version recorded (a re-sync finds everything present
+ * and re-hashes nothing), served as its own upstream; the manifest queries
+ * `all` of every module with deps followed.
+ */
+async function presentTree(work: string, options: { requires?: number } = {}): Promise<{ tree: string; server: FixtureServer; manifest: string }> {
+  const upstream = path.join(work, 'upstream');
+  await writeFlatTree(upstream, MODULES, PER_MODULE, options);
+  const tree = path.join(work, 'tree');
+  await cp(upstream, tree, { recursive: true });
+  const lines: string[] = [];
+  for (let j = 0; j < MODULES; j++) {
+    for (let i = 0; i < PER_MODULE; i++) {
+      const h = (n: number): string => 'h1:' + Buffer.alloc(32, (j * PER_MODULE + i + n) % 256).toString('base64');
+      lines.push(`flat.example.com/m${j} v1.0.${i} ${h(0)}`, `flat.example.com/m${j} v1.0.${i}/go.mod ${h(1)}`);
+    }
+  }
+  await mkdir(path.join(tree, '.gomirror'), { recursive: true });
+  await writeFile(path.join(tree, '.gomirror', 'go.sum'), lines.join('\n') + '\n');
+  const server = await startFixtureServer({ root: upstream });
+  const manifest = path.join(work, 'mirror.json');
+  const modules = Array.from({ length: MODULES }, (_, j) => ({ path: `flat.example.com/m${j}`, versions: ['all'] }));
+  await writeFile(manifest, JSON.stringify({ upstream: server.url, sumdb: 'off', deps: true, modules }));
+  return { tree, server, manifest };
+}
+
 describe(`sync no-op of ${VERSIONS} versions in a ${HEAP_MB} MB heap`, { timeout: 600_000 }, () => {
   let work: string;
   let tree: string;
@@ -51,24 +78,7 @@ describe(`sync no-op of ${VERSIONS} versions in a ${HEAP_MB} MB heap`, { timeout
 
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'gomirror-scale-sync-'));
-    const upstream = path.join(work, 'upstream');
-    await writeFlatTree(upstream, MODULES, PER_MODULE);
-    tree = path.join(work, 'tree');
-    await cp(upstream, tree, { recursive: true });
-    // Both hashes of every version recorded: a re-sync finds everything present (nothing is re-hashed).
-    const lines: string[] = [];
-    for (let j = 0; j < MODULES; j++) {
-      for (let i = 0; i < PER_MODULE; i++) {
-        const h = (n: number): string => 'h1:' + Buffer.alloc(32, (j * PER_MODULE + i + n) % 256).toString('base64');
-        lines.push(`flat.example.com/m${j} v1.0.${i} ${h(0)}`, `flat.example.com/m${j} v1.0.${i}/go.mod ${h(1)}`);
-      }
-    }
-    await mkdir(path.join(tree, '.gomirror'), { recursive: true });
-    await writeFile(path.join(tree, '.gomirror', 'go.sum'), lines.join('\n') + '\n');
-    server = await startFixtureServer({ root: upstream });
-    manifest = path.join(work, 'mirror.json');
-    const modules = Array.from({ length: MODULES }, (_, j) => ({ path: `flat.example.com/m${j}`, versions: ['all'] }));
-    await writeFile(manifest, JSON.stringify({ upstream: server.url, sumdb: 'off', deps: true, modules }));
+    ({ tree, server, manifest } = await presentTree(work));
   });
   after(async () => {
     await server?.close();
@@ -134,28 +144,14 @@ const WALK_HEAP_MB = 28;
 
 describe(`sync no-op that walks the closure of ${VERSIONS} versions in a ${WALK_HEAP_MB} MB heap`, { timeout: 600_000 }, () => {
   let work: string;
+  let tree: string;
   let server: FixtureServer;
   let manifest: string;
 
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'gomirror-scale-walk-'));
-    const upstream = path.join(work, 'upstream');
     // Every go.mod requires the same version of the two modules before it: the closure walks real requirements.
-    await writeFlatTree(upstream, MODULES, PER_MODULE, { requires: 2 });
-    await cp(upstream, path.join(work, 'tree'), { recursive: true });
-    const lines: string[] = [];
-    for (let j = 0; j < MODULES; j++) {
-      for (let i = 0; i < PER_MODULE; i++) {
-        const h = (n: number): string => 'h1:' + Buffer.alloc(32, (j * PER_MODULE + i + n) % 256).toString('base64');
-        lines.push(`flat.example.com/m${j} v1.0.${i} ${h(0)}`, `flat.example.com/m${j} v1.0.${i}/go.mod ${h(1)}`);
-      }
-    }
-    await mkdir(path.join(work, 'tree', '.gomirror'), { recursive: true });
-    await writeFile(path.join(work, 'tree', '.gomirror', 'go.sum'), lines.join('\n') + '\n');
-    server = await startFixtureServer({ root: upstream });
-    manifest = path.join(work, 'mirror.json');
-    const modules = Array.from({ length: MODULES }, (_, j) => ({ path: `flat.example.com/m${j}`, versions: ['all'] }));
-    await writeFile(manifest, JSON.stringify({ upstream: server.url, sumdb: 'off', deps: true, modules }));
+    ({ tree, server, manifest } = await presentTree(work, { requires: 2 }));
   });
   after(async () => {
     await server?.close();
@@ -163,7 +159,6 @@ describe(`sync no-op that walks the closure of ${VERSIONS} versions in a ${WALK_
   });
 
   it('reads every go.mod with no plan cache, finds nothing to fetch, and keeps the plan for the next run', async () => {
-    const tree = path.join(work, 'tree');
     const cache = path.join(tree, '.gomirror', 'plan-cache.jsonl');
     await assert.rejects(readFile(cache), 'no plan cache before the run: it walks the closure');
     const report = path.join(work, 'report.json');
