@@ -10,6 +10,7 @@ import { createGraphLoader, createPlanBuilder, createVersionTable, planGraphList
 import { checkModuleVersion } from '../module/index.js';
 import { parseGoMod } from '../modfile/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
+import type { ModSource } from './mod-cache.js';
 
 export interface ClosureOptions {
   input: GraphPlanInput;
@@ -19,8 +20,11 @@ export interface ClosureOptions {
   /** `--zips all`. */
   allZips: boolean;
   concurrency: number;
-  /** The verified .mod bytes of a module version (from the tree when present, else upstream). */
-  loadMod(path: string, version: string): Promise<Buffer>;
+  /**
+   * The verified .mod bytes of a module version (from the tree when present, else upstream).
+   * `key` is its `path@version`, the closure's own string (a cache can keep it rather than a copy).
+   */
+  loadMod(path: string, version: string, key: string): Promise<Buffer>;
   /** The go.mod text of a local-directory replacement; undefined when it has none. */
   readLocalGoMod(dir: string): Promise<string | undefined>;
   /**
@@ -81,7 +85,7 @@ export async function computeClosure(options: ClosureOptions): Promise<ClosureRe
         setSummary(t, text === undefined ? { require: [] } : summarize(parseGoMod(text, `${t.dir}/go.mod`, { lax: true }), table));
         return;
       }
-      const data = await options.loadMod(t.path, t.version);
+      const data = await options.loadMod(t.path, t.version, key);
       const summary = summarize(parseGoMod(data.toString('utf8'), `${t.path}@${t.version}: go.mod`, { lax: true }), table);
       setSummary(t, dropMalformedRequires(summary, `${t.path}@${t.version}`, (error) => requireErrors.push({ module: t.path, error })));
     } catch (err) {
@@ -217,7 +221,7 @@ function summarize(f: ReturnType<typeof parseGoMod>, table: VersionTable): ModSu
  * Each entry is handed out once and forgotten: a version is mirrored once,
  * and a run of 100,000 versions must not hold every .mod to its end.
  */
-export function withModCache(upstream: UpstreamClient, cache: Map<string, Buffer>): UpstreamClient {
+export function withModCache(upstream: UpstreamClient, cache: ModSource): UpstreamClient {
   return {
     list: (p) => upstream.list(p),
     latest: (p) => upstream.latest(p),

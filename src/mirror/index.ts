@@ -4,6 +4,7 @@
  * retractions, the dependency closure's go.mod reads, the staging worker pool.
  */
 export { computeClosure, withModCache } from './closure.js';
+export { createModCache, type ModCache, type ModSource } from './mod-cache.js';
 export { parseInfo } from './info.js';
 export { expectedHash, type MirrorContext, mirrorVersion, type VersionOutcome, checkGoMod } from './mirror-version.js';
 export { type QueryInput, type Resolution, resolveQueries } from './resolve.js';

@@ -11,7 +11,7 @@ import type { GomirrorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TreeStore } from '../tree/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
-import { computeClosure, checkGoMod, type MirrorContext } from '../mirror/index.js';
+import { computeClosure, checkGoMod, type MirrorContext, type ModCache } from '../mirror/index.js';
 import { createVersionTable } from '../graph/index.js';
 import { compareGoVersions, TOOLCHAIN_MODULE } from '../toolchain/index.js';
 import { FIRST_SWITCHING, toolchainEntries, type ProjectInputs } from '../project/index.js';
@@ -26,7 +26,7 @@ export interface ExpandContext {
   /** Where a fetched go.mod's hash is checked (the tree's record, the project's go.sum). */
   hashSources: Pick<MirrorContext, 'sums' | 'expected'>;
   /** Where the closure leaves the .mod files it fetched, for mirroring (createModCache). */
-  modCache: Map<string, Buffer>;
+  modCache: ModCache;
   logger: Logger;
 }
 
@@ -60,15 +60,15 @@ export function createExpand(ctx: ExpandContext): { expand: (roots: ResolvedRoot
       deps: config.deps,
       allZips: config.zips === 'all',
       concurrency: config.concurrency,
-      loadMod: async (p, v) => {
+      loadMod: async (p, v, key) => {
         const onDisk = await store.read(store.layout.versionFile(p, v, 'mod'));
         if (onDisk) return onDisk;
         const data = await upstream.mod(p, v);
         graphBytes += data.length;
         // Checked against the recorded hashes as mirrorVersion checks it, so a tampered .mod never steers the graph.
         await checkGoMod(ctx.hashSources, p, v, data);
-        // A copy of its own: a small body may be a view of a much larger buffer.
-        modCache.set(`${p}@${v}`, data.byteLength * 2 < data.buffer.byteLength ? Buffer.from(data) : data);
+        // Under the closure's own key string: at 100,000 versions a key per entry was megabytes.
+        modCache.set(key, data);
         return data;
       },
       readLocalGoMod: async (dir) => {
@@ -143,35 +143,4 @@ export function createExpand(ctx: ExpandContext): { expand: (roots: ResolvedRoot
     return { entries, errors: [...(computed?.errors ?? []), ...toolchains.errors] };
   };
   return { expand, graphBytes: () => graphBytes };
-}
-
-const MOD_CACHE_BYTES = 16 << 20;
-
-/**
- * The .mod files the closure fetched, for mirroring. At most MOD_CACHE_BYTES
- * of them: a first sync of 100,000 versions reads every .mod to walk the
- * graph, and all of them held until mirroring were a large part of its
- * memory. Past the limit, mirroring fetches the .mod again.
- */
-export function createModCache(limit = MOD_CACHE_BYTES): Map<string, Buffer> {
-  return new BoundedBufferMap(limit);
-}
-
-/** A map of buffers that takes no more once it holds `limit` bytes (a new entry past it is not kept). */
-class BoundedBufferMap extends Map<string, Buffer> {
-  private bytes = 0;
-  constructor(private readonly limit: number) {
-    super();
-  }
-  override set(key: string, value: Buffer): this {
-    const old = super.get(key);
-    if (this.bytes - (old?.length ?? 0) + value.length > this.limit) return this;
-    this.bytes += value.length - (old?.length ?? 0);
-    return super.set(key, value);
-  }
-  override delete(key: string): boolean {
-    const old = super.get(key);
-    if (old) this.bytes -= old.length;
-    return super.delete(key);
-  }
 }

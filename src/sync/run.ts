@@ -9,7 +9,7 @@ import { compareSemver, isPseudoVersion, pseudoVersionTime } from '../module/ind
 import type { SumStore } from '../gosum/index.js';
 import type { TreeStore } from '../tree/index.js';
 import type { UpstreamClient } from '../upstream/index.js';
-import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, checkGoMod, loadQueryRules, withModCache, type AvoidVersion, type SkippedVersion } from '../mirror/index.js';
+import { mirrorVersion, type MirrorContext, type VersionOutcome, resolveQueries, type QueryInput, type Resolution, checkGoMod, createModCache, loadQueryRules, withModCache, type AvoidVersion, type SkippedVersion } from '../mirror/index.js';
 
 /** One module to mirror and the queries that pick its versions. */
 export interface SyncTarget {
@@ -112,8 +112,9 @@ const STAGED_PER_DOWNLOAD = 4;
  */
 export async function runSync(options: SyncOptions): Promise<ModuleOutcome[]> {
   const { upstream, store, sums, events } = options;
-  // .mod files queries read (checked), kept so mirroring the picked version does not fetch them again.
-  const queryMods = new Map<string, Buffer>();
+  // .mod files queries read (checked), kept so mirroring the picked version does not fetch them again
+  // (one a module at most, the latest's: held compactly, 25,000 of them wait for the closure at scale).
+  const queryMods = createModCache(Number.POSITIVE_INFINITY);
   const ctx: MirrorContext = {
     upstream: withModCache(upstream, queryMods),
     store,
