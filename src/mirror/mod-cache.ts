@@ -23,8 +23,20 @@ const MOD_CACHE_BYTES = 16 << 20;
 const CHUNK = 1 << 18;
 /** Larger files get a buffer of their own. */
 const PACKED_MAX = CHUNK >> 4;
-/** Bytes before each packed file: its length. */
+/** Bytes before each packed file: its length, and ELIDED. */
 const HEADER = 4;
+/** In the header: the file's first line, `module <path of the key>`, is not stored. */
+const ELIDED = 0x8000_0000;
+const LENGTH = 0x7fff_ffff;
+
+/**
+ * The first line a go.mod of `key`'s module nearly always starts with, and
+ * which the cache therefore need not store: `module <path>\n` (the path is
+ * the key's, up to its last `@`).
+ */
+function moduleLine(key: string): string {
+  return `module ${key.slice(0, key.lastIndexOf('@'))}\n`;
+}
 
 /**
  * A cache of at most `limit` bytes of .mod files (a new entry past it is not
@@ -35,7 +47,9 @@ const HEADER = 4;
  * 256 KiB outside V8's heap, and the map holds only each one's place (a
  * small integer, no object): a Buffer per file cost ~140 bytes beyond its
  * text (the typed array object, its pool slice), 14 MB at 100,000 versions.
- * A chunk is let go once every file in it has been taken out. A caller that
+ * A file's module line (a third of a small go.mod) is left out when it
+ * names the key's path, and put back when the file is read. A chunk is let
+ * go once every file in it has been taken out. A caller that
  * has a flat key string of its own (the closure's version table) passes it,
  * so the key is not kept twice.
  */
@@ -49,7 +63,9 @@ export function createModCache(limit = MOD_CACHE_BYTES): ModCache {
   let used = CHUNK;
   let bytes = 0;
 
-  const lengthAt = (place: number): number => (chunks[Math.floor(place / CHUNK)] as Buffer).readUInt32LE(place % CHUNK);
+  const headerAt = (place: number): number => (chunks[Math.floor(place / CHUNK)] as Buffer).readUInt32LE(place % CHUNK);
+  // The file's whole length, its module line counted.
+  const lengthOf = (key: string, header: number): number => (header & LENGTH) + (header & ELIDED ? Buffer.byteLength(moduleLine(key)) : 0);
   const cache: ModCache = {
     get(key) {
       const place = places.get(key);
@@ -57,12 +73,14 @@ export function createModCache(limit = MOD_CACHE_BYTES): ModCache {
         const whole = large.get(key);
         return whole && Buffer.from(whole);
       }
+      const header = headerAt(place);
       const offset = (place % CHUNK) + HEADER;
+      const stored = (chunks[Math.floor(place / CHUNK)] as Buffer).subarray(offset, offset + (header & LENGTH));
       // A copy: the chunk goes once its files are taken, whatever the caller keeps.
-      return Buffer.from((chunks[Math.floor(place / CHUNK)] as Buffer).subarray(offset, offset + lengthAt(place)));
+      return header & ELIDED ? Buffer.concat([Buffer.from(moduleLine(key)), stored]) : Buffer.from(stored);
     },
     set(key, data) {
-      const old = places.has(key) ? lengthAt(places.get(key) as number) : (large.get(key)?.length ?? 0);
+      const old = places.has(key) ? lengthOf(key, headerAt(places.get(key) as number)) : (large.get(key)?.length ?? 0);
       if (bytes - old + data.length > limit) return;
       cache.delete(key);
       bytes += data.length;
@@ -70,7 +88,10 @@ export function createModCache(limit = MOD_CACHE_BYTES): ModCache {
         large.set(key, Buffer.from(data));
         return;
       }
-      if (used + HEADER + data.length > CHUNK) {
+      const line = Buffer.from(moduleLine(key));
+      const elided = data.length >= line.length && line.equals(data.subarray(0, line.length));
+      const stored = elided ? data.subarray(line.length) : data;
+      if (used + HEADER + stored.length > CHUNK) {
         // The full chunk goes now if it was emptied while being filled.
         if (live[chunks.length - 1] === 0) chunks[chunks.length - 1] = undefined;
         // Not zero-filled: only bytes written here are ever read.
@@ -80,11 +101,11 @@ export function createModCache(limit = MOD_CACHE_BYTES): ModCache {
       }
       const c = chunks.length - 1;
       const chunk = chunks[c] as Buffer;
-      chunk.writeUInt32LE(data.length, used);
-      data.copy(chunk, used + HEADER);
+      chunk.writeUInt32LE((stored.length | (elided ? ELIDED : 0)) >>> 0, used);
+      stored.copy(chunk, used + HEADER);
       places.set(key, c * CHUNK + used);
       live[c] = (live[c] as number) + 1;
-      used += HEADER + data.length;
+      used += HEADER + stored.length;
     },
     delete(key) {
       const place = places.get(key);
@@ -92,7 +113,7 @@ export function createModCache(limit = MOD_CACHE_BYTES): ModCache {
         bytes -= large.get(key)?.length ?? 0;
         return large.delete(key);
       }
-      bytes -= lengthAt(place);
+      bytes -= lengthOf(key, headerAt(place));
       places.delete(key);
       const c = Math.floor(place / CHUNK);
       live[c] = (live[c] as number) - 1;
