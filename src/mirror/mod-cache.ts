@@ -49,9 +49,9 @@ function moduleLine(key: string): string {
  * text (the typed array object, its pool slice), 14 MB at 100,000 versions.
  * A file's module line (a third of a small go.mod) is left out when it
  * names the key's path, and put back when the file is read. A chunk is let
- * go once every file in it has been taken out. A caller that
- * has a flat key string of its own (the closure's version table) passes it,
- * so the key is not kept twice.
+ * go once every file in it has been taken out. A caller that has a flat key
+ * string of its own (the closure's version table) passes it, so the key is
+ * not kept twice.
  */
 export function createModCache(limit = MOD_CACHE_BYTES): ModCache {
   const places = new Map<string, number>();

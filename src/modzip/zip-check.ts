@@ -150,9 +150,9 @@ async function walkZip(file: string, zip: ZipFile, source: ZipSource, opts: Chec
 /**
  * Reads one entry's data through SHA-256 and CRC-32, enforcing its declared
  * size (so a deflate bomb is cut off at size + 1 byte), and keeps the content
- * only when asked. Entries up to ENTRY_IN_MEMORY bytes (entry-data.ts) (nearly all of them)
- * are read and inflated in one call, with no stream machinery; larger ones are
- * streamed in chunks.
+ * only when asked. Entries that fit in memory (entry-data.ts: up to 1 MiB, nearly
+ * all of them) are read and inflated in one call, with no stream machinery;
+ * larger ones are streamed in chunks.
  */
 async function readEntryData(
   zip: ZipFile,
