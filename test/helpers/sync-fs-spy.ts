@@ -69,3 +69,31 @@ export function replaceFsPromise<K extends 'open' | 'mkdir' | 'unlink'>(
     syncBuiltinESMExports();
   };
 }
+
+/**
+ * Counts the calls to node:fs/promises (each a thread-pool round trip) that
+ * a piece of code makes, named ESM imports included: the name, and the path
+ * when the first argument is one.
+ */
+export function spyFsPromiseCalls(): SyncFsSpy {
+  const calls: string[] = [];
+  const table = fsPromises as unknown as Record<string, unknown>;
+  const originals = new Map<string, (...args: unknown[]) => unknown>();
+  for (const name of Object.keys(table)) {
+    const original = table[name];
+    if (typeof original !== 'function' || name === 'constants') continue;
+    originals.set(name, original as (...args: unknown[]) => unknown);
+    table[name] = function (this: unknown, ...args: unknown[]): unknown {
+      calls.push(typeof args[0] === 'string' ? `${name} ${args[0]}` : name);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+  syncBuiltinESMExports();
+  return {
+    calls,
+    restore() {
+      for (const [name, original] of originals) table[name] = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
