@@ -17,7 +17,8 @@ const NOT_MODULES = new Set([STATE_DIR, 'sumdb', 'vulndb', '_catalog']);
 export async function listModules(store: TreeStore): Promise<string[]> {
   const out: string[] = [];
   // One directory listing held per level of the walk.
-  function visit(dir: string, rel: string): void {
+  async function visit(dir: string, rel: string): Promise<void> {
+    await letLoopTurn();
     const entries = listDir(dir, true) ?? [];
     if (rel !== '' && entries.some((e) => e.name === '@v' && e.isDirectory())) {
       try {
@@ -28,10 +29,10 @@ export async function listModules(store: TreeStore): Promise<string[]> {
     }
     for (const e of entries) {
       if (!e.isDirectory() || e.name === '@v' || (rel === '' && NOT_MODULES.has(e.name))) continue;
-      visit(path.join(dir, e.name), rel === '' ? e.name : `${rel}/${e.name}`);
+      await visit(path.join(dir, e.name), rel === '' ? e.name : `${rel}/${e.name}`);
     }
   }
-  visit(path.resolve(store.layout.root), '');
+  await visit(path.resolve(store.layout.root), '');
   return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -42,6 +43,7 @@ export async function listModules(store: TreeStore): Promise<string[]> {
  * versions are left out: prune never deletes what it does not understand.
  */
 export async function readModuleOnDisk(store: TreeStore, module: string): Promise<ModuleOnDisk | undefined> {
+  await letLoopTurn();
   const names = listDir(store.layout.versionDir(module), false);
   if (!names) return undefined;
   const byVersion = new Map<string, VersionOnDisk>();
@@ -91,6 +93,19 @@ function listDir(dir: string, withFileTypes: boolean): Dirent[] | string[] | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Lets the event loop turn when the synchronous reading has held it for
+ * 50 ms: a walk of 100,000 versions answers only microtasks otherwise, and
+ * the lock's heartbeat, its release on SIGTERM and the result's spill writes
+ * wait on the loop.
+ */
+let loopTurnedAt = performance.now();
+export async function letLoopTurn(): Promise<void> {
+  if (performance.now() - loopTurnedAt < 50) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  loopTurnedAt = performance.now();
 }
 
 function statOrUndefined(file: string): { mtimeMs: number; size: number } | undefined {
