@@ -53,7 +53,8 @@ export async function readModuleOnDisk(store: TreeStore, module: string): Promis
     let version: string;
     try {
       version = unescapeVersion(m[1] ?? '');
-      checkModuleVersion(module, version);
+      // A version's .info, .mod and .zip share the check: made once, for the first of its files found.
+      if (!byVersion.has(version)) checkModuleVersion(module, version);
     } catch {
       continue;
     }
