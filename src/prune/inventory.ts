@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { checkModuleVersion, escapePath, unescapePath, unescapeVersion } from '../module/index.js';
 import { parseInfo } from '../mirror/index.js';
@@ -18,7 +18,8 @@ export async function listModules(store: TreeStore): Promise<string[]> {
   const out: string[] = [];
   // One directory listing held per level of the walk.
   async function visit(dir: string, rel: string): Promise<void> {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    await letLoopTurn();
+    const entries = listDir(dir, true) ?? [];
     if (rel !== '' && entries.some((e) => e.name === '@v' && e.isDirectory())) {
       try {
         out.push(unescapePath(rel));
@@ -42,12 +43,9 @@ export async function listModules(store: TreeStore): Promise<string[]> {
  * versions are left out: prune never deletes what it does not understand.
  */
 export async function readModuleOnDisk(store: TreeStore, module: string): Promise<ModuleOnDisk | undefined> {
-  let names: string[];
-  try {
-    names = await readdir(store.layout.versionDir(module));
-  } catch {
-    return undefined;
-  }
+  await letLoopTurn();
+  const names = listDir(store.layout.versionDir(module), false);
+  if (!names) return undefined;
   const byVersion = new Map<string, VersionOnDisk>();
   for (const name of names) {
     const m = /^(.+)\.(info|mod|zip)$/.exec(name);
@@ -55,11 +53,12 @@ export async function readModuleOnDisk(store: TreeStore, module: string): Promis
     let version: string;
     try {
       version = unescapeVersion(m[1] ?? '');
-      checkModuleVersion(module, version);
+      // A version's .info, .mod and .zip share the check: made once, for the first of its files found.
+      if (!byVersion.has(version)) checkModuleVersion(module, version);
     } catch {
       continue;
     }
-    const st = await stat(store.layout.versionFile(module, version, m[2] as 'info')).catch(() => undefined);
+    const st = statOrUndefined(store.layout.versionFile(module, version, m[2] as 'info'));
     if (!st) continue;
     const v = byVersion.get(version) ?? { version, files: [], mtimeMs: 0, bytes: 0 };
     v.files.push(m[2] as 'info' | 'mod' | 'zip');
@@ -77,6 +76,45 @@ export async function readModuleOnDisk(store: TreeStore, module: string): Promis
     }
   }
   return entry;
+}
+
+/*
+ * The tree is read with synchronous calls, as the store reads its small files
+ * (createTreeStore's read): a listing or a stat served from the kernel's
+ * caches takes microseconds, where each fs.promises call is a thread-pool
+ * round trip (a futex wake of a worker, an eventfd write back to the event
+ * loop, two context switches). Prune stats every file of the tree once per
+ * pass; at 100,000 versions the round trips were most of its kernel time.
+ */
+function listDir(dir: string, withFileTypes: true): Dirent[] | undefined;
+function listDir(dir: string, withFileTypes: false): string[] | undefined;
+function listDir(dir: string, withFileTypes: boolean): Dirent[] | string[] | undefined {
+  try {
+    return withFileTypes ? readdirSync(dir, { withFileTypes: true }) : readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lets the event loop turn when the synchronous reading has held it for
+ * 50 ms: a walk of 100,000 versions answers only microtasks otherwise, and
+ * the lock's heartbeat, its release on SIGTERM and the result's spill writes
+ * wait on the loop.
+ */
+let loopTurnedAt = performance.now();
+export async function letLoopTurn(): Promise<void> {
+  if (performance.now() - loopTurnedAt < 50) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  loopTurnedAt = performance.now();
+}
+
+function statOrUndefined(file: string): { mtimeMs: number; size: number } | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every module version on disk (see readModuleOnDisk), sorted by module path: for callers that want the whole tree at once. */

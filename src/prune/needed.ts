@@ -11,7 +11,7 @@ import { openVulnDbCopy, refuseLatestReasons } from '../vulndb/index.js';
 import { readProjectInputs, toolchainEntries } from '../project/index.js';
 import type { SyncConfig } from '../config/index.js';
 import { TOOLCHAIN_MODULE } from '../toolchain/index.js';
-import type { ModuleLookup } from './inventory.js';
+import { letLoopTurn, type ModuleLookup } from './inventory.js';
 import type { ModuleOnDisk } from './plan.js';
 
 /** The manifest inputs, as sync reads them (sync-config.ts). */
@@ -110,6 +110,7 @@ async function addRequirements(store: TreeStore, lookup: ModuleLookup, needed: S
   const seen = new Set(queue);
   while (queue.length > 0) {
     const key = queue.pop() as string;
+    await letLoopTurn();
     const at = key.lastIndexOf('@');
     const [module, version] = [key.slice(0, at), key.slice(at + 1)];
     const mod = await store.read(store.layout.versionFile(module, version, 'mod'));

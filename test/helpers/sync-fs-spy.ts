@@ -15,12 +15,16 @@ export interface SyncFsSpy {
 }
 
 export function spySyncFsCalls(): SyncFsSpy {
+  return spyCalls(fs as unknown as Record<string, unknown>, (name) => name.endsWith('Sync'));
+}
+
+/** Wraps the functions of a node:fs module object that `pick` names, recording each call, until restore(). */
+function spyCalls(table: Record<string, unknown>, pick: (name: string) => boolean): SyncFsSpy {
   const calls: string[] = [];
-  const table = fs as unknown as Record<string, unknown>;
   const originals = new Map<string, (...args: unknown[]) => unknown>();
   for (const name of Object.keys(table)) {
     const original = table[name];
-    if (!name.endsWith('Sync') || typeof original !== 'function') continue;
+    if (!pick(name) || typeof original !== 'function') continue;
     originals.set(name, original as (...args: unknown[]) => unknown);
     table[name] = function (this: unknown, ...args: unknown[]): unknown {
       calls.push(typeof args[0] === 'string' ? `${name} ${args[0]}` : name);
@@ -68,4 +72,13 @@ export function replaceFsPromise<K extends 'open' | 'mkdir' | 'unlink'>(
     table[name] = original;
     syncBuiltinESMExports();
   };
+}
+
+/**
+ * Counts the calls to node:fs/promises (each a thread-pool round trip) that
+ * a piece of code makes, named ESM imports included: the name, and the path
+ * when the first argument is one.
+ */
+export function spyFsPromiseCalls(): SyncFsSpy {
+  return spyCalls(fsPromises as unknown as Record<string, unknown>, () => true);
 }
