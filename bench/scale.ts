@@ -71,7 +71,10 @@ async function main(): Promise<void> {
   }
   printTable(rows);
   const misses = rows.filter((r) => r.code !== 0 || !(r.peakMb <= RSS_GOAL_MB));
-  for (const r of misses) log(`${r.versions}: ${r.command}: ${r.code !== 0 ? `exited ${r.code}` : `peak RSS ${r.peakMb.toFixed(0)} MB, over ${RSS_GOAL_MB} MB`}`);
+  for (const r of misses) {
+    const why = r.code !== 0 ? `exited ${r.code}` : Number.isNaN(r.peakMb) ? 'no peak RSS measured (GNU time wrote none)' : `peak RSS ${r.peakMb.toFixed(0)} MB, over ${RSS_GOAL_MB} MB`;
+    log(`${r.versions}: ${r.command}: ${why}`);
+  }
   if (misses.length > 0) process.exitCode = 1;
 }
 

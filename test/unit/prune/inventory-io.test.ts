@@ -58,7 +58,7 @@ describe('prune reads the tree without a thread-pool call per file', () => {
   it('makes as many fs.promises calls at 60 modules as at 20, and still stats every file', async () => {
     const small = await dryRun(20);
     const large = await dryRun(60);
-    // The root's check is the only one left; main's build made 413 at 20 modules, 1,253 at 60.
+    // The root's check is the only one left; the inventory's fs.promises stats and listings made 413 at 20 modules, 1,253 at 60.
     assert.deepEqual(large.promiseCalls, small.promiseCalls.map((c) => c.replace('tree-20', 'tree-60')));
     assert.ok(large.promiseCalls.length <= 2, large.promiseCalls.join('\n'));
     for (const [run, modules] of [
