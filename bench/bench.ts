@@ -1,7 +1,10 @@
 /**
  * `npm run bench`: gomirror sync against `go mod download` and a raw parallel
  * fetch (`curl --parallel`) of the same files from the same local upstream,
- * side by side in one run, several rounds, medians and ratios printed.
+ * side by side in one run, several rounds, medians and ratios printed. A
+ * fourth contender, the undici floor (bench/undici-floor.mjs), downloads the
+ * same files with Node.js and undici and writes them, with none of
+ * gomirror's work: the fastest gomirror could be on this machine.
  *
  * The upstream is a generated GOPROXY tree (test/fixtures/mkupstream, zips
  * from golang.org/x/mod) served by nginx on 127.0.0.1, so the server is not
@@ -44,6 +47,8 @@ const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 20);
 const BIN = process.env.BENCH_BIN ?? path.join(REPO_ROOT, 'bin/gomirror.js');
 // BENCH_BASE_BIN: a second gomirror run as one more contender in the same rounds (before/after on one machine state).
 const BASE_BIN = process.env.BENCH_BASE_BIN;
+// The floor: Node.js and undici downloading the same files and writing them, with none of gomirror's work.
+const FLOOR = path.join(REPO_ROOT, 'bench/undici-floor.mjs');
 
 interface Timed {
   seconds: number;
@@ -119,6 +124,12 @@ async function main(): Promise<void> {
       rows.push([`${delayed.name}: no-op re-sync / full sync`, `${ratio(delayed.med['no-op re-sync']!, delayed.med.gomirror!)}  (goal <= 0.15)`]);
     }
     rows.push([`loopback: no-op re-sync / full sync`, ratio(loop!.med['no-op re-sync']!, loop!.med.gomirror!)]);
+    // What the platform allows: the floor against the same references as the goals.
+    for (const { name, med } of scenarios) {
+      rows.push([`${name}: undici floor / go mod download`, ratio(med['undici floor']!, med['go mod download']!)]);
+      rows.push([`${name}: undici floor / curl --parallel`, ratio(med['undici floor']!, med['curl --parallel']!)]);
+      rows.push([`${name}: gomirror / undici floor`, ratio(med.gomirror!, med['undici floor']!)]);
+    }
     if (BASE_BIN) {
       rows.push([`loopback: base gomirror / go mod download`, ratio(loop!.med['gomirror (base)']!, loop!.med['go mod download']!)]);
       if (delayed) {
@@ -149,7 +160,7 @@ async function runScenario(name: string, url: string, work: string, versions: [s
   await writeFile(manifest, JSON.stringify({ upstream: url, sumdb: 'off', deps: false, modules: [...byModule].map(([p, vs]) => ({ path: p, versions: vs })) }));
   const curlConfig = path.join(work, 'curl.cfg');
 
-  const results: Record<string, number[]> = { gomirror: [], 'go mod download': [], 'curl --parallel': [], 'no-op re-sync': [] };
+  const results: Record<string, number[]> = { gomirror: [], 'go mod download': [], 'curl --parallel': [], 'undici floor': [], 'no-op re-sync': [] };
   if (BASE_BIN) Object.assign(results, { 'gomirror (base)': [], 'no-op re-sync (base)': [] });
   for (let round = 1; round <= ROUNDS; round++) {
     const times: Record<string, number> = {};
@@ -196,6 +207,12 @@ async function runScenario(name: string, url: string, work: string, versions: [s
         await writeCurlConfig(curlConfig, url, path.join(work, `raw-${round}`), versions);
         const args = ['--parallel', '--parallel-max', String(CONCURRENCY), '--fail', '--silent', '--show-error', '--create-dirs', '-K', curlConfig];
         times['curl --parallel'] = (await timed('curl', args, {})).seconds;
+      },
+      'undici floor': async () => {
+        // The same files as curl, downloaded by Node.js and undici and written, nothing else (bench/undici-floor.mjs).
+        const config = path.join(work, `floor-${round}.cfg`);
+        await writeCurlConfig(config, url, path.join(work, `floor-${round}`), versions);
+        times['undici floor'] = (await timed(process.execPath, [FLOOR, config, String(CONCURRENCY)], {})).seconds;
       },
     };
     const names = Object.keys(contenders);
