@@ -7,7 +7,7 @@
  * costs, the gap between this and curl or go is the platform's.
  *
  * Plain JavaScript, run by `node` directly (no TypeScript loader at start-up).
- * Usage: node bench/undici-floor.mjs CURL_CONFIG CONCURRENCY
+ * Usage: node bench/undici-floor.mjs CURL_CONFIG [CONCURRENCY (default 16)]
  * where CURL_CONFIG is the `url = "..."` / `output = "..."` file the
  * benchmark gives curl: the same URLs, written to the same kind of paths.
  */
@@ -23,7 +23,7 @@ const SPARE_CONNECTIONS = 4;
 const [config, concurrencyArg] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg ?? 16);
 if (!config || !(concurrency > 0)) {
-  process.stderr.write('usage: node bench/undici-floor.mjs CURL_CONFIG CONCURRENCY\n');
+  process.stderr.write('usage: node bench/undici-floor.mjs CURL_CONFIG [CONCURRENCY]\n');
   process.exit(2);
 }
 
